@@ -1,0 +1,124 @@
+// Package adapter keeps the rooms of a namespace and routes packets to the
+// sockets in them. The in-memory Adapter serves one node; a cluster adapter
+// implements the same interface over a message broker.
+//
+// An adapter knows nothing of transports: it computes which sockets a
+// broadcast reaches and hands the packet to the Namespace, which encodes it
+// once for all of them.
+package adapter
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/duplexio/duplex/parser"
+)
+
+// SocketID and Room name the members of rooms. Every socket is also in the
+// room named by its own id.
+type (
+	SocketID = string
+	Room     = string
+)
+
+// BroadcastFlags modify how a broadcast is delivered.
+type BroadcastFlags struct {
+	// Volatile packets are dropped for clients not ready to receive them.
+	Volatile bool `json:"volatile,omitempty"`
+	// Compress asks for compression where the transport supports it.
+	Compress bool `json:"compress,omitempty"`
+	// Local keeps the broadcast on this node in a cluster.
+	Local bool `json:"-"`
+	// Timeout bounds the wait for acknowledgements.
+	Timeout time.Duration `json:"-"`
+}
+
+// BroadcastOptions choose the recipients of a broadcast: the sockets in any
+// of Rooms (all sockets when empty) and in none of Except.
+type BroadcastOptions struct {
+	Rooms  []Room
+	Except []Room
+	Flags  BroadcastFlags
+}
+
+// Handshake describes how a socket connected; field names are those of
+// Node's socket.handshake, which cluster messages carry.
+type Handshake struct {
+	Headers map[string]string `json:"headers"`
+	Time    string            `json:"time"`
+	Address string            `json:"address"`
+	XDomain bool              `json:"xdomain"`
+	Secure  bool              `json:"secure"`
+	Issued  int64             `json:"issued"`
+	URL     string            `json:"url"`
+	Query   map[string]string `json:"query"`
+	Auth    json.RawMessage   `json:"auth"`
+}
+
+// SocketInfo is a socket as FetchSockets returns it, local or remote.
+type SocketInfo struct {
+	ID        SocketID   `json:"id"`
+	Handshake *Handshake `json:"handshake"`
+	Rooms     []Room     `json:"rooms"`
+	Data      any        `json:"data"`
+}
+
+// Namespace is what an adapter needs from the namespace it serves on this
+// node. Its methods must not call back into the adapter while it holds a
+// lock: the in-memory adapter calls them with no lock held.
+type Namespace interface {
+	Name() string
+	// Deliver encodes p once and writes it to the listed local sockets.
+	Deliver(p *parser.Packet, flags BroadcastFlags, ids []SocketID)
+	// DeliverWithAck is Deliver for a packet whose ack id p.ID is set: each
+	// recipient's acknowledgement (an ACK packet) is passed to onAck.
+	DeliverWithAck(p *parser.Packet, flags BroadcastFlags, ids []SocketID, onAck func(*parser.Packet))
+	// Disconnect disconnects the listed local sockets; close also closes
+	// their underlying connections.
+	Disconnect(ids []SocketID, close bool)
+	// Info describes a local socket.
+	Info(id SocketID) (SocketInfo, bool)
+}
+
+// Adapter keeps room membership and routes broadcasts. Implementations are
+// safe for concurrent use.
+type Adapter interface {
+	// AddAll adds socket id to rooms.
+	AddAll(id SocketID, rooms []Room)
+	// Del removes socket id from room.
+	Del(id SocketID, room Room)
+	// DelAll removes socket id from every room.
+	DelAll(id SocketID)
+	// SocketRooms returns the rooms of a local socket, nil if unknown.
+	SocketRooms(id SocketID) []Room
+	// Rooms returns the rooms that have local members.
+	Rooms() []Room
+
+	// Broadcast sends p to the sockets chosen by opts.
+	Broadcast(p *parser.Packet, opts *BroadcastOptions)
+	// BroadcastWithAck sends p (its ID set) to the sockets chosen by opts.
+	// onClientCount is called once per node with the number of sockets it
+	// reached; onAck once per acknowledgement.
+	BroadcastWithAck(p *parser.Packet, opts *BroadcastOptions, onClientCount func(int), onAck func(*parser.Packet))
+	// ServerCount returns the number of nodes, this one included.
+	ServerCount(ctx context.Context) (int, error)
+
+	// FetchSockets describes the sockets chosen by opts.
+	FetchSockets(ctx context.Context, opts *BroadcastOptions) ([]SocketInfo, error)
+	// AddSockets makes the sockets chosen by opts join rooms.
+	AddSockets(opts *BroadcastOptions, rooms []Room)
+	// DelSockets makes the sockets chosen by opts leave rooms.
+	DelSockets(opts *BroadcastOptions, rooms []Room)
+	// DisconnectSockets disconnects the sockets chosen by opts.
+	DisconnectSockets(opts *BroadcastOptions, close bool)
+	// ServerSideEmit sends an event (p.Data is ["event", ...args]) to the
+	// other nodes; with ack it waits for their answers.
+	ServerSideEmit(ctx context.Context, p *parser.Packet, ack bool) ([]json.RawMessage, error)
+
+	// Close releases the adapter's resources.
+	Close() error
+}
+
+// Factory creates the adapter of a namespace.
+type Factory func(ns Namespace) Adapter

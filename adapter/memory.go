@@ -1,0 +1,229 @@
+package adapter
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"sync"
+
+	"github.com/duplexio/duplex/parser"
+)
+
+// Memory is the in-memory adapter: rooms and sockets in two maps that mirror
+// each other, for a single node.
+type Memory struct {
+	ns Namespace
+
+	mu    sync.RWMutex
+	rooms map[Room]map[SocketID]struct{}
+	sids  map[SocketID]map[Room]struct{}
+}
+
+var _ Adapter = (*Memory)(nil)
+
+// NewMemory returns the in-memory adapter of ns. It is a Factory.
+func NewMemory(ns Namespace) Adapter {
+	return &Memory{ns: ns, rooms: map[Room]map[SocketID]struct{}{}, sids: map[SocketID]map[Room]struct{}{}}
+}
+
+// AddAll implements Adapter.
+func (m *Memory) AddAll(id SocketID, rooms []Room) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	mine := m.sids[id]
+	if mine == nil {
+		mine = make(map[Room]struct{}, len(rooms))
+		m.sids[id] = mine
+	}
+	for _, r := range rooms {
+		mine[r] = struct{}{}
+		members := m.rooms[r]
+		if members == nil {
+			members = map[SocketID]struct{}{}
+			m.rooms[r] = members
+		}
+		members[id] = struct{}{}
+	}
+}
+
+// Del implements Adapter.
+func (m *Memory) Del(id SocketID, room Room) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if mine := m.sids[id]; mine != nil {
+		delete(mine, room)
+	}
+	m.leave(id, room)
+}
+
+// leave removes id from room's members; the caller holds m.mu.
+func (m *Memory) leave(id SocketID, room Room) {
+	if members := m.rooms[room]; members != nil {
+		delete(members, id)
+		if len(members) == 0 {
+			delete(m.rooms, room)
+		}
+	}
+}
+
+// DelAll implements Adapter.
+func (m *Memory) DelAll(id SocketID) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for r := range m.sids[id] {
+		m.leave(id, r)
+	}
+	delete(m.sids, id)
+}
+
+// SocketRooms implements Adapter.
+func (m *Memory) SocketRooms(id SocketID) []Room {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	mine, ok := m.sids[id]
+	if !ok {
+		return nil
+	}
+	out := make([]Room, 0, len(mine))
+	for r := range mine {
+		out = append(out, r)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Rooms implements Adapter.
+func (m *Memory) Rooms() []Room {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := make([]Room, 0, len(m.rooms))
+	for r := range m.rooms {
+		out = append(out, r)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Sockets returns the ids of the local sockets chosen by opts, appended to
+// dst. It is the routing step of every broadcast.
+func (m *Memory) Sockets(dst []SocketID, opts *BroadcastOptions) []SocketID {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	var except map[SocketID]struct{}
+	if len(opts.Except) > 0 {
+		except = make(map[SocketID]struct{})
+		for _, r := range opts.Except {
+			for id := range m.rooms[r] {
+				except[id] = struct{}{}
+			}
+		}
+	}
+	if len(opts.Rooms) == 0 {
+		for id := range m.sids {
+			if _, skip := except[id]; !skip {
+				dst = append(dst, id)
+			}
+		}
+		return dst
+	}
+	if len(opts.Rooms) == 1 {
+		for id := range m.rooms[opts.Rooms[0]] {
+			if _, skip := except[id]; !skip {
+				dst = append(dst, id)
+			}
+		}
+		return dst
+	}
+	seen := make(map[SocketID]struct{})
+	for _, r := range opts.Rooms {
+		for id := range m.rooms[r] {
+			if _, skip := except[id]; skip {
+				continue
+			}
+			if _, dup := seen[id]; !dup {
+				seen[id] = struct{}{}
+				dst = append(dst, id)
+			}
+		}
+	}
+	return dst
+}
+
+// idPool recycles the id slices of broadcasts, so that routing allocates
+// nothing per recipient.
+var idPool = sync.Pool{New: func() any { s := make([]SocketID, 0, 64); return &s }}
+
+func (m *Memory) withSockets(opts *BroadcastOptions, f func(ids []SocketID)) {
+	p := idPool.Get().(*[]SocketID)
+	ids := m.Sockets((*p)[:0], opts)
+	f(ids)
+	clear(ids)
+	*p = ids[:0]
+	idPool.Put(p)
+}
+
+// Broadcast implements Adapter.
+func (m *Memory) Broadcast(p *parser.Packet, opts *BroadcastOptions) {
+	m.withSockets(opts, func(ids []SocketID) { m.ns.Deliver(p, opts.Flags, ids) })
+}
+
+// BroadcastWithAck implements Adapter.
+func (m *Memory) BroadcastWithAck(p *parser.Packet, opts *BroadcastOptions, onClientCount func(int), onAck func(*parser.Packet)) {
+	m.withSockets(opts, func(ids []SocketID) {
+		m.ns.DeliverWithAck(p, opts.Flags, ids, onAck)
+		onClientCount(len(ids))
+	})
+}
+
+// ServerCount implements Adapter: one node.
+func (m *Memory) ServerCount(context.Context) (int, error) { return 1, nil }
+
+// FetchSockets implements Adapter.
+func (m *Memory) FetchSockets(_ context.Context, opts *BroadcastOptions) ([]SocketInfo, error) {
+	var out []SocketInfo
+	m.withSockets(opts, func(ids []SocketID) {
+		out = make([]SocketInfo, 0, len(ids))
+		for _, id := range ids {
+			if info, ok := m.ns.Info(id); ok {
+				out = append(out, info)
+			}
+		}
+	})
+	return out, nil
+}
+
+// AddSockets implements Adapter.
+func (m *Memory) AddSockets(opts *BroadcastOptions, rooms []Room) {
+	m.withSockets(opts, func(ids []SocketID) {
+		for _, id := range ids {
+			m.AddAll(id, rooms)
+		}
+	})
+}
+
+// DelSockets implements Adapter.
+func (m *Memory) DelSockets(opts *BroadcastOptions, rooms []Room) {
+	m.withSockets(opts, func(ids []SocketID) {
+		for _, id := range ids {
+			for _, r := range rooms {
+				m.Del(id, r)
+			}
+		}
+	})
+}
+
+// DisconnectSockets implements Adapter.
+func (m *Memory) DisconnectSockets(opts *BroadcastOptions, close bool) {
+	m.withSockets(opts, func(ids []SocketID) {
+		m.ns.Disconnect(slices.Clone(ids), close)
+	})
+}
+
+// ServerSideEmit implements Adapter: with no other node there is nobody to
+// reach, so it succeeds at once with no answers.
+func (m *Memory) ServerSideEmit(context.Context, *parser.Packet, bool) ([]json.RawMessage, error) {
+	return nil, nil
+}
+
+// Close implements Adapter.
+func (m *Memory) Close() error { return nil }

@@ -1,0 +1,57 @@
+package engineio
+
+import (
+	"time"
+
+	"github.com/duplexio/duplex/engineio/packet"
+)
+
+// The heartbeat is one timer per session that alternates between two
+// waits: pingInterval until the next ping, then pingTimeout for its pong.
+// A timer, not a goroutine, so that an idle session costs no stack.
+
+func (s *Session) startHeartbeat() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hbDue = time.Now().Add(s.srv.opts.PingInterval)
+	s.hbTimer = time.AfterFunc(s.srv.opts.PingInterval, s.onHeartbeat)
+}
+
+func (s *Session) onHeartbeat() {
+	s.mu.Lock()
+	if s.state == stateClosed {
+		s.mu.Unlock()
+		return
+	}
+	// A pong may have re-armed the timer while this call was on its way.
+	if wait := time.Until(s.hbDue); wait > 0 {
+		s.hbTimer.Reset(wait)
+		s.mu.Unlock()
+		return
+	}
+	if s.awaitPong {
+		s.mu.Unlock()
+		s.close(ReasonPingTimeout, nil)
+		return
+	}
+	s.awaitPong = true
+	s.push(packet.Packet{Type: packet.Ping})
+	s.rearm(s.srv.opts.PingTimeout)
+	s.mu.Unlock()
+}
+
+func (s *Session) onPong() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.awaitPong || s.state == stateClosed {
+		return
+	}
+	s.awaitPong = false
+	s.rearm(s.srv.opts.PingInterval)
+}
+
+// rearm sets the next heartbeat deadline; the caller holds s.mu.
+func (s *Session) rearm(d time.Duration) {
+	s.hbDue = time.Now().Add(d)
+	s.hbTimer.Reset(d)
+}

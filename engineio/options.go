@@ -1,0 +1,92 @@
+package engineio
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Transport names as they appear in the "transport" query parameter.
+const (
+	TransportPolling   = "polling"
+	TransportWebSocket = "websocket"
+)
+
+// Options configure a Server. The zero value of every field means the
+// default of Node's engine.io.
+type Options struct {
+	// PingInterval is how often the server sends a ping (default 25s).
+	PingInterval time.Duration
+	// PingTimeout is how long the server waits for the pong (default 20s).
+	PingTimeout time.Duration
+	// UpgradeTimeout bounds an upgrade from polling to WebSocket (default 10s).
+	UpgradeTimeout time.Duration
+	// MaxHTTPBufferSize is the largest message or polling body a client may
+	// send, in bytes (default 1e6). Larger ones close the session.
+	MaxHTTPBufferSize int64
+	// Transports lists the allowed transports (default polling and websocket).
+	Transports []string
+	// DisableUpgrades keeps polling sessions on polling.
+	DisableUpgrades bool
+	// AllowRequest, when set, is asked about every handshake and upgrade
+	// request; a non-nil error refuses it (see RequestError).
+	AllowRequest func(r *http.Request) error
+	// CORS enables cross-origin requests. Nil sends no CORS headers and lets
+	// a browser open a WebSocket only from the server's own origin.
+	CORS *CORS
+	// WriteQueueSize bounds the packets waiting to be written to one client
+	// (default 4096). A client that lets its queue overflow is disconnected.
+	WriteQueueSize int
+	// WriteTimeout bounds one WebSocket write (default 10s).
+	WriteTimeout time.Duration
+	// MaxConnections refuses new sessions with 503 beyond this many (0: no limit).
+	MaxConnections int
+	// Logger receives diagnostics; nil discards them.
+	Logger *slog.Logger
+}
+
+// Option defaults, those of Node's engine.io.
+const (
+	DefaultPingInterval      = 25 * time.Second
+	DefaultPingTimeout       = 20 * time.Second
+	DefaultUpgradeTimeout    = 10 * time.Second
+	DefaultMaxHTTPBufferSize = 1e6
+	DefaultWriteQueueSize    = 4096
+	DefaultWriteTimeout      = 10 * time.Second
+)
+
+func (o *Options) withDefaults() Options {
+	var c Options
+	if o != nil {
+		c = *o
+	}
+	setDefault(&c.PingInterval, DefaultPingInterval)
+	setDefault(&c.PingTimeout, DefaultPingTimeout)
+	setDefault(&c.UpgradeTimeout, DefaultUpgradeTimeout)
+	setDefault(&c.WriteTimeout, DefaultWriteTimeout)
+	setDefault(&c.MaxHTTPBufferSize, DefaultMaxHTTPBufferSize)
+	setDefault(&c.WriteQueueSize, DefaultWriteQueueSize)
+	if len(c.Transports) == 0 {
+		c.Transports = []string{TransportPolling, TransportWebSocket}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return c
+}
+
+func setDefault[T int | int64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
+func (o *Options) allows(transport string) bool {
+	for _, t := range o.Transports {
+		if t == transport {
+			return true
+		}
+	}
+	return false
+}

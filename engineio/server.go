@@ -1,0 +1,293 @@
+package engineio
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lxzan/gws"
+
+	"github.com/duplexio/duplex/engineio/packet"
+	"github.com/duplexio/duplex/internal/sid"
+)
+
+// Server is an Engine.IO v4 server. Mount it where clients connect
+// ("/engine.io/" or, under Socket.IO, "/socket.io/"): it answers every
+// request below that path itself.
+type Server struct {
+	opts     Options
+	connect  ConnectFunc
+	upgrader *gws.Upgrader
+
+	mu       sync.RWMutex
+	sessions map[string]*Session
+	closing  bool
+	wg       sync.WaitGroup // sessions and read loops not yet finished
+}
+
+// NewServer returns a server that calls connect for each new session.
+func NewServer(opts *Options, connect ConnectFunc) *Server {
+	s := &Server{opts: opts.withDefaults(), connect: connect, sessions: map[string]*Session{}}
+	s.upgrader = gws.NewUpgrader(wsEvents{}, &gws.ServerOption{
+		ReadMaxPayloadSize: int(s.opts.MaxHTTPBufferSize),
+		CheckUtf8Enabled:   true,
+		NewSession:         func() gws.SessionStorage { return &slot{} },
+		HandshakeTimeout:   s.opts.WriteTimeout,
+	})
+	return s
+}
+
+// Options returns the options in force, defaults filled in.
+func (srv *Server) Options() Options { return srv.opts }
+
+// Count returns the number of open sessions.
+func (srv *Server) Count() int {
+	srv.mu.RLock()
+	defer srv.mu.RUnlock()
+	return len(srv.sessions)
+}
+
+// Session returns the open session with the given id, or nil.
+func (srv *Server) Session(id string) *Session {
+	srv.mu.RLock()
+	defer srv.mu.RUnlock()
+	return srv.sessions[id]
+}
+
+// ServeHTTP routes a request to the handshake, a session's polling
+// transport, or a WebSocket, after the checks Node's engine.io makes, in
+// the same order and with the same answers.
+func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if srv.opts.CORS != nil && srv.opts.CORS.apply(w, r) {
+		return
+	}
+	q := r.URL.Query()
+	transport := q.Get("transport")
+	if !srv.opts.allows(transport) {
+		writeError(w, requestError(CodeUnknownTransport))
+		return
+	}
+	isWS := transport == TransportWebSocket
+	if isWS && !isUpgrade(r) {
+		writeError(w, requestError(CodeBadRequest))
+		return
+	}
+	if sid := q.Get("sid"); sid != "" {
+		srv.serveSession(w, r, sid, isWS)
+		return
+	}
+	if e := srv.checkHandshake(r, q.Get("EIO"), isWS); e != nil {
+		writeError(w, e)
+		return
+	}
+	if isWS {
+		srv.handshakeWebSocket(w, r)
+		return
+	}
+	srv.handshakePolling(w, r)
+}
+
+func isUpgrade(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, sid string, isWS bool) {
+	s := srv.Session(sid)
+	if s == nil {
+		writeError(w, requestError(CodeUnknownSID))
+		return
+	}
+	if isWS {
+		srv.upgrade(w, r, s)
+		return
+	}
+	s.mu.Lock()
+	t, ok := s.transport.(*pollingTransport)
+	s.mu.Unlock()
+	switch {
+	case !ok:
+		writeError(w, requestError(CodeBadRequest))
+	case r.Method == http.MethodGet:
+		t.handleGet(w, r)
+	case r.Method == http.MethodPost:
+		t.handlePost(w, r)
+	default:
+		writeError(w, requestError(CodeBadRequest))
+	}
+}
+
+func (srv *Server) checkHandshake(r *http.Request, eio string, isWS bool) *RequestError {
+	if r.Method != http.MethodGet {
+		return requestError(CodeBadHandshakeMethod)
+	}
+	if isWS && !originAllowed(srv.opts.CORS, r) {
+		return &RequestError{Status: http.StatusForbidden, Code: CodeForbidden, Message: "Origin not allowed"}
+	}
+	if srv.opts.AllowRequest != nil {
+		if err := srv.opts.AllowRequest(r); err != nil {
+			if e, ok := err.(*RequestError); ok {
+				return e
+			}
+			return &RequestError{Status: http.StatusForbidden, Code: CodeForbidden, Message: err.Error()}
+		}
+	}
+	if eio != "4" {
+		return requestError(CodeUnsupportedVersion)
+	}
+	srv.mu.RLock()
+	closing, full := srv.closing, srv.opts.MaxConnections > 0 && len(srv.sessions) >= srv.opts.MaxConnections
+	srv.mu.RUnlock()
+	switch {
+	case closing:
+		return &RequestError{Status: http.StatusServiceUnavailable, Code: CodeForbidden, Message: "Server is shutting down"}
+	case full:
+		return &RequestError{Status: http.StatusServiceUnavailable, Code: CodeForbidden, Message: "Too many connections"}
+	}
+	return nil
+}
+
+func (srv *Server) handshakePolling(w http.ResponseWriter, r *http.Request) {
+	s := srv.newSession(r)
+	t := newPollingTransport(s)
+	s.transport = t
+	srv.open(s, !srv.opts.DisableUpgrades && srv.opts.allows(TransportWebSocket))
+	t.handleGet(w, r)
+}
+
+func (srv *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
+	conn, err := srv.upgrader.Upgrade(w, r)
+	if err != nil {
+		return // gws has answered 400
+	}
+	s := srv.newSession(r)
+	t := &wsTransport{s: s, conn: conn}
+	s.transport = t
+	conn.Session().Store("", t)
+	srv.open(s, false)
+	srv.readLoop(conn)
+}
+
+// upgrade opens the WebSocket that a polling session probes before moving
+// onto it.
+func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session) {
+	s.mu.Lock()
+	_, polling := s.transport.(*pollingTransport)
+	ok := polling && s.probe == nil && s.state == stateOpen && !srv.opts.DisableUpgrades
+	s.mu.Unlock()
+	if !ok || !originAllowed(srv.opts.CORS, r) {
+		writeError(w, requestError(CodeBadRequest))
+		return
+	}
+	conn, err := srv.upgrader.Upgrade(w, r)
+	if err != nil {
+		return
+	}
+	t := &wsTransport{s: s, conn: conn, probing: true}
+	conn.Session().Store("", t)
+	s.mu.Lock()
+	if s.probe != nil || s.state != stateOpen {
+		s.mu.Unlock()
+		t.shut(ReasonForcedClose)
+		return
+	}
+	s.probe = t
+	s.mu.Unlock()
+	timer := time.AfterFunc(srv.opts.UpgradeTimeout, func() {
+		s.mu.Lock()
+		pending := s.probe == t
+		s.mu.Unlock()
+		if pending {
+			t.dropProbe()
+		}
+	})
+	srv.wg.Add(1)
+	go func() {
+		defer srv.wg.Done()
+		conn.ReadLoop()
+		timer.Stop()
+	}()
+}
+
+func (srv *Server) readLoop(conn *gws.Conn) {
+	srv.wg.Add(1)
+	go func() {
+		defer srv.wg.Done()
+		conn.ReadLoop()
+	}()
+}
+
+func (srv *Server) newSession(r *http.Request) *Session {
+	req := r.Clone(context.Background())
+	req.Body = http.NoBody
+	return &Session{id: sid.New(), srv: srv, req: req, created: time.Now(), done: make(chan struct{})}
+}
+
+// open queues the OPEN packet, registers the session, lets the layer above
+// attach its receiver and starts the heartbeat.
+func (srv *Server) open(s *Session, canUpgrade bool) {
+	upgrades := []string{}
+	if canUpgrade {
+		upgrades = append(upgrades, TransportWebSocket)
+	}
+	data, _ := json.Marshal(handshake{
+		SID: s.id, Upgrades: upgrades, MaxPayload: srv.opts.MaxHTTPBufferSize,
+		PingInterval: srv.opts.PingInterval.Milliseconds(), PingTimeout: srv.opts.PingTimeout.Milliseconds(),
+	})
+	s.queue = append(s.queue, packet.Packet{Type: packet.Open, Data: data})
+	srv.mu.Lock()
+	srv.sessions[s.id] = s
+	srv.mu.Unlock()
+	srv.wg.Add(1) // done when OnClose returns
+	s.recv = srv.connect(s)
+	s.startHeartbeat()
+	s.mu.Lock()
+	s.transport.kick()
+	s.mu.Unlock()
+	srv.opts.Logger.Debug("engineio: session opened", "sid", s.id, "transport", s.transport.name())
+}
+
+type handshake struct {
+	SID          string   `json:"sid"`
+	Upgrades     []string `json:"upgrades"`
+	PingInterval int64    `json:"pingInterval"`
+	PingTimeout  int64    `json:"pingTimeout"`
+	MaxPayload   int64    `json:"maxPayload"`
+}
+
+func (srv *Server) remove(s *Session) {
+	srv.mu.Lock()
+	if srv.sessions[s.id] == s {
+		delete(srv.sessions, s.id)
+	}
+	srv.mu.Unlock()
+}
+
+// Shutdown refuses new sessions, closes the open ones with reason "server
+// shutting down" and waits until every session and connection goroutine
+// has finished, or ctx is done.
+func (srv *Server) Shutdown(ctx context.Context) error {
+	srv.mu.Lock()
+	srv.closing = true
+	all := make([]*Session, 0, len(srv.sessions))
+	for _, s := range srv.sessions {
+		all = append(all, s)
+	}
+	srv.mu.Unlock()
+	for _, s := range all {
+		s.close(ReasonServerShutdown, nil)
+	}
+	done := make(chan struct{})
+	go func() {
+		srv.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,218 @@
+package engineio
+
+import (
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/duplexio/duplex/engineio/packet"
+)
+
+// Message is one Engine.IO message to send: text (UTF-8) or binary. Data is
+// not copied: it must not change once written, which lets one broadcast
+// share the same bytes among all its recipients.
+type Message struct {
+	Data   []byte
+	Binary bool
+}
+
+// Receiver gets what one session receives. Calls for one session never
+// overlap, and none follows OnClose.
+type Receiver interface {
+	// OnMessage is called for each message. data is only valid during the
+	// call: copy what you keep.
+	OnMessage(data []byte, binary bool)
+	// OnClose is called once, with one of the Reason constants and the
+	// error behind it, if any.
+	OnClose(reason string, err error)
+}
+
+// ConnectFunc is called for each new session before it receives anything;
+// the Receiver it returns gets the session's messages.
+type ConnectFunc func(s *Session) Receiver
+
+type sessionState uint8
+
+const (
+	stateOpen    sessionState = iota
+	stateClosing              // flushing the queue before closing
+	stateClosed
+)
+
+// Session is one Engine.IO connection, whatever transport currently carries
+// it. It is safe for concurrent use.
+type Session struct {
+	id      string
+	srv     *Server
+	req     *http.Request
+	created time.Time
+	done    chan struct{}
+
+	rmu  sync.Mutex // serializes calls into recv
+	recv Receiver
+
+	mu        sync.Mutex
+	state     sessionState
+	transport transport
+	probe     *wsTransport // a WebSocket being upgraded to
+	queue     []packet.Packet
+	spare     []packet.Packet // the previous queue, kept for reuse
+	hbTimer   *time.Timer
+	hbDue     time.Time
+	awaitPong bool
+}
+
+// ID returns the session id (sid), unguessable and URL-safe.
+func (s *Session) ID() string { return s.id }
+
+// Request returns a copy of the handshake request: headers, URL with its
+// query, remote address and TLS state. Its body is empty.
+func (s *Session) Request() *http.Request { return s.req }
+
+// Created returns the time of the handshake.
+func (s *Session) Created() time.Time { return s.created }
+
+// Done is closed when the session ends.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+// Transport names the transport currently in use.
+func (s *Session) Transport() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.transport.name()
+}
+
+// Write queues msgs to be sent in order, contiguously. It never blocks. It
+// fails with ErrClosed once the session is closing; a client whose queue
+// overflows is disconnected and Write returns ErrQueueFull.
+func (s *Session) Write(msgs ...Message) error {
+	s.mu.Lock()
+	if s.state != stateOpen {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	if len(s.queue)+len(msgs) > s.srv.opts.WriteQueueSize {
+		s.mu.Unlock()
+		s.close(ReasonTransportError, ErrQueueFull)
+		return ErrQueueFull
+	}
+	for _, m := range msgs {
+		s.queue = append(s.queue, packet.Packet{Type: packet.Message, Data: m.Data, Binary: m.Binary})
+	}
+	s.transport.kick()
+	s.mu.Unlock()
+	return nil
+}
+
+// WriteVolatile is Write for messages that may be lost: they are dropped
+// unless the transport can send them right away. It reports whether they
+// were queued.
+func (s *Session) WriteVolatile(msgs ...Message) bool {
+	s.mu.Lock()
+	ok := s.state == stateOpen && len(s.queue) == 0 && s.transport.writable()
+	s.mu.Unlock()
+	return ok && s.Write(msgs...) == nil
+}
+
+// Close sends what is queued, then closes the session with reason
+// "forced close".
+func (s *Session) Close() {
+	s.mu.Lock()
+	if s.state != stateOpen {
+		s.mu.Unlock()
+		return
+	}
+	if len(s.queue) == 0 {
+		s.mu.Unlock()
+		s.close(ReasonForcedClose, nil)
+		return
+	}
+	s.state = stateClosing
+	s.transport.kick()
+	s.mu.Unlock()
+}
+
+// Abort closes the session at once, dropping what is queued, with the given
+// reason passed to Receiver.OnClose.
+func (s *Session) Abort(reason string, err error) { s.close(reason, err) }
+
+// push queues a control packet; the caller holds s.mu.
+func (s *Session) push(p packet.Packet) {
+	s.queue = append(s.queue, p)
+	s.transport.kick()
+}
+
+// take hands the queued packets to a writer; the caller holds s.mu and gives
+// the slice back with recycle when written.
+func (s *Session) take() []packet.Packet {
+	q := s.queue
+	s.queue, s.spare = s.spare[:0], nil
+	return q
+}
+
+func (s *Session) recycle(q []packet.Packet) {
+	clear(q) // drop references to written payloads
+	s.mu.Lock()
+	if s.spare == nil && cap(q) <= 256 {
+		s.spare = q[:0]
+	}
+	s.mu.Unlock()
+}
+
+// close ends the session: it stops the heartbeat, shuts the transports,
+// leaves the server's table and tells the receiver. It is idempotent.
+func (s *Session) close(reason string, err error) {
+	s.mu.Lock()
+	if s.state == stateClosed {
+		s.mu.Unlock()
+		return
+	}
+	s.state = stateClosed
+	s.hbTimer.Stop()
+	t, probe := s.transport, s.probe
+	s.probe = nil
+	s.mu.Unlock()
+
+	close(s.done)
+	s.srv.remove(s)
+	t.shut(reason)
+	if probe != nil {
+		probe.shut(reason)
+	}
+	// OnClose runs on its own goroutine because close may be called from
+	// inside OnMessage (a parse error, a user's disconnect), which holds rmu.
+	go func() {
+		defer s.srv.wg.Done()
+		s.rmu.Lock()
+		defer s.rmu.Unlock()
+		s.recv.OnClose(reason, err)
+		s.srv.opts.Logger.Debug("engineio: session closed", "sid", s.id, "reason", reason, "err", err)
+	}()
+}
+
+// onPacket handles one packet from the client, whatever its transport.
+func (s *Session) onPacket(p packet.Packet) {
+	switch p.Type {
+	case packet.Message:
+		s.rmu.Lock()
+		if !s.closed() {
+			s.recv.OnMessage(p.Data, p.Binary)
+		}
+		s.rmu.Unlock()
+	case packet.Pong:
+		s.onPong()
+	case packet.Close:
+		s.close(ReasonTransportClose, nil)
+	case packet.Noop, packet.Upgrade:
+		// harmless: a late upgrade or noop on the old transport
+	default:
+		// In v4 the server pings, never the client; anything else is an error.
+		s.close(ReasonTransportError, packet.ErrInvalidPacket)
+	}
+}
+
+func (s *Session) closed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state == stateClosed
+}

@@ -1,0 +1,177 @@
+package engineio
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/duplexio/duplex/engineio/packet"
+)
+
+// transport is what a session needs from the thing that carries it. Methods
+// marked "caller holds s.mu" must not block.
+type transport interface {
+	name() string
+	// kick says packets were queued or the session state changed; the caller
+	// holds s.mu.
+	kick()
+	// writable reports whether a packet queued now would leave at once; the
+	// caller holds s.mu.
+	writable() bool
+	// shut releases the transport once the session is closed.
+	shut(reason string)
+}
+
+var errPollAborted = errors.New("engineio: poll connection closed prematurely")
+
+// pollingTransport is HTTP long-polling: a pending GET receives what is
+// queued, a POST delivers what the client sends. One of each at a time.
+type pollingTransport struct {
+	s       *Session
+	wake    chan struct{} // signals a waiting GET; capacity 1
+	waiting bool          // a GET is waiting; guarded by s.mu
+	posting bool          // a POST is being read; guarded by s.mu
+}
+
+func newPollingTransport(s *Session) *pollingTransport {
+	return &pollingTransport{s: s, wake: make(chan struct{}, 1)}
+}
+
+func (t *pollingTransport) name() string { return TransportPolling }
+
+func (t *pollingTransport) writable() bool { return t.waiting }
+
+func (t *pollingTransport) kick() {
+	if t.waiting {
+		select {
+		case t.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (t *pollingTransport) shut(string) {} // a waiting GET sees s.done
+
+// handleGet answers a poll with everything queued, waiting for something to
+// be queued when there is nothing yet.
+func (t *pollingTransport) handleGet(w http.ResponseWriter, r *http.Request) {
+	s := t.s
+	s.mu.Lock()
+	if t.waiting {
+		s.mu.Unlock()
+		writeError(w, requestError(CodeBadRequest))
+		s.close(ReasonTransportError, ErrPollOverlap)
+		return
+	}
+	for len(s.queue) == 0 && s.state == stateOpen && s.transport == transport(t) {
+		t.waiting = true
+		s.mu.Unlock()
+		select {
+		case <-t.wake:
+		case <-s.done:
+		case <-r.Context().Done():
+			s.mu.Lock()
+			t.waiting = false
+			s.mu.Unlock()
+			s.close(ReasonTransportError, errPollAborted)
+			return
+		}
+		s.mu.Lock()
+		t.waiting = false
+	}
+	batch, state, upgraded := s.take(), s.state, s.transport != transport(t)
+	s.mu.Unlock()
+
+	switch {
+	case state != stateOpen:
+		batch = append(batch, packet.Packet{Type: packet.Close})
+	case upgraded && len(batch) == 0:
+		batch = append(batch, packet.Packet{Type: packet.Noop})
+	}
+	t.writePayload(w, batch)
+	s.recycle(batch)
+	if state == stateClosing {
+		s.close(ReasonForcedClose, nil)
+	}
+}
+
+func (t *pollingTransport) writePayload(w http.ResponseWriter, batch []packet.Packet) {
+	body := packet.AppendPayload(nil, batch)
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=UTF-8")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}
+
+// handlePost reads the packets a client sends. Overlapping POSTs, bodies
+// over MaxHTTPBufferSize and undecodable payloads close the session.
+func (t *pollingTransport) handlePost(w http.ResponseWriter, r *http.Request) {
+	s := t.s
+	s.mu.Lock()
+	if t.posting {
+		s.mu.Unlock()
+		writeError(w, requestError(CodeBadRequest))
+		s.close(ReasonTransportError, ErrPollOverlap)
+		return
+	}
+	t.posting = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		t.posting = false
+		s.mu.Unlock()
+	}()
+
+	body, err := t.readBody(w, r)
+	if err != nil {
+		return
+	}
+	pkts, err := packet.DecodePayload(body)
+	if err != nil {
+		writeError(w, requestError(CodeBadRequest))
+		s.close(ReasonParseError, err)
+		return
+	}
+	for _, p := range pkts {
+		s.onPacket(p)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html")
+	h.Set("Content-Length", "2")
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, "ok")
+}
+
+// readBody reads a POST body within the size limit and a deadline, so a
+// client can neither send too much nor hold the request open forever.
+func (t *pollingTransport) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	s := t.s
+	max := s.srv.opts.MaxHTTPBufferSize
+	if r.Header.Get("Content-Type") == "application/octet-stream" {
+		// Engine.IO v4 sends binary as base64 text: a binary body is an error.
+		writeError(w, requestError(CodeBadRequest))
+		s.close(ReasonTransportError, packet.ErrInvalidPacket)
+		return nil, packet.ErrInvalidPacket
+	}
+	if r.ContentLength > max {
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		s.close(ReasonTransportError, ErrPayloadTooLarge)
+		return nil, ErrPayloadTooLarge
+	}
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.srv.opts.PingTimeout + s.srv.opts.PingInterval))
+	body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+	if err != nil {
+		writeError(w, requestError(CodeBadRequest))
+		s.close(ReasonTransportError, err)
+		return nil, err
+	}
+	if int64(len(body)) > max {
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		s.close(ReasonTransportError, ErrPayloadTooLarge)
+		return nil, ErrPayloadTooLarge
+	}
+	return body, nil
+}

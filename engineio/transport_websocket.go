@@ -1,0 +1,204 @@
+package engineio
+
+import (
+	"errors"
+	"time"
+
+	"github.com/lxzan/gws"
+
+	"github.com/duplexio/duplex/engineio/packet"
+)
+
+// wsTransport carries a session over one WebSocket. Reads run on the
+// connection's read loop; writes run on a goroutine started when packets
+// are queued and gone when the queue is empty, so an idle connection parks
+// no writer.
+type wsTransport struct {
+	s       *Session
+	conn    *gws.Conn
+	probing bool // an upgrade probe, not yet the session's transport; read loop only
+	writing bool // a writer goroutine runs; guarded by s.mu
+}
+
+func (t *wsTransport) name() string { return TransportWebSocket }
+
+func (t *wsTransport) writable() bool { return !t.writing }
+
+func (t *wsTransport) kick() {
+	if !t.writing && t.s.transport == transport(t) {
+		t.writing = true
+		go t.writeLoop()
+	}
+}
+
+func (t *wsTransport) shut(reason string) {
+	if reason == ReasonTransportError || reason == ReasonTransportClose {
+		_ = t.conn.NetConn().Close()
+		return
+	}
+	_ = t.conn.WriteClose(1000, nil)
+}
+
+// writeLoop drains the session queue and exits when it is empty. A session
+// that was asked to close once flushed closes here.
+func (t *wsTransport) writeLoop() {
+	s := t.s
+	for {
+		s.mu.Lock()
+		if len(s.queue) == 0 || s.transport != transport(t) || s.state == stateClosed {
+			t.writing = false
+			closing := s.state == stateClosing && len(s.queue) == 0
+			s.mu.Unlock()
+			if closing {
+				s.close(ReasonForcedClose, nil)
+			}
+			return
+		}
+		batch := s.take()
+		s.mu.Unlock()
+		err := t.writeBatch(batch)
+		s.recycle(batch)
+		if err != nil {
+			s.close(ReasonTransportError, err)
+			return
+		}
+	}
+}
+
+var typeDigits = [...][]byte{{'0'}, {'1'}, {'2'}, {'3'}, {'4'}, {'5'}, {'6'}}
+
+func (t *wsTransport) writeBatch(batch []packet.Packet) error {
+	_ = t.conn.SetWriteDeadline(time.Now().Add(t.s.srv.opts.WriteTimeout))
+	for _, p := range batch {
+		var err error
+		if p.Binary {
+			err = t.conn.WriteMessage(gws.OpcodeBinary, p.Data)
+		} else {
+			err = t.conn.Writev(gws.OpcodeText, typeDigits[p.Type], p.Data)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// onMessage handles one frame from the client.
+func (t *wsTransport) onMessage(data []byte, binary bool) {
+	p, err := packet.Decode(data, binary)
+	if t.probing {
+		t.onProbeMessage(p, err)
+		return
+	}
+	if err != nil {
+		t.s.close(ReasonParseError, err)
+		return
+	}
+	t.s.onPacket(p)
+}
+
+// onProbeMessage runs the upgrade: "2probe" is answered "3probe" and a noop
+// releases the pending poll so that the client can pause polling; "5"
+// switches the session to this WebSocket. Anything else drops the probe.
+func (t *wsTransport) onProbeMessage(p packet.Packet, err error) {
+	s := t.s
+	switch {
+	case err == nil && p.Type == packet.Ping && string(p.Data) == "probe":
+		if t.conn.WriteString("3probe") != nil {
+			return
+		}
+		s.mu.Lock()
+		if s.probe == t && s.state == stateOpen {
+			s.push(packet.Packet{Type: packet.Noop})
+		}
+		s.mu.Unlock()
+	case err == nil && p.Type == packet.Upgrade:
+		s.mu.Lock()
+		if s.probe != t || s.state != stateOpen {
+			s.mu.Unlock()
+			t.shut(ReasonForcedClose)
+			return
+		}
+		old := s.transport
+		s.probe, s.transport, t.probing = nil, t, false
+		old.kick() // a waiting poll returns now
+		t.kick()
+		s.mu.Unlock()
+		s.srv.opts.Logger.Debug("engineio: upgraded", "sid", s.id)
+	default:
+		t.dropProbe()
+	}
+}
+
+func (t *wsTransport) dropProbe() {
+	s := t.s
+	s.mu.Lock()
+	if s.probe == t {
+		s.probe = nil
+	}
+	s.mu.Unlock()
+	t.shut(ReasonForcedClose)
+}
+
+// onClose is the end of the WebSocket, whoever ended it.
+func (t *wsTransport) onClose(err error) {
+	s := t.s
+	s.mu.Lock()
+	current := s.transport == transport(t)
+	if s.probe == t {
+		s.probe = nil
+	}
+	s.mu.Unlock()
+	if !current {
+		return
+	}
+	var ce *gws.CloseError
+	if err == nil || errors.As(err, &ce) {
+		s.close(ReasonTransportClose, nil)
+		return
+	}
+	s.close(ReasonTransportError, err)
+}
+
+// wsEvents routes gws callbacks to the transport stored in the connection.
+type wsEvents struct{}
+
+func transportOf(c *gws.Conn) *wsTransport {
+	v, _ := c.Session().Load("")
+	t, _ := v.(*wsTransport)
+	return t
+}
+
+func (wsEvents) OnOpen(*gws.Conn) {}
+
+func (wsEvents) OnClose(c *gws.Conn, err error) {
+	if t := transportOf(c); t != nil {
+		t.onClose(err)
+	}
+}
+
+func (wsEvents) OnPing(c *gws.Conn, payload []byte) { _ = c.WritePong(payload) }
+
+func (wsEvents) OnPong(*gws.Conn, []byte) {}
+
+func (wsEvents) OnMessage(c *gws.Conn, m *gws.Message) {
+	defer m.Close()
+	if t := transportOf(c); t != nil {
+		t.onMessage(m.Bytes(), m.Opcode == gws.OpcodeBinary)
+	}
+}
+
+// slot is a one-value gws.SessionStorage: the transport of a connection,
+// without the map gws would otherwise allocate for each.
+type slot struct{ v any }
+
+func (s *slot) Len() int {
+	if s.v == nil {
+		return 0
+	}
+	return 1
+}
+func (s *slot) Load(string) (any, bool)        { return s.v, s.v != nil }
+func (s *slot) Delete(string)                  { s.v = nil }
+func (s *slot) Store(_ string, v any)          { s.v = v }
+func (s *slot) Range(f func(string, any) bool) { f("", s.v) }

@@ -1,0 +1,81 @@
+// Command testserver runs the server fixtures that the interop tests, the
+// official conformance suites and the benchmarks drive:
+//
+//	testserver -addr 127.0.0.1:PORT -fixture conformance|interop|bench
+//
+// The address may also come from the PORT environment variable. With port 0
+// it picks a free port. Once ready it prints "listening on http://ADDR".
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	addr := flag.String("addr", "", "listen address (default 127.0.0.1:$PORT or 127.0.0.1:3000)")
+	fixture := flag.String("fixture", "conformance", "fixture: conformance, interop or bench")
+	verbose := flag.Bool("v", false, "log debug output to stderr")
+	flag.Parse()
+	if err := run(*addr, *fixture, *verbose); err != nil {
+		fmt.Fprintln(os.Stderr, "testserver:", err)
+		os.Exit(1)
+	}
+}
+
+func run(addr, fixture string, verbose bool) error {
+	if addr == "" {
+		addr = "127.0.0.1:3000"
+		if p := os.Getenv("PORT"); p != "" {
+			addr = "127.0.0.1:" + p
+		}
+	}
+	level := slog.LevelWarn
+	if verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	mux, shutdown, err := build(fixture, logger)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Printf("listening on http://%s\n", ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	select {
+	case err := <-errc:
+		return err
+	case <-sig:
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	shutdown(ctx)
+	return srv.Shutdown(ctx)
+}
+
+func build(fixture string, logger *slog.Logger) (http.Handler, func(context.Context), error) {
+	switch fixture {
+	case "conformance":
+		return conformance(logger, false)
+	case "interop":
+		return conformance(logger, true)
+	case "bench":
+		return bench(logger)
+	}
+	return nil, nil, fmt.Errorf("unknown fixture %q", fixture)
+}

@@ -1,0 +1,192 @@
+package parser
+
+import (
+	"bytes"
+	"math"
+)
+
+// DefaultMaxAttachments is the number of attachments a binary packet may
+// announce when Decoder.MaxAttachments is zero; it is socket.io-parser's
+// default.
+const DefaultMaxAttachments = 10
+
+// Decoder turns engine messages into packets; it holds the state of a binary
+// packet waiting for its attachments. Not safe for concurrent use (one per
+// connection). The zero value is ready to use.
+//
+// Decoding follows socket.io-parser's decoder and is stricter where it is
+// lax:
+//   - the type is one digit '0'..'6'; for the binary types it is followed by
+//     an attachment count of at least 1 and at most MaxAttachments, then '-';
+//   - a namespace starts with '/' and runs to the next ',' or to the end of
+//     the message;
+//   - an ack id is at most 16 digits, and only EVENT and ACK carry one; an
+//     ACK must;
+//   - data must be valid JSON with nothing after it: an object or nothing for
+//     CONNECT, nothing for DISCONNECT, a string or object for CONNECT_ERROR,
+//     an array for ACK, and for EVENT a non-empty array whose first element
+//     is a number or a string other than the reserved event names;
+//   - when a binary packet is complete, every placeholder in its data must
+//     name one of its attachments.
+//
+// After an error the Decoder drops any partial packet; the caller is expected
+// to close the connection, as a Socket.IO server does.
+type Decoder struct {
+	// MaxAttachments bounds the attachment count a binary packet may
+	// announce, so that a peer cannot make the decoder wait for (and the
+	// server buffer) an unbounded number of messages. Zero or less means
+	// DefaultMaxAttachments.
+	MaxAttachments int
+
+	pending *Packet // binary packet awaiting attachments
+	want    int     // number of attachments pending announced
+}
+
+func (d *Decoder) maxAttachments() int {
+	if d.MaxAttachments <= 0 {
+		return DefaultMaxAttachments
+	}
+	return d.MaxAttachments
+}
+
+// DecodeText decodes a text message. It returns the packet when complete, or
+// (nil, nil) for a binary packet that now waits for attachments. A text
+// message while attachments are awaited is an error.
+//
+// The packet does not alias msg. A binary packet is returned with Type Event
+// or Ack (see Type).
+func (d *Decoder) DecodeText(msg []byte) (*Packet, error) {
+	if d.pending != nil {
+		n := d.want - len(d.pending.Attachments)
+		d.Reset()
+		return nil, invalidf("text message while %d attachments are awaited", n)
+	}
+	p, n, err := decodeText(msg, d.maxAttachments())
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return p, nil
+	}
+	// The count is bounded by MaxAttachments, which a server may set high:
+	// let append grow the slice as attachments really arrive.
+	p.Attachments = make([][]byte, 0, min(n, DefaultMaxAttachments))
+	d.pending, d.want = p, n
+	return nil, nil
+}
+
+// DecodeBinary adds one attachment (copied: msg is reused by the caller). It
+// returns the packet when the last attachment arrived, (nil,nil) while more
+// are awaited, an error when no packet awaits attachments.
+func (d *Decoder) DecodeBinary(msg []byte) (*Packet, error) {
+	p := d.pending
+	if p == nil {
+		return nil, invalidf("binary message while no packet awaits attachments")
+	}
+	p.Attachments = append(p.Attachments, append(make([]byte, 0, len(msg)), msg...))
+	if len(p.Attachments) < d.want {
+		return nil, nil
+	}
+	d.pending, d.want = nil, 0
+	if _, err := findPlaceholders(p.Data, len(p.Attachments), nil); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Reset drops a partially received packet.
+func (d *Decoder) Reset() {
+	d.pending, d.want = nil, 0
+}
+
+// decodeText decodes the text of a packet, returning the number of
+// attachments that must follow it.
+func decodeText(msg []byte, maxAttachments int) (*Packet, int, error) {
+	if len(msg) == 0 {
+		return nil, 0, invalidf("empty message")
+	}
+	if c := msg[0]; c < '0' || c > '0'+byte(BinaryAck) {
+		return nil, 0, invalidf("unknown packet type %q", c)
+	}
+	t, i := Type(msg[0]-'0'), 1
+	n := 0
+	if t == BinaryEvent || t == BinaryAck {
+		var err error
+		if n, i, err = parseAttachmentCount(msg, i, maxAttachments); err != nil {
+			return nil, 0, err
+		}
+	}
+	p := &Packet{Type: t.plain(), Namespace: "/"}
+	i = p.parseNamespace(msg, i)
+	i, err := p.parseID(msg, i)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := checkData(p.Type, msg[i:], p.HasID); err != nil {
+		return nil, 0, err
+	}
+	if i < len(msg) {
+		p.Data = bytes.Clone(msg[i:])
+	}
+	return p, n, nil
+}
+
+// parseAttachmentCount reads "<count>-" at msg[i].
+func parseAttachmentCount(msg []byte, i, limit int) (n, next int, err error) {
+	start := i
+	for ; i < len(msg) && isDigit(msg[i]); i++ {
+		if n <= limit { // past the limit the value no longer matters; stop before it overflows
+			n = min(n, (math.MaxInt-9)/10)*10 + int(msg[i]-'0')
+		}
+	}
+	if i == start {
+		return 0, 0, invalidf("missing attachment count")
+	}
+	if i == len(msg) || msg[i] != '-' {
+		return 0, 0, invalidf("missing '-' after attachment count")
+	}
+	if n < 1 {
+		return 0, 0, invalidf("attachment count 0")
+	}
+	if n > limit {
+		return 0, 0, invalidf("more than %d attachments", limit)
+	}
+	return n, i + 1, nil
+}
+
+// parseNamespace reads the namespace at msg[i], if there is one, and its
+// terminating comma.
+func (p *Packet) parseNamespace(msg []byte, i int) int {
+	if i == len(msg) || msg[i] != '/' {
+		return i
+	}
+	end := bytes.IndexByte(msg[i:], ',')
+	next := i + end + 1
+	if end < 0 {
+		end, next = len(msg)-i, len(msg)
+	}
+	if nsp := msg[i : i+end]; string(nsp) != "/" {
+		p.Namespace = string(nsp)
+	}
+	return next
+}
+
+// parseID reads the ack id at msg[i], if there is one.
+func (p *Packet) parseID(msg []byte, i int) (int, error) {
+	start := i
+	for i < len(msg) && isDigit(msg[i]) {
+		i++
+	}
+	if i == start {
+		return i, nil
+	}
+	if i-start > maxIDDigits {
+		return 0, invalidf("ack id longer than %d digits", maxIDDigits)
+	}
+	var id uint64 // 16 digits cannot overflow
+	for _, c := range msg[start:i] {
+		id = id*10 + uint64(c-'0')
+	}
+	p.ID, p.HasID = id, true
+	return i, nil
+}

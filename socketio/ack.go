@@ -1,0 +1,106 @@
+package socketio
+
+import (
+	"sync"
+	"time"
+
+	"github.com/duplexio/duplex/parser"
+)
+
+// ackWaiter is one acknowledgement the server waits for. Exactly one of
+// ch, handler and packet is set, by EmitWithAck, Emit with a callback and a
+// broadcast with acks respectively.
+type ackWaiter struct {
+	ch      chan *parser.Packet
+	handler *eventHandler
+	withErr bool // handler takes an error first
+	event   string
+	timer   *time.Timer
+	packet  func(*parser.Packet)
+}
+
+// ackTable holds the acknowledgements a socket waits for, by ack id.
+type ackTable struct {
+	mu sync.Mutex
+	m  map[uint64]*ackWaiter
+}
+
+func (t *ackTable) add(id uint64, w *ackWaiter) {
+	t.mu.Lock()
+	if t.m == nil {
+		t.m = map[uint64]*ackWaiter{}
+	}
+	t.m[id] = w
+	t.mu.Unlock()
+}
+
+// take removes and returns the waiter for id, nil when there is none (an
+// unknown id, or one already answered or timed out).
+func (t *ackTable) take(id uint64) *ackWaiter {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	w := t.m[id]
+	delete(t.m, id)
+	return w
+}
+
+// failAll ends every wait because the socket is gone.
+func (t *ackTable) failAll(s *Socket) {
+	t.mu.Lock()
+	all := t.m
+	t.m = nil
+	t.mu.Unlock()
+	for _, w := range all {
+		if w.timer != nil {
+			w.timer.Stop()
+		}
+		switch {
+		case w.ch != nil:
+			w.ch <- nil
+		case w.handler != nil && w.withErr:
+			h, event := w.handler, w.event
+			s.dispatch(func() { s.callAck(h, event, true, ErrDisconnected, Args{}) })
+		}
+	}
+}
+
+// onAck delivers an ACK packet to its waiter. It runs on the connection's
+// read path, never behind the socket's handlers, so that a handler blocked
+// in EmitWithAck gets its answer.
+func (s *Socket) onAck(p *parser.Packet) {
+	w := s.acks.take(p.ID)
+	if w == nil {
+		return // unknown id: ignored, as Node does
+	}
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+	switch {
+	case w.ch != nil:
+		w.ch <- p
+	case w.packet != nil:
+		w.packet(p)
+	case w.handler != nil:
+		args, err := ackArgs(p)
+		if err != nil {
+			return
+		}
+		s.dispatch(func() { s.callAck(w.handler, w.event, w.withErr, nil, args) })
+	}
+}
+
+// ackFunc returns the callback a handler uses to answer the client's
+// acknowledgement request id; only its first call sends.
+func (s *Socket) ackFunc(id uint64) AckFunc {
+	var once sync.Once
+	return func(args ...any) {
+		once.Do(func() {
+			data, att, err := parser.MarshalArray(args)
+			if err != nil {
+				s.logger().Error("socketio: cannot encode ack", "id", s.id, "err", err)
+				return
+			}
+			_ = s.write(&parser.Packet{Type: parser.Ack, Namespace: s.ns.name, ID: id, HasID: true, Data: data, Attachments: att}, false)
+		})
+	}
+}

@@ -1,0 +1,208 @@
+package socketio
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/duplexio/duplex/adapter"
+	"github.com/duplexio/duplex/parser"
+)
+
+// BroadcastOperator targets a set of sockets: the rooms to reach, the rooms
+// to skip and the delivery flags. It is immutable: each method returns a
+// new operator, so one can be kept and reused.
+type BroadcastOperator struct {
+	ns     *Namespace
+	rooms  []string
+	except []string
+	flags  adapter.BroadcastFlags
+}
+
+func (b *BroadcastOperator) clone() *BroadcastOperator {
+	c := *b
+	return &c
+}
+
+// To adds rooms to reach.
+func (b *BroadcastOperator) To(rooms ...string) *BroadcastOperator {
+	c := b.clone()
+	c.rooms = slices.Concat(b.rooms, rooms)
+	return c
+}
+
+// In is To.
+func (b *BroadcastOperator) In(rooms ...string) *BroadcastOperator { return b.To(rooms...) }
+
+// Except adds rooms whose sockets are skipped.
+func (b *BroadcastOperator) Except(rooms ...string) *BroadcastOperator {
+	c := b.clone()
+	c.except = slices.Concat(b.except, rooms)
+	return c
+}
+
+// Volatile drops the event for clients not ready to receive it.
+func (b *BroadcastOperator) Volatile() *BroadcastOperator {
+	c := b.clone()
+	c.flags.Volatile = true
+	return c
+}
+
+// Local keeps the broadcast on this node.
+func (b *BroadcastOperator) Local() *BroadcastOperator {
+	c := b.clone()
+	c.flags.Local = true
+	return c
+}
+
+// Compress sets the compress flag.
+func (b *BroadcastOperator) Compress(comp bool) *BroadcastOperator {
+	c := b.clone()
+	c.flags.Compress = comp
+	return c
+}
+
+// Timeout sets how long EmitWithAck waits for acknowledgements.
+func (b *BroadcastOperator) Timeout(d time.Duration) *BroadcastOperator {
+	c := b.clone()
+	c.flags.Timeout = d
+	return c
+}
+
+func (b *BroadcastOperator) options() *adapter.BroadcastOptions {
+	return &adapter.BroadcastOptions{Rooms: b.rooms, Except: b.except, Flags: b.flags}
+}
+
+// Emit sends an event to every targeted socket; the packet is encoded once.
+// A trailing func(err error, responses []Args) argument makes it
+// EmitWithAck in the background, with the operator's timeout.
+func (b *BroadcastOperator) Emit(event string, args ...any) error {
+	if n := len(args); n > 0 {
+		if cb, ok := args[n-1].(func(error, []Args)); ok {
+			go func() {
+				responses, err := b.EmitWithAck(context.Background(), event, args[:n-1]...)
+				cb(err, responses)
+			}()
+			return nil
+		}
+	}
+	p, err := b.ns.eventPacket(event, args)
+	if err != nil {
+		return err
+	}
+	b.ns.adapter.Broadcast(p, b.options())
+	return nil
+}
+
+// EmitWithAck sends an event to every targeted socket and waits for all
+// their acknowledgements (each one's arguments), until ctx ends or the
+// operator's timeout passes; then it returns the answers received so far
+// with an error wrapping ErrAckTimeout.
+func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
+	if b.flags.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, b.flags.Timeout)
+		defer cancel()
+	}
+	p, err := b.ns.eventPacket(event, args)
+	if err != nil {
+		return nil, err
+	}
+	p.ID, p.HasID = b.ns.nextAckID(), true
+	c := newAckCollector()
+	b.ns.adapter.BroadcastWithAck(p, b.options(), c.onClientCount, c.onAck)
+	servers, err := b.ns.adapter.ServerCount(ctx)
+	if err != nil {
+		b.ns.forgetAck(p.ID)
+		return c.snapshot(), err
+	}
+	c.setServers(servers)
+	select {
+	case <-c.done:
+		return c.snapshot(), nil
+	case <-ctx.Done():
+		b.ns.forgetAck(p.ID)
+		return c.snapshot(), fmt.Errorf("%w: %w", ErrAckTimeout, ctx.Err())
+	}
+}
+
+// ackCollector counts the acknowledgements of a broadcast: it is complete
+// when every node reported its client count and that many answers came.
+type ackCollector struct {
+	mu        sync.Mutex
+	responses []Args
+	clients   int
+	servers   int
+	expected  int // servers expected; -1 until known
+	done      chan struct{}
+	finished  bool
+}
+
+func newAckCollector() *ackCollector {
+	return &ackCollector{expected: -1, done: make(chan struct{})}
+}
+
+func (c *ackCollector) onClientCount(n int) {
+	c.mu.Lock()
+	c.clients += n
+	c.servers++
+	c.check()
+	c.mu.Unlock()
+}
+
+func (c *ackCollector) onAck(p *parser.Packet) {
+	args, err := ackArgs(p)
+	if err != nil {
+		return
+	}
+	c.mu.Lock()
+	c.responses = append(c.responses, args)
+	c.check()
+	c.mu.Unlock()
+}
+
+func (c *ackCollector) setServers(n int) {
+	c.mu.Lock()
+	c.expected = n
+	c.check()
+	c.mu.Unlock()
+}
+
+// check closes done once complete; the caller holds c.mu.
+func (c *ackCollector) check() {
+	if !c.finished && c.expected == c.servers && len(c.responses) >= c.clients {
+		c.finished = true
+		close(c.done)
+	}
+}
+
+func (c *ackCollector) snapshot() []Args {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.responses)
+}
+
+// FetchSockets returns the targeted sockets, across nodes.
+func (b *BroadcastOperator) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
+	infos, err := b.ns.adapter.FetchSockets(ctx, b.options())
+	out := make([]*RemoteSocket, 0, len(infos))
+	for _, info := range infos {
+		out = append(out, &RemoteSocket{ID: info.ID, Handshake: info.Handshake, Rooms: info.Rooms, Data: info.Data, ns: b.ns})
+	}
+	return out, err
+}
+
+// SocketsJoin makes the targeted sockets join rooms.
+func (b *BroadcastOperator) SocketsJoin(rooms ...string) { b.ns.adapter.AddSockets(b.options(), rooms) }
+
+// SocketsLeave makes the targeted sockets leave rooms.
+func (b *BroadcastOperator) SocketsLeave(rooms ...string) {
+	b.ns.adapter.DelSockets(b.options(), rooms)
+}
+
+// DisconnectSockets disconnects the targeted sockets.
+func (b *BroadcastOperator) DisconnectSockets(close bool) {
+	b.ns.adapter.DisconnectSockets(b.options(), close)
+}

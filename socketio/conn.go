@@ -1,0 +1,156 @@
+package socketio
+
+import (
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/duplexio/duplex/engineio"
+	"github.com/duplexio/duplex/parser"
+)
+
+// conn bridges one engine session to the sockets it opened, one per
+// namespace (Node's "Client"). It decodes packets and routes them.
+type conn struct {
+	server  *Server
+	session *engineio.Session
+	decoder parser.Decoder // used only from OnMessage, which never overlaps
+
+	mu           sync.Mutex
+	sockets      map[string]*Socket // by namespace name
+	connectTimer *time.Timer
+}
+
+var errInvalidState = errors.New("socketio: packet for a namespace that is not connected")
+
+func newConn(s *Server, sess *engineio.Session) *conn {
+	c := &conn{server: s, session: sess, sockets: map[string]*Socket{}}
+	c.connectTimer = time.AfterFunc(s.opts.ConnectTimeout, c.onConnectTimeout)
+	return c
+}
+
+// onConnectTimeout closes a connection that joined no namespace in time.
+func (c *conn) onConnectTimeout() {
+	c.mu.Lock()
+	idle := len(c.sockets) == 0
+	c.mu.Unlock()
+	if idle {
+		c.server.opts.Logger.Debug("socketio: connect timeout", "sid", c.session.ID())
+		c.session.Close()
+	}
+}
+
+// OnMessage implements engineio.Receiver.
+func (c *conn) OnMessage(data []byte, binary bool) {
+	var p *parser.Packet
+	var err error
+	if binary {
+		p, err = c.decoder.DecodeBinary(data)
+	} else {
+		p, err = c.decoder.DecodeText(data)
+	}
+	if err != nil {
+		c.server.opts.Logger.Debug("socketio: invalid packet", "sid", c.session.ID(), "err", err)
+		c.session.Abort(engineio.ReasonParseError, err)
+		return
+	}
+	if p != nil {
+		c.route(p)
+	}
+}
+
+func (c *conn) route(p *parser.Packet) {
+	c.mu.Lock()
+	s := c.sockets[p.Namespace]
+	c.mu.Unlock()
+	switch {
+	case s == nil && p.Type == parser.Connect:
+		c.connect(p)
+	case s != nil && p.Type != parser.Connect && p.Type != parser.ConnectError:
+		s.onPacket(p)
+	default:
+		// As Node does: a packet that does not fit the state ends the client.
+		c.server.opts.Logger.Debug("socketio: invalid state", "sid", c.session.ID(), "type", p.Type, "nsp", p.Namespace)
+		c.closeAll(ReasonForcedClose, errInvalidState)
+		c.session.Close()
+	}
+}
+
+func (c *conn) connect(p *parser.Packet) {
+	srv := c.server
+	srv.mu.RLock()
+	closing := srv.closing
+	srv.mu.RUnlock()
+	ns, ok := srv.lookup(p.Namespace, p.Data)
+	if !ok || closing {
+		c.writePacket(&parser.Packet{Type: parser.ConnectError, Namespace: p.Namespace,
+			Data: (&ConnectError{Message: "Invalid namespace"}).payload()})
+		return
+	}
+	s := newSocket(ns, c, p.Data)
+	c.mu.Lock()
+	c.sockets[ns.name] = s
+	c.mu.Unlock()
+	s.dispatch(s.runConnect)
+}
+
+// connected is called once a socket passed its middleware.
+func (c *conn) connected() { c.connectTimer.Stop() }
+
+func (c *conn) removeSocket(s *Socket) {
+	c.mu.Lock()
+	if c.sockets[s.ns.name] == s {
+		delete(c.sockets, s.ns.name)
+	}
+	c.mu.Unlock()
+}
+
+// writePacket sends one packet to this connection.
+func (c *conn) writePacket(p *parser.Packet) error {
+	return c.session.Write(encode(p)...)
+}
+
+// OnClose implements engineio.Receiver: every socket goes with the engine.
+func (c *conn) OnClose(reason string, err error) {
+	c.connectTimer.Stop()
+	c.decoder.Reset()
+	c.closeAll(reason, err)
+}
+
+func (c *conn) closeAll(reason string, err error) {
+	c.mu.Lock()
+	all := make([]*Socket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		all = append(all, s)
+	}
+	c.mu.Unlock()
+	for _, s := range all {
+		s.onClose(reason, err)
+	}
+}
+
+// disconnectAll sends DISCONNECT to every socket, then closes the engine
+// session once that is written (Socket.Disconnect(true)).
+func (c *conn) disconnectAll() {
+	c.mu.Lock()
+	all := make([]*Socket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		all = append(all, s)
+	}
+	c.mu.Unlock()
+	for _, s := range all {
+		s.Disconnect(false)
+	}
+	c.session.Close()
+}
+
+// encode turns a packet into its engine messages: the text part, then one
+// binary message per attachment.
+func encode(p *parser.Packet) []engineio.Message {
+	msgs := make([]engineio.Message, 1, 1+len(p.Attachments))
+	msgs[0] = engineio.Message{Data: p.AppendText(nil)}
+	for _, a := range p.Attachments {
+		msgs = append(msgs, engineio.Message{Data: a, Binary: true})
+	}
+	return msgs
+}

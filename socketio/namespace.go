@@ -1,0 +1,273 @@
+package socketio
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/duplexio/duplex/adapter"
+	"github.com/duplexio/duplex/parser"
+)
+
+// Namespace is a communication channel that splits the sockets of a server:
+// each has its own middleware, connection handlers, rooms and adapter.
+type Namespace struct {
+	name    string
+	server  *Server
+	parent  *ParentNamespace
+	adapter adapter.Adapter
+	ackIDs  atomic.Uint64 // shared by all sockets, so one id serves a whole broadcast
+
+	mu           sync.RWMutex
+	sockets      map[string]*Socket
+	middlewares  []func(*Socket) error
+	onConnection []func(*Socket)
+}
+
+var _ adapter.Namespace = (*Namespace)(nil)
+
+func newNamespace(s *Server, name string, parent *ParentNamespace) *Namespace {
+	ns := &Namespace{name: name, server: s, parent: parent, sockets: map[string]*Socket{}}
+	ns.adapter = s.opts.Adapter(ns)
+	return ns
+}
+
+// Name returns the namespace name, such as "/" or "/admin".
+func (ns *Namespace) Name() string { return ns.name }
+
+// Server returns the server the namespace belongs to.
+func (ns *Namespace) Server() *Server { return ns.server }
+
+// Adapter returns the namespace's adapter.
+func (ns *Namespace) Adapter() adapter.Adapter { return ns.adapter }
+
+// Use adds a middleware, run for each connecting socket in the order added.
+// A non-nil error refuses the connection: the client's connect_error gets
+// it (see ConnectError).
+func (ns *Namespace) Use(fn func(*Socket) error) {
+	ns.mu.Lock()
+	ns.middlewares = append(ns.middlewares, fn)
+	ns.mu.Unlock()
+}
+
+// OnConnection registers a handler called for each socket that connected.
+// Listeners registered on the socket inside it see every packet the client
+// sends after connecting.
+func (ns *Namespace) OnConnection(fn func(*Socket)) {
+	ns.mu.Lock()
+	ns.onConnection = append(ns.onConnection, fn)
+	ns.mu.Unlock()
+}
+
+// Sockets returns the sockets connected to this namespace on this node.
+func (ns *Namespace) Sockets() []*Socket {
+	ns.mu.RLock()
+	defer ns.mu.RUnlock()
+	out := make([]*Socket, 0, len(ns.sockets))
+	for _, s := range ns.sockets {
+		out = append(out, s)
+	}
+	return out
+}
+
+// Socket returns the local socket with the given id, or nil.
+func (ns *Namespace) Socket(id string) *Socket {
+	ns.mu.RLock()
+	defer ns.mu.RUnlock()
+	return ns.sockets[id]
+}
+
+// runMiddlewares runs the parent's middleware, then the namespace's own.
+func (ns *Namespace) runMiddlewares(s *Socket) error {
+	var fns []func(*Socket) error
+	if ns.parent != nil {
+		fns = ns.parent.middlewareList()
+	}
+	ns.mu.RLock()
+	fns = append(fns, ns.middlewares...)
+	ns.mu.RUnlock()
+	for _, fn := range fns {
+		if err := fn(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (ns *Namespace) connectionHandlers() []func(*Socket) {
+	var fns []func(*Socket)
+	if ns.parent != nil {
+		fns = ns.parent.connectionList()
+	}
+	ns.mu.RLock()
+	defer ns.mu.RUnlock()
+	return append(fns, ns.onConnection...)
+}
+
+func (ns *Namespace) add(s *Socket) {
+	ns.mu.Lock()
+	ns.sockets[s.id] = s
+	ns.mu.Unlock()
+	ns.adapter.AddAll(s.id, []string{s.id})
+}
+
+func (ns *Namespace) remove(s *Socket) {
+	ns.adapter.DelAll(s.id)
+	ns.mu.Lock()
+	if ns.sockets[s.id] == s {
+		delete(ns.sockets, s.id)
+	}
+	ns.mu.Unlock()
+}
+
+func (ns *Namespace) nextAckID() uint64 { return ns.ackIDs.Add(1) - 1 }
+
+// eventPacket builds the EVENT packet of an emit; binary arguments become
+// attachments.
+func (ns *Namespace) eventPacket(event string, args []any) (*parser.Packet, error) {
+	if reservedEvents[event] {
+		return nil, ErrReservedEvent
+	}
+	values := make([]any, 0, len(args)+1)
+	values = append(values, event)
+	values = append(values, args...)
+	data, att, err := parser.MarshalArray(values)
+	if err != nil {
+		return nil, err
+	}
+	return &parser.Packet{Type: parser.Event, Namespace: ns.name, Data: data, Attachments: att}, nil
+}
+
+// Broadcasting from the namespace.
+
+func (ns *Namespace) operator() *BroadcastOperator { return &BroadcastOperator{ns: ns} }
+
+// Emit sends an event to every socket of the namespace.
+func (ns *Namespace) Emit(event string, args ...any) error { return ns.operator().Emit(event, args...) }
+
+// To targets the sockets in any of rooms (a socket id is a room too).
+func (ns *Namespace) To(rooms ...string) *BroadcastOperator { return ns.operator().To(rooms...) }
+
+// In is To.
+func (ns *Namespace) In(rooms ...string) *BroadcastOperator { return ns.operator().To(rooms...) }
+
+// Except excludes the sockets in any of rooms.
+func (ns *Namespace) Except(rooms ...string) *BroadcastOperator {
+	return ns.operator().Except(rooms...)
+}
+
+// Volatile drops the event for clients not ready to receive it.
+func (ns *Namespace) Volatile() *BroadcastOperator { return ns.operator().Volatile() }
+
+// Local keeps the broadcast on this node.
+func (ns *Namespace) Local() *BroadcastOperator { return ns.operator().Local() }
+
+// Compress sets the compress flag.
+func (ns *Namespace) Compress(c bool) *BroadcastOperator { return ns.operator().Compress(c) }
+
+// Timeout sets how long EmitWithAck waits for acknowledgements.
+func (ns *Namespace) Timeout(d time.Duration) *BroadcastOperator { return ns.operator().Timeout(d) }
+
+// FetchSockets returns every socket of the namespace, across nodes.
+func (ns *Namespace) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
+	return ns.operator().FetchSockets(ctx)
+}
+
+// SocketsJoin makes every socket join rooms.
+func (ns *Namespace) SocketsJoin(rooms ...string) { ns.operator().SocketsJoin(rooms...) }
+
+// SocketsLeave makes every socket leave rooms.
+func (ns *Namespace) SocketsLeave(rooms ...string) { ns.operator().SocketsLeave(rooms...) }
+
+// DisconnectSockets disconnects every socket; close also closes their
+// connections.
+func (ns *Namespace) DisconnectSockets(close bool) { ns.operator().DisconnectSockets(close) }
+
+// ServerSideEmit sends an event to this namespace on the other nodes of a
+// cluster (a no-op on a single node).
+func (ns *Namespace) ServerSideEmit(ctx context.Context, event string, args ...any) error {
+	p, err := ns.eventPacket(event, args)
+	if err != nil {
+		return err
+	}
+	_, err = ns.adapter.ServerSideEmit(ctx, p, false)
+	return err
+}
+
+// ServerSideEmitWithAck is ServerSideEmit waiting for each node's answer.
+func (ns *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, args ...any) ([]json.RawMessage, error) {
+	p, err := ns.eventPacket(event, args)
+	if err != nil {
+		return nil, err
+	}
+	return ns.adapter.ServerSideEmit(ctx, p, true)
+}
+
+// adapter.Namespace: how the adapter reaches the sockets on this node.
+
+// Deliver implements adapter.Namespace: the packet is encoded once and the
+// same bytes are queued for every recipient.
+func (ns *Namespace) Deliver(p *parser.Packet, flags adapter.BroadcastFlags, ids []adapter.SocketID) {
+	msgs := encode(p)
+	ns.each(ids, func(s *Socket) { s.writeEncoded(p, msgs, flags.Volatile) })
+}
+
+// DeliverWithAck implements adapter.Namespace.
+func (ns *Namespace) DeliverWithAck(p *parser.Packet, flags adapter.BroadcastFlags, ids []adapter.SocketID, onAck func(*parser.Packet)) {
+	msgs := encode(p)
+	ns.each(ids, func(s *Socket) {
+		s.acks.add(p.ID, &ackWaiter{packet: onAck})
+		s.writeEncoded(p, msgs, flags.Volatile)
+	})
+}
+
+// socketPool recycles the socket lists of broadcasts.
+var socketPool = sync.Pool{New: func() any { s := make([]*Socket, 0, 64); return &s }}
+
+// each calls f for the local sockets among ids, without holding ns.mu while
+// f runs (f may reach user code through outgoing listeners).
+func (ns *Namespace) each(ids []adapter.SocketID, f func(*Socket)) {
+	buf := socketPool.Get().(*[]*Socket)
+	list := (*buf)[:0]
+	ns.mu.RLock()
+	for _, id := range ids {
+		if s := ns.sockets[id]; s != nil {
+			list = append(list, s)
+		}
+	}
+	ns.mu.RUnlock()
+	for _, s := range list {
+		f(s)
+	}
+	clear(list)
+	*buf = list[:0]
+	socketPool.Put(buf)
+}
+
+// forgetAck drops the waits for a broadcast acknowledgement that timed out.
+func (ns *Namespace) forgetAck(id uint64) {
+	for _, s := range ns.Sockets() {
+		s.acks.take(id)
+	}
+}
+
+// Disconnect implements adapter.Namespace.
+func (ns *Namespace) Disconnect(ids []adapter.SocketID, close bool) {
+	for _, id := range ids {
+		if s := ns.Socket(id); s != nil {
+			s.Disconnect(close)
+		}
+	}
+}
+
+// Info implements adapter.Namespace.
+func (ns *Namespace) Info(id adapter.SocketID) (adapter.SocketInfo, bool) {
+	s := ns.Socket(id)
+	if s == nil {
+		return adapter.SocketInfo{}, false
+	}
+	return adapter.SocketInfo{ID: s.id, Handshake: s.handshake, Rooms: slices.Clone(s.Rooms()), Data: s.Data()}, true
+}

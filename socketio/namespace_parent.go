@@ -1,0 +1,83 @@
+package socketio
+
+import (
+	"encoding/json"
+	"slices"
+	"sync"
+)
+
+// ParentNamespace creates namespaces on demand, for names its match
+// function accepts (see Server.OfFunc). Its middleware and connection
+// handlers apply to each child.
+type ParentNamespace struct {
+	server *Server
+	match  func(name string, auth json.RawMessage) bool
+
+	mu           sync.RWMutex
+	children     []*Namespace
+	middlewares  []func(*Socket) error
+	onConnection []func(*Socket)
+}
+
+// Use adds a middleware run in every child namespace before its own.
+func (p *ParentNamespace) Use(fn func(*Socket) error) {
+	p.mu.Lock()
+	p.middlewares = append(p.middlewares, fn)
+	p.mu.Unlock()
+}
+
+// OnConnection registers a connection handler for every child namespace.
+func (p *ParentNamespace) OnConnection(fn func(*Socket)) {
+	p.mu.Lock()
+	p.onConnection = append(p.onConnection, fn)
+	p.mu.Unlock()
+}
+
+// Children returns the namespaces created so far.
+func (p *ParentNamespace) Children() []*Namespace {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return append([]*Namespace(nil), p.children...)
+}
+
+// Emit sends an event to every socket of every child namespace.
+func (p *ParentNamespace) Emit(event string, args ...any) error {
+	for _, ns := range p.Children() {
+		if err := ns.Emit(event, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *ParentNamespace) middlewareList() []func(*Socket) error {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return slices.Clone(p.middlewares)
+}
+
+func (p *ParentNamespace) connectionList() []func(*Socket) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return slices.Clone(p.onConnection)
+}
+
+// child returns the namespace called name, creating it under p; if another
+// parent or Of created it meanwhile, that one wins.
+func (p *ParentNamespace) child(name string) *Namespace {
+	s := p.server
+	s.mu.Lock()
+	ns := s.nsps[name]
+	created := ns == nil
+	if created {
+		ns = newNamespace(s, name, p)
+		s.nsps[name] = ns
+	}
+	s.mu.Unlock()
+	if created {
+		p.mu.Lock()
+		p.children = append(p.children, ns)
+		p.mu.Unlock()
+	}
+	return ns
+}

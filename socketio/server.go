@@ -1,0 +1,158 @@
+package socketio
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/duplexio/duplex/engineio"
+)
+
+// Server is a Socket.IO server: the namespaces, and the engine under them.
+// Its methods on the main namespace "/" (Emit, To, Use, ...) are shortcuts
+// for Of("/").
+type Server struct {
+	opts   Options
+	engine *engineio.Server
+
+	mu      sync.RWMutex
+	nsps    map[string]*Namespace
+	parents []*ParentNamespace
+	closing bool
+
+	handlers sync.WaitGroup // running socket dispatchers
+	main     *Namespace
+}
+
+// NewServer returns a server with the main namespace "/" ready.
+func NewServer(opts *Options) *Server {
+	s := &Server{opts: opts.withDefaults(), nsps: map[string]*Namespace{}}
+	s.engine = engineio.NewServer(s.opts.engine(), s.onSession)
+	s.main = s.Of("/")
+	return s
+}
+
+// Engine returns the Engine.IO server under this one.
+func (s *Server) Engine() *engineio.Server { return s.engine }
+
+// Path returns the path the server answers under.
+func (s *Server) Path() string { return s.opts.Path }
+
+// ServeHTTP answers requests under Path and 404 elsewhere.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.URL.Path, s.opts.Path) && r.URL.Path+"/" != s.opts.Path {
+		http.NotFound(w, r)
+		return
+	}
+	s.engine.ServeHTTP(w, r)
+}
+
+// Of returns the namespace with the given name, creating it on first use.
+// The name gets a leading "/" if it lacks one.
+func (s *Server) Of(name string) *Namespace {
+	if !strings.HasPrefix(name, "/") {
+		name = "/" + name
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ns := s.nsps[name]; ns != nil {
+		return ns
+	}
+	ns := newNamespace(s, name, nil)
+	s.nsps[name] = ns
+	return ns
+}
+
+// OfFunc declares dynamic namespaces: a client connecting to a namespace
+// that does not exist yet gets it created when match accepts its name and
+// auth payload. Middleware and connection handlers registered on the
+// returned ParentNamespace apply to every namespace it creates.
+func (s *Server) OfFunc(match func(name string, auth json.RawMessage) bool) *ParentNamespace {
+	p := &ParentNamespace{server: s, match: match}
+	s.mu.Lock()
+	s.parents = append(s.parents, p)
+	s.mu.Unlock()
+	return p
+}
+
+// lookup finds the namespace a CONNECT packet names, creating a dynamic one
+// if a parent accepts it.
+func (s *Server) lookup(name string, auth json.RawMessage) (*Namespace, bool) {
+	s.mu.RLock()
+	ns, parents := s.nsps[name], s.parents
+	s.mu.RUnlock()
+	if ns != nil {
+		return ns, true
+	}
+	for _, p := range parents {
+		if p.match(name, auth) {
+			return p.child(name), true
+		}
+	}
+	return nil, false
+}
+
+// Namespaces returns the names of the existing namespaces.
+func (s *Server) Namespaces() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]string, 0, len(s.nsps))
+	for n := range s.nsps {
+		out = append(out, n)
+	}
+	return out
+}
+
+func (s *Server) onSession(sess *engineio.Session) engineio.Receiver {
+	return newConn(s, sess)
+}
+
+// Shutdown disconnects every socket with reason "server shutting down",
+// closes the engine, waits for running handlers to return (or ctx to end),
+// and closes the adapters. The server answers no new connection after it.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	nsps := make([]*Namespace, 0, len(s.nsps))
+	for _, ns := range s.nsps {
+		nsps = append(nsps, ns)
+	}
+	s.mu.Unlock()
+	for _, ns := range nsps {
+		for _, sock := range ns.Sockets() {
+			sock.onClose(ReasonServerShutdown, nil)
+		}
+	}
+	err := s.engine.Shutdown(ctx)
+	if werr := waitGroup(ctx, &s.handlers); err == nil {
+		err = werr
+	}
+	for _, ns := range nsps {
+		_ = ns.adapter.Close()
+	}
+	return err
+}
+
+// Close is Shutdown with a 10 second deadline.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return s.Shutdown(ctx)
+}
+
+func waitGroup(ctx context.Context, wg *sync.WaitGroup) error {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,170 @@
+package socketio
+
+import (
+	"encoding/json"
+	"sync"
+
+	"github.com/duplexio/duplex/engineio"
+	"github.com/duplexio/duplex/internal/sid"
+	"github.com/duplexio/duplex/parser"
+)
+
+// Socket is one client connected to one namespace. It is safe for
+// concurrent use.
+type Socket struct {
+	id        string
+	ns        *Namespace
+	conn      *conn
+	handshake *Handshake
+	acks      ackTable
+
+	dataMu sync.RWMutex
+	data   any
+
+	mu        sync.Mutex
+	connected bool // passed the middleware and not yet closing
+	closing   bool
+	listeners
+	dispatcher
+}
+
+func newSocket(ns *Namespace, c *conn, auth json.RawMessage) *Socket {
+	s := &Socket{id: sid.New(), ns: ns, conn: c}
+	s.handshake = newHandshake(c.session.Request(), c.session.Created(), auth)
+	s.slots = make(chan struct{}, maxPendingPackets)
+	return s
+}
+
+// ID returns the socket id: 20 URL-safe characters, also the name of the
+// socket's own room.
+func (s *Socket) ID() string { return s.id }
+
+// Namespace returns the socket's namespace.
+func (s *Socket) Namespace() *Namespace { return s.ns }
+
+// Server returns the server.
+func (s *Socket) Server() *Server { return s.ns.server }
+
+// Handshake returns the details of the connection: headers, query, auth
+// payload, address, time.
+func (s *Socket) Handshake() *Handshake { return s.handshake }
+
+// Conn returns the engine session carrying the socket (shared by the
+// socket's sibling namespaces on the same connection).
+func (s *Socket) Conn() *engineio.Session { return s.conn.session }
+
+// Connected reports whether the socket is connected and not disconnecting.
+func (s *Socket) Connected() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.connected && !s.closing
+}
+
+// Recovered reports whether the connection state was recovered after a
+// reconnection. Connection state recovery is not enabled, so it is false.
+func (s *Socket) Recovered() bool { return false }
+
+// Data returns the value set by SetData (nil by default).
+func (s *Socket) Data() any {
+	s.dataMu.RLock()
+	defer s.dataMu.RUnlock()
+	return s.data
+}
+
+// SetData attaches an arbitrary value to the socket, as socket.data does in
+// Node; FetchSockets returns it (in a cluster, as JSON).
+func (s *Socket) SetData(v any) {
+	s.dataMu.Lock()
+	s.data = v
+	s.dataMu.Unlock()
+}
+
+// Join adds the socket to rooms.
+func (s *Socket) Join(rooms ...string) { s.ns.adapter.AddAll(s.id, rooms) }
+
+// Leave removes the socket from room.
+func (s *Socket) Leave(room string) { s.ns.adapter.Del(s.id, room) }
+
+// Rooms returns the rooms the socket is in, its own id included, sorted.
+func (s *Socket) Rooms() []string { return s.ns.adapter.SocketRooms(s.id) }
+
+// Disconnect disconnects the socket from its namespace: the client gets a
+// DISCONNECT packet ("io server disconnect") and the socket's disconnect
+// listeners get "server namespace disconnect". With close, every socket of
+// the same connection is disconnected and the connection is closed.
+func (s *Socket) Disconnect(close bool) {
+	if !s.Connected() {
+		return
+	}
+	if close {
+		s.conn.disconnectAll()
+		return
+	}
+	_ = s.write(&parser.Packet{Type: parser.Disconnect, Namespace: s.ns.name}, false)
+	s.onClose(ReasonServerDisconnect, nil)
+}
+
+// runConnect is the first job of a socket's dispatcher: the middleware,
+// then the CONNECT answer and the connection handlers.
+func (s *Socket) runConnect() {
+	if err := s.runMiddlewares(); err != nil {
+		s.conn.removeSocket(s)
+		ce := toConnectError(err)
+		_ = s.conn.writePacket(&parser.Packet{Type: parser.ConnectError, Namespace: s.ns.name, Data: ce.payload()})
+		s.logger().Debug("socketio: connection refused", "nsp", s.ns.name, "err", err)
+		return
+	}
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return
+	}
+	s.connected = true
+	s.mu.Unlock()
+	s.ns.add(s)
+	s.conn.connected()
+	data, _ := json.Marshal(map[string]string{"sid": s.id})
+	_ = s.conn.writePacket(&parser.Packet{Type: parser.Connect, Namespace: s.ns.name, Data: data})
+	s.logger().Debug("socketio: connected", "nsp", s.ns.name, "id", s.id, "transport", s.conn.session.Transport())
+	for _, fn := range s.ns.connectionHandlers() {
+		s.protect("connection", func() { fn(s) })
+	}
+}
+
+func (s *Socket) runMiddlewares() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.logPanic("middleware", r)
+			err = &ConnectError{Message: "Internal server error"}
+		}
+	}()
+	return s.ns.runMiddlewares(s)
+}
+
+// onClose starts the disconnection: from now on the socket emits nothing
+// and its pending acknowledgement waits fail; the listeners run on the
+// dispatcher after what is already queued.
+func (s *Socket) onClose(reason string, err error) {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return
+	}
+	s.closing = true
+	s.mu.Unlock()
+	s.conn.removeSocket(s)
+	s.acks.failAll(s)
+	s.dispatch(func() { s.finishClose(reason, err) })
+}
+
+// finishClose runs the "disconnecting" listeners while the socket is still
+// in its rooms, leaves them, then runs the "disconnect" listeners.
+func (s *Socket) finishClose(reason string, err error) {
+	s.emitReserved("disconnecting", reason, err)
+	s.ns.remove(s)
+	s.mu.Lock()
+	s.connected = false
+	s.mu.Unlock()
+	s.emitReserved("disconnect", reason, err)
+	s.logger().Debug("socketio: disconnected", "nsp", s.ns.name, "id", s.id, "reason", reason)
+}

@@ -1,0 +1,256 @@
+package socketio
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+
+	"github.com/duplexio/duplex/parser"
+)
+
+// listeners are a socket's registered handlers, guarded by Socket.mu.
+type listeners struct {
+	events      map[string][]*listener
+	anyIn       []func(event string, args Args)
+	anyOut      []func(event string, args Args)
+	middlewares []func(event string, args Args) error
+	onError     []func(error)
+}
+
+type listener struct {
+	h    *eventHandler
+	once bool
+}
+
+// On registers a handler for event. fn is a function whose parameters are
+// decoded from the event's arguments, in order: any type encoding/json
+// decodes, []byte for binary, json.RawMessage, Args for the rest of the
+// arguments, and last an AckFunc that answers the client's
+// acknowledgement request. fn may return an error, which is logged and
+// passed to the OnError listeners.
+//
+//	s.On("move", func(x, y int) {...})
+//	s.On("save", func(doc Document, ack socketio.AckFunc) { ack(store(doc)) })
+//
+// "disconnecting" and "disconnect" handlers get the reason (a string) and
+// a description (an error, possibly nil). On panics if fn has a shape it
+// cannot call, which is a programming error found at start-up.
+func (s *Socket) On(event string, fn any) {
+	s.addListener(event, fn, false)
+}
+
+// Once is On for one call only.
+func (s *Socket) Once(event string, fn any) { s.addListener(event, fn, true) }
+
+// Off removes every handler of event.
+func (s *Socket) Off(event string) {
+	s.mu.Lock()
+	delete(s.events, event)
+	s.mu.Unlock()
+}
+
+// OnDisconnect is a typed shortcut for On("disconnect", ...).
+func (s *Socket) OnDisconnect(fn func(reason string)) { s.On("disconnect", fn) }
+
+// OnDisconnecting is a typed shortcut for On("disconnecting", ...): fn runs
+// while the socket is still in its rooms.
+func (s *Socket) OnDisconnecting(fn func(reason string)) { s.On("disconnecting", fn) }
+
+func (s *Socket) addListener(event string, fn any, once bool) {
+	h, err := newEventHandler(fn, false)
+	if err != nil {
+		panic(fmt.Sprintf("socketio: On(%q): %v", event, err))
+	}
+	s.mu.Lock()
+	if s.events == nil {
+		s.events = map[string][]*listener{}
+	}
+	s.events[event] = append(s.events[event], &listener{h: h, once: once})
+	s.mu.Unlock()
+}
+
+// OnAny registers a catch-all listener, called for every event before its
+// own handlers.
+func (s *Socket) OnAny(fn func(event string, args Args)) {
+	s.mu.Lock()
+	s.anyIn = append(s.anyIn, fn)
+	s.mu.Unlock()
+}
+
+// OffAny removes the catch-all listeners.
+func (s *Socket) OffAny() {
+	s.mu.Lock()
+	s.anyIn = nil
+	s.mu.Unlock()
+}
+
+// OnAnyOutgoing registers a listener called for every event sent to the
+// client, broadcasts included.
+func (s *Socket) OnAnyOutgoing(fn func(event string, args Args)) {
+	s.mu.Lock()
+	s.anyOut = append(s.anyOut, fn)
+	s.mu.Unlock()
+}
+
+// OffAnyOutgoing removes the outgoing catch-all listeners.
+func (s *Socket) OffAnyOutgoing() {
+	s.mu.Lock()
+	s.anyOut = nil
+	s.mu.Unlock()
+}
+
+// Use adds a packet middleware, run for each incoming event before any
+// listener. A non-nil error drops the event and goes to the OnError
+// listeners.
+func (s *Socket) Use(fn func(event string, args Args) error) {
+	s.mu.Lock()
+	s.middlewares = append(s.middlewares, fn)
+	s.mu.Unlock()
+}
+
+// OnError registers a listener for errors: packet middleware refusals,
+// arguments that do not fit a handler, errors returned by handlers.
+func (s *Socket) OnError(fn func(error)) {
+	s.mu.Lock()
+	s.onError = append(s.onError, fn)
+	s.mu.Unlock()
+}
+
+// onPacket handles a packet of this socket's namespace, on the read path.
+func (s *Socket) onPacket(p *parser.Packet) {
+	switch p.Type {
+	case parser.Event, parser.BinaryEvent:
+		s.dispatchPacket(func() { s.onEvent(p) })
+	case parser.Ack, parser.BinaryAck:
+		s.onAck(p)
+	case parser.Disconnect:
+		s.onClose(ReasonClientDisconnect, nil)
+	}
+}
+
+// onEvent runs the middleware, the catch-all listeners and the handlers of
+// one event.
+func (s *Socket) onEvent(p *parser.Packet) {
+	event, args, err := splitEvent(p)
+	if err != nil {
+		s.emitError(err)
+		return
+	}
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return
+	}
+	mws, anys, ls := s.middlewares, s.anyIn, s.takeListeners(event)
+	s.mu.Unlock()
+	for _, mw := range mws {
+		var err error
+		s.protect(event, func() { err = mw(event, args) })
+		if err != nil {
+			s.emitError(err)
+			return
+		}
+	}
+	var ack AckFunc
+	if p.HasID {
+		ack = s.ackFunc(p.ID)
+	}
+	for _, fn := range anys {
+		s.protect(event, func() { fn(event, args) })
+	}
+	for _, l := range ls {
+		var err error
+		s.protect(event, func() { err = l.h.call(event, args, ack) })
+		if err != nil {
+			s.logger().Warn("socketio: handler error", "event", event, "nsp", s.ns.name, "id", s.id, "err", err)
+			s.emitError(err)
+		}
+	}
+}
+
+// takeListeners returns the handlers of event, removing the once ones; the
+// caller holds s.mu.
+func (s *Socket) takeListeners(event string) []*listener {
+	ls := s.events[event]
+	kept := ls[:0:0]
+	for _, l := range ls {
+		if !l.once {
+			kept = append(kept, l)
+		}
+	}
+	if len(kept) != len(ls) {
+		s.events[event] = kept
+	}
+	return ls
+}
+
+// emitReserved calls the handlers of a reserved event (disconnect,
+// disconnecting) with the reason and its description.
+func (s *Socket) emitReserved(event, reason string, cause error) {
+	s.mu.Lock()
+	ls := s.takeListeners(event)
+	s.mu.Unlock()
+	if len(ls) == 0 {
+		return
+	}
+	r, _ := json.Marshal(reason)
+	raw := []json.RawMessage{r}
+	if cause != nil {
+		d, _ := json.Marshal(cause.Error())
+		raw = append(raw, d)
+	}
+	args := newArgs(raw, nil)
+	for _, l := range ls {
+		s.protect(event, func() { _ = l.h.call(event, args, nil) })
+	}
+}
+
+func (s *Socket) emitError(err error) {
+	s.mu.Lock()
+	fns := s.onError
+	s.mu.Unlock()
+	for _, fn := range fns {
+		s.protect("error", func() { fn(err) })
+	}
+}
+
+// callAck runs an emit's acknowledgement callback on the dispatcher.
+func (s *Socket) callAck(h *eventHandler, event string, withErr bool, ackErr error, args Args) {
+	s.protect(event+" (ack)", func() {
+		var err error
+		if withErr {
+			err = h.callErr(event, ackErr, args)
+		} else {
+			err = h.call(event, args, nil)
+		}
+		if err != nil {
+			s.emitError(err)
+		}
+	})
+}
+
+// splitEvent returns the event name and arguments of an EVENT packet.
+func splitEvent(p *parser.Packet) (string, Args, error) {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(p.Data, &raw); err != nil || len(raw) == 0 {
+		return "", Args{}, fmt.Errorf("socketio: invalid event payload: %w", parser.ErrInvalidPacket)
+	}
+	event := string(raw[0])
+	if len(raw[0]) > 0 && raw[0][0] == '"' {
+		if err := json.Unmarshal(raw[0], &event); err != nil {
+			return "", Args{}, err
+		}
+	}
+	return event, newArgs(raw[1:], p.Attachments), nil
+}
+
+// ackArgs returns the arguments of an ACK packet.
+func ackArgs(p *parser.Packet) (Args, error) {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(p.Data, &raw); err != nil {
+		return Args{}, err
+	}
+	return newArgs(raw, p.Attachments), nil
+}
+
+func (s *Socket) logger() *slog.Logger { return s.ns.server.opts.Logger }
