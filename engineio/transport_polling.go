@@ -84,15 +84,19 @@ func (t *pollingTransport) handleGet(w http.ResponseWriter, r *http.Request) {
 	batch, state, upgraded := s.take(), s.state, s.transport != transport(t)
 	s.mu.Unlock()
 
+	// A closing session sends what was queued, and the close packet only in
+	// the next poll: the client handles the packets of one payload after
+	// the close packet in it, which would lose a final DISCONNECT.
+	closeNow := state == stateClosing && len(batch) == 0
 	switch {
-	case state != stateOpen:
+	case state == stateClosed || closeNow:
 		batch = append(batch, packet.Packet{Type: packet.Close})
 	case upgraded && len(batch) == 0:
 		batch = append(batch, packet.Packet{Type: packet.Noop})
 	}
 	t.writePayload(w, batch)
 	s.recycle(batch)
-	if state == stateClosing {
+	if closeNow {
 		s.close(ReasonForcedClose, nil)
 	}
 }
@@ -119,30 +123,39 @@ func (t *pollingTransport) handlePost(w http.ResponseWriter, r *http.Request) {
 	}
 	t.posting = true
 	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		t.posting = false
-		s.mu.Unlock()
-	}()
-
-	body, err := t.readBody(w, r)
-	if err != nil {
+	ok := t.readPost(w, r)
+	// Done before answering: the client sends its next POST as soon as it
+	// has the answer, and that one must not look like an overlap.
+	s.mu.Lock()
+	t.posting = false
+	s.mu.Unlock()
+	if !ok {
 		return
-	}
-	pkts, err := packet.DecodePayload(body)
-	if err != nil {
-		writeError(w, requestError(CodeBadRequest))
-		s.close(ReasonParseError, err)
-		return
-	}
-	for _, p := range pkts {
-		s.onPacket(p)
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html")
 	h.Set("Content-Length", "2")
 	w.WriteHeader(http.StatusOK)
 	_, _ = io.WriteString(w, "ok")
+}
+
+// readPost reads and handles the packets of a POST; on failure it has
+// answered the request and closed the session.
+func (t *pollingTransport) readPost(w http.ResponseWriter, r *http.Request) bool {
+	body, err := t.readBody(w, r)
+	if err != nil {
+		return false
+	}
+	pkts, err := packet.DecodePayload(body)
+	if err != nil {
+		writeError(w, requestError(CodeBadRequest))
+		t.s.close(ReasonParseError, err)
+		return false
+	}
+	for _, p := range pkts {
+		t.s.onPacket(p)
+	}
+	return true
 }
 
 // readBody reads a POST body within the size limit and a deadline, so a

@@ -103,6 +103,8 @@ func TestInlineAttachments(t *testing.T) {
 		{`["{\"_placeholder\":true,\"num\":0}"]`, `["{\"_placeholder\":true,\"num\":0}"]`},
 		{`["a",{"_placeholder":"true","num":0}]`, `["a",{"_placeholder":"true","num":0}]`},
 		{`["a",{"_placeholder":true,"num":0,"x":{"_placeholder":true,"num":7}}]`, `["a","AQIDBA=="]`},
+		{`[{"k":{"_placeholder":true,"num":7},"k":{"_placeholder":true,"num":0}}]`, `[{"k":{"_placeholder":true,"num":7},"k":"AQIDBA=="}]`},
+		{`[{"k":{"_placeholder":true,"num":0},"j":{"_placeholder":true,"num":1},"k":2}]`, `[{"k":{"_placeholder":true,"num":0},"j":"","k":2}]`},
 	}
 	for _, tt := range tests {
 		got, err := InlineAttachments(json.RawMessage(tt.raw), atts)

@@ -22,12 +22,15 @@ const DefaultMaxAttachments = 10
 //     the message;
 //   - an ack id is at most 16 digits, and only EVENT and ACK carry one; an
 //     ACK must;
-//   - data must be valid JSON with nothing after it: an object or nothing for
-//     CONNECT, nothing for DISCONNECT, a string or object for CONNECT_ERROR,
-//     an array for ACK, and for EVENT a non-empty array whose first element
-//     is a number or a string other than the reserved event names;
+//   - data must be valid JSON starting right after the header (whitespace
+//     there is refused: socket.io-parser would read it as an ack id);
+//   - data is an object or nothing for CONNECT, nothing for DISCONNECT, a
+//     string or object for CONNECT_ERROR, an array for ACK, and for EVENT a
+//     non-empty array whose first element is a number or a string other
+//     than the reserved event names;
 //   - when a binary packet is complete, every placeholder in its data must
-//     name one of its attachments.
+//     name one of its attachments (as JSON.parse would see it: escaped keys
+//     decoded, the last of duplicate keys winning), with an integer num.
 //
 // After an error the Decoder drops any partial packet; the caller is expected
 // to close the connection, as a Socket.IO server does.

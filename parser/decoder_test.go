@@ -54,7 +54,7 @@ func TestDecode(t *testing.T) {
 		{"event with negative number name", `2[-1.5e3]`, nil, Packet{Type: Event, Namespace: "/", Data: []byte(`[-1.5e3]`)}},
 		{"event name like a reserved one", `2["Connect"]`, nil, Packet{Type: Event, Namespace: "/", Data: []byte(`["Connect"]`)}},
 		{"event name with escape", `2["a\"b"]`, nil, Packet{Type: Event, Namespace: "/", Data: []byte(`["a\"b"]`)}},
-		{"event with spaces", "2 [ \"a\" ] ", nil, Packet{Type: Event, Namespace: "/", Data: []byte(` [ "a" ] `)}},
+		{"event with spaces", "2[ \"a\" ,\t1\r\n] ", nil, Packet{Type: Event, Namespace: "/", Data: []byte("[ \"a\" ,\t1\r\n] ")}},
 		{"event max id", `29999999999999999["a"]`, nil, Packet{Type: Event, Namespace: "/", ID: 9999999999999999, HasID: true, Data: []byte(`["a"]`)}},
 		{"event id with leading zero", `2007["a"]`, nil, Packet{Type: Event, Namespace: "/", ID: 7, HasID: true, Data: []byte(`["a"]`)}},
 		{"invalid UTF-8 is the transport's business", "2[\"a\xff\"]", nil, Packet{Type: Event, Namespace: "/", Data: []byte("[\"a\xff\"]")}},
@@ -81,6 +81,10 @@ func TestDecode(t *testing.T) {
 			Packet{Type: Event, Namespace: "/", Data: []byte(`["x",{"_placeholder":true,"num":5}]`)}},
 		{"placeholder false", `51-["x",{"_placeholder":false,"num":7}]`, [][]byte{bin},
 			Packet{Type: Event, Namespace: "/", Data: []byte(`["x",{"_placeholder":false,"num":7}]`), Attachments: [][]byte{bin}}},
+		{"placeholder shadowed by a duplicate key", `51-["x",{"k":{"_placeholder":true,"num":5},"k":1}]`, [][]byte{bin},
+			Packet{Type: Event, Namespace: "/", Data: []byte(`["x",{"k":{"_placeholder":true,"num":5},"k":1}]`), Attachments: [][]byte{bin}}},
+		{"placeholder shadowed by an escaped duplicate key", `51-["x",{"k":[{"_placeholder":true,"num":5}],"\u006b":1}]`, [][]byte{bin},
+			Packet{Type: Event, Namespace: "/", Data: []byte(`["x",{"k":[{"_placeholder":true,"num":5}],"\u006b":1}]`), Attachments: [][]byte{bin}}},
 		{"placeholder num 0.0", `51-["x",{"_placeholder":true,"num":0.0}]`, [][]byte{bin},
 			Packet{Type: Event, Namespace: "/", Data: []byte(`["x",{"_placeholder":true,"num":0.0}]`), Attachments: [][]byte{bin}}},
 		{"placeholder wins over its content", `51-["x",{"_placeholder":true,"num":0,"n":{"_placeholder":true,"num":9}}]`, [][]byte{bin},
@@ -133,7 +137,11 @@ func TestDecodeInvalid(t *testing.T) {
 		{`2/admin,"invalid`, nil, "EVENT data is not valid JSON"},
 		{`2/nsp["a"]`, nil, "EVENT without data"}, // the namespace runs to the end: `/nsp["a"]`
 		{`2,["a"]`, nil, "EVENT data is not valid JSON"},
-		{`2 `, nil, "EVENT data is not valid JSON"},
+		{`2 `, nil, "whitespace before EVENT data"},
+		{`2 ["a"]`, nil, "whitespace before EVENT data"}, // socket.io-parser: ack id 0
+		{"2/admin,\n[\"a\"]", nil, "whitespace before EVENT data"},
+		{`212 ["a"]`, nil, "whitespace before EVENT data"},
+		{`0 {}`, nil, "whitespace before CONNECT data"},
 		{`299999999999999999["a"]`, nil, "ack id longer than 16 digits"},
 		{`2/admin,`, nil, "EVENT without data"},
 		{`2/admin,12`, nil, "EVENT without data"},
@@ -178,6 +186,8 @@ func TestDecodeInvalid(t *testing.T) {
 		{`51-["a",{"_placeholder":true}]`, [][]byte{bin}, "placeholder without num"},
 		{`51-["a",{"num":9,"\u005fplaceholder":true}]`, [][]byte{bin}, "placeholder num 9 out of range [0, 1)"},
 		{`51-["a",{"_placeholder":false,"num":0,"_placeholder":true,"num":3}]`, [][]byte{bin}, "placeholder num 3 out of range [0, 1)"},
+		{`51-["a",{"k":1,"k":{"_placeholder":true,"num":3}}]`, [][]byte{bin}, "placeholder num 3 out of range [0, 1)"},
+		{`51-["a",{"k":{"_placeholder":true,"num":3},"j":1}]`, [][]byte{bin}, "placeholder num 3 out of range [0, 1)"},
 		{`52-["a",{"_placeholder":true,"num":2}]`, [][]byte{bin, bin}, "placeholder num 2 out of range [0, 2)"},
 	}
 	for _, tt := range tests {

@@ -67,10 +67,11 @@ type placeholder struct {
 // findPlaceholders appends to dst the placeholder objects of raw in document
 // order, checking that each num is in [0, n).
 //
-// An object is a placeholder when its "_placeholder" member is true; as in
-// socket.io-parser (JavaScript objects), the last of duplicate keys wins, key
-// escapes are decoded, and a placeholder is taken whole: objects nested in it
-// are not placeholders of their own.
+// An object is a placeholder when its "_placeholder" member is true. What
+// counts is what socket.io-parser sees after JSON.parse: key escapes are
+// decoded, the last of duplicate keys wins (placeholders inside an earlier
+// value of a duplicate key do not exist), and a placeholder is taken whole:
+// objects nested in it are not placeholders of their own.
 func findPlaceholders(raw []byte, n int, dst []placeholder) ([]placeholder, error) {
 	w := walker{b: raw, found: dst}
 	end, err := w.value(0)
@@ -80,15 +81,20 @@ func findPlaceholders(raw []byte, n int, dst []placeholder) ([]placeholder, erro
 	if skipSpace(raw, end) != len(raw) {
 		return dst, invalidf("data after JSON value at offset %d", end)
 	}
-	// Check num only now: a placeholder nested in another one is dropped
-	// when the outer one closes, unchecked, as socket.io-parser never looks
-	// at it.
-	for i := len(dst); i < len(w.found); i++ {
-		if w.found[i].num, err = placeholderNum(w.found[i].rawNum, n); err != nil {
+	// Check num only now, and only of the placeholders socket.io-parser
+	// would see: one nested in another placeholder was dropped when the
+	// outer one closed, one shadowed by a duplicate key was marked.
+	kept := w.found[:len(dst)]
+	for _, ph := range w.found[len(dst):] {
+		if ph.start < 0 {
+			continue
+		}
+		if ph.num, err = placeholderNum(ph.rawNum, n); err != nil {
 			return dst, err
 		}
+		kept = append(kept, ph)
 	}
-	return w.found, nil
+	return kept, nil
 }
 
 type walker struct {
@@ -168,25 +174,38 @@ func (w *walker) object(start int) (int, error) {
 	defer func() { w.depth-- }()
 	mark := len(w.found)
 	isPlaceholder := false
-	var num []byte // the raw value of the last "num" member
+	var num []byte     // the raw value of the last "num" member
+	var owners []owner // members whose values hold placeholders
 	i := skipSpace(w.b, start+1)
 	if i < len(w.b) && w.b[i] == '}' {
 		return i + 1, nil
 	}
 	for {
-		key, valStart, err := w.member(i)
+		k, valStart, err := w.member(i)
 		if err != nil {
 			return 0, err
 		}
+		name, err := k.name(len(owners) > 0)
+		if err != nil {
+			return 0, err
+		}
+		w.shadow(owners, name)
+		before := len(w.found)
 		end, err := w.value(valStart)
 		if err != nil {
 			return 0, err
 		}
-		switch key {
-		case "_placeholder":
+		switch name {
+		case placeholderKey:
 			isPlaceholder = string(w.b[valStart:end]) == "true"
 		case "num":
 			num = w.b[valStart:end]
+		}
+		if len(w.found) > before {
+			if name, err = k.name(true); err != nil {
+				return 0, err
+			}
+			owners = append(owners, owner{key: name, from: before, to: len(w.found)})
 		}
 		i = skipSpace(w.b, end)
 		if i >= len(w.b) {
@@ -209,35 +228,72 @@ func (w *walker) object(start int) (int, error) {
 	return i, nil
 }
 
-// member reads a key and its colon at b[i], returning the key as far as the
-// walker cares ("_placeholder", "num" or something else) and where the value
-// starts.
-func (w *walker) member(i int) (key string, valStart int, err error) {
+// owner records that found[from:to] lie in the value of the member key.
+type owner struct {
+	key      string
+	from, to int
+}
+
+// shadow drops the placeholders in the value of an earlier member with the
+// same key: JSON.parse keeps only the last value of a duplicate key, so
+// socket.io-parser never sees them. This is rare, and costs nothing unless
+// the object has a member holding placeholders.
+func (w *walker) shadow(owners []owner, key string) {
+	for _, o := range owners {
+		if o.key == key {
+			for i := o.from; i < o.to; i++ {
+				w.found[i].start = -1
+			}
+		}
+	}
+}
+
+// memberKey is an object key as it appears in the text, quotes included.
+type memberKey struct {
+	quoted  []byte
+	escaped bool
+}
+
+// name returns the decoded key. Unless full is set, it returns "" for an
+// unescaped key other than "_placeholder" and "num", so that the common
+// case does not allocate.
+func (k memberKey) name(full bool) (string, error) {
+	if k.escaped {
+		// Rare; "\u005fplaceholder" is still the key "_placeholder".
+		var s string
+		if err := json.Unmarshal(k.quoted, &s); err != nil {
+			return "", invalidf("bad object key: %v", err)
+		}
+		return s, nil
+	}
+	switch raw := k.quoted[1 : len(k.quoted)-1]; {
+	case string(raw) == placeholderKey:
+		return placeholderKey, nil
+	case string(raw) == "num":
+		return "num", nil
+	case full:
+		return string(raw), nil
+	}
+	return "", nil
+}
+
+// member reads a key and its colon at b[i], returning the key and where the
+// value starts.
+func (w *walker) member(i int) (k memberKey, valStart int, err error) {
 	i = skipSpace(w.b, i)
 	if i >= len(w.b) || w.b[i] != '"' {
-		return "", 0, invalidf("object key is not a string")
+		return k, 0, invalidf("object key is not a string")
 	}
 	end, escaped := scanString(w.b, i)
 	if end < 0 {
-		return "", 0, invalidf("unterminated string")
+		return k, 0, invalidf("unterminated string")
 	}
-	raw := w.b[i+1 : end-1]
-	switch {
-	case escaped:
-		// Rare; "\u005fplaceholder" is still the key "_placeholder".
-		if key, err = jsonString(w.b, i); err != nil {
-			return "", 0, err
-		}
-	case string(raw) == "_placeholder":
-		key = "_placeholder"
-	case string(raw) == "num":
-		key = "num"
-	}
+	k = memberKey{quoted: w.b[i:end], escaped: escaped}
 	i = skipSpace(w.b, end)
 	if i >= len(w.b) || w.b[i] != ':' {
-		return "", 0, invalidf("missing ':' after object key")
+		return k, 0, invalidf("missing ':' after object key")
 	}
-	return key, skipSpace(w.b, i+1), nil
+	return k, skipSpace(w.b, i+1), nil
 }
 
 // placeholderNum checks the raw "num" value of a placeholder: a JSON number

@@ -44,11 +44,16 @@ func checkData(t Type, data []byte, hasID bool) error {
 	if t == Disconnect {
 		return invalidf("DISCONNECT with data")
 	}
+	if isSpace(data[0]) {
+		// JSON allows it, but socket.io-parser reads a space there as a digit
+		// of the ack id (Number(" ") is 0): refuse what the two would read
+		// differently. JSON.stringify never writes it.
+		return invalidf("whitespace before %v data", t)
+	}
 	if !json.Valid(data) {
 		return invalidf("%v data is not valid JSON", t)
 	}
-	// data is valid JSON from here on, so it has a first non-space byte.
-	first := data[skipSpace(data, 0)]
+	first := data[0]
 	switch t {
 	case Connect:
 		if first != '{' {
@@ -75,7 +80,8 @@ func checkData(t Type, data []byte, hasID bool) error {
 // string that is not reserved, or a number (socket.io-parser allows numbers,
 // and some clients use them as event names).
 func checkEventName(data []byte) error {
-	i := skipSpace(data, skipSpace(data, 0)+1)
+	i := skipSpace(data, 1) // data[0] is '['
+
 	switch c := data[i]; {
 	case c == '"':
 		end, escaped := scanString(data, i)

@@ -240,6 +240,7 @@ func valueDecoder(p reflect.Type) decoder {
 	}
 }
 
+// decodeValue is the general decoder: Args.Decode into a new value of type p.
 func decodeValue(a Args, i int, p reflect.Type) (reflect.Value, error) {
 	ptr := reflect.New(p)
 	err := a.Decode(i, ptr.Interface())
@@ -311,15 +312,17 @@ func setScalar(v reflect.Value, raw []byte) bool {
 	case v.CanUint() && n >= 0 && !v.OverflowUint(uint64(n)):
 		v.SetUint(uint64(n))
 	case v.CanFloat():
-		v.SetFloat(float64(n)) // exact: parseSmallInt stays below 2^53
+		// float64(n) is exact below 2^53, so a float32 is rounded once, from
+		// the exact value, as encoding/json rounds it.
+		v.SetFloat(float64(n))
 	default:
 		return false
 	}
 	return true
 }
 
-// parseSmallInt parses a JSON integer of at most 15 digits, which is
-// exact in every numeric kind wide enough to hold it.
+// parseSmallInt parses a JSON integer of at most 15 digits, small enough
+// to be exact in an int64 and a float64.
 func parseSmallInt(raw []byte) (int64, bool) {
 	neg := len(raw) > 0 && raw[0] == '-'
 	digits := raw
@@ -337,7 +340,8 @@ func parseSmallInt(raw []byte) (int64, bool) {
 		n = n*10 + int64(c-'0')
 	}
 	if neg {
-		n = -n
+		// -0 is left to encoding/json: a float -0, an error for unsigned.
+		return -n, n != 0
 	}
 	return n, true
 }
@@ -391,6 +395,11 @@ func (h *eventHandler) callErr(event string, err error, args Args) error {
 	case err == nil:
 		return h.invoke(event, nilError, args, nil)
 	}
+	return h.callZero(err)
+}
+
+// callZero calls fn with err and zero values, the ack parameter aside.
+func (h *eventHandler) callZero(err error) error {
 	in := make([]reflect.Value, h.numIn)
 	in[0] = reflect.ValueOf(&err).Elem() // a Value of type error, not of err's
 	for j, p := range h.params {

@@ -49,6 +49,11 @@ func TestHandlerCall(t *testing.T) {
 		{"missing args zero", func(rec func(...any)) any {
 			return func(s string, n int, p *int, m map[string]int, v any) { rec(s, n, p, m, v) }
 		}, `[]`, nil, []any{"", 0, (*int)(nil), map[string]int(nil), nil}},
+		{"scalars", func(rec func(...any)) any {
+			return func(b bool, u uint8, f float64, g float32, n int64, c bool) { rec(b, u, f, g, n, c) }
+		}, `[true,255,3,1.5,-7,false]`, nil, []any{true, uint8(255), 3.0, float32(1.5), int64(-7), false}},
+		{"big numbers", func(rec func(...any)) any { return func(n int64, u uint64) { rec(n, u) } },
+			`[-9223372036854775808,18446744073709551615]`, nil, []any{int64(-9223372036854775808), uint64(18446744073709551615)}},
 		{"struct", func(rec func(...any)) any { return func(p profile) { rec(p) } },
 			`[{"name":"ann","age":7,"other":1}]`, nil, []any{profile{Name: "ann", Age: 7}}},
 		{"struct pointer", func(rec func(...any)) any { return func(p *profile) { rec(p) } },
@@ -228,6 +233,12 @@ func TestHandlerArgError(t *testing.T) {
 			`[{}]`, nil, 0, reflect.TypeFor[string](), ""},
 		{"number into string ack fast", func(c *bool) any { return func(s string, _ AckFunc) { *c = true } },
 			`[1]`, nil, 0, reflect.TypeFor[string](), ""},
+		{"int8 overflow", func(c *bool) any { return func(n int8) { *c = true } },
+			`[300]`, nil, 0, reflect.TypeFor[int8](), ""},
+		{"negative into uint", func(c *bool) any { return func(s string, n uint) { *c = true } },
+			`["a",-1]`, nil, 1, reflect.TypeFor[uint](), ""},
+		{"string into bool", func(c *bool) any { return func(b bool) { *c = true } },
+			`["true"]`, nil, 0, reflect.TypeFor[bool](), ""},
 		{"struct field", func(c *bool) any { return func(p profile) { *c = true } },
 			`[{"age":"x"}]`, nil, 0, reflect.TypeFor[profile](), ""},
 		{"variadic element", func(c *bool) any { return func(s string, rest ...int) { *c = true } },
