@@ -69,10 +69,12 @@ type SocketInfo struct {
 // lock: the in-memory adapter calls them with no lock held.
 type Namespace interface {
 	Name() string
-	// Deliver encodes p once and writes it to the listed local sockets.
+	// Deliver encodes p once and writes it to the listed local sockets. ids
+	// is only valid during the call (the adapter reuses it).
 	Deliver(p *parser.Packet, flags BroadcastFlags, ids []SocketID)
 	// DeliverWithAck is Deliver for a packet whose ack id p.ID is set: each
-	// recipient's acknowledgement (an ACK packet) is passed to onAck.
+	// recipient's acknowledgement (an ACK packet) is passed to onAck, or nil
+	// when a recipient disconnects without answering.
 	DeliverWithAck(p *parser.Packet, flags BroadcastFlags, ids []SocketID, onAck func(*parser.Packet))
 	// Disconnect disconnects the listed local sockets; close also closes
 	// their underlying connections.
@@ -99,7 +101,8 @@ type Adapter interface {
 	Broadcast(p *parser.Packet, opts *BroadcastOptions)
 	// BroadcastWithAck sends p (its ID set) to the sockets chosen by opts.
 	// onClientCount is called once per node with the number of sockets it
-	// reached; onAck once per acknowledgement.
+	// reached; onAck once per acknowledgement (nil for a recipient that
+	// disconnected without answering).
 	BroadcastWithAck(p *parser.Packet, opts *BroadcastOptions, onClientCount func(int), onAck func(*parser.Packet))
 	// ServerCount returns the number of nodes, this one included.
 	ServerCount(ctx context.Context) (int, error)

@@ -13,8 +13,9 @@ import (
 func (s *Session) startHeartbeat() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.hbDue = time.Now().Add(s.srv.opts.PingInterval)
-	s.hbTimer = time.AfterFunc(s.srv.opts.PingInterval, s.onHeartbeat)
+	if s.state != stateClosed {
+		s.rearm(s.srv.opts.PingInterval)
+	}
 }
 
 func (s *Session) onHeartbeat() {

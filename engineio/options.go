@@ -29,8 +29,9 @@ type Options struct {
 	Transports []string
 	// DisableUpgrades keeps polling sessions on polling.
 	DisableUpgrades bool
-	// AllowRequest, when set, is asked about every handshake and upgrade
-	// request; a non-nil error refuses it (see RequestError).
+	// AllowRequest, when set, is asked about every handshake request (not
+	// about upgrades of an accepted session, as in Node); a non-nil error
+	// refuses it (see RequestError).
 	AllowRequest func(r *http.Request) error
 	// CORS enables cross-origin requests. Nil sends no CORS headers and lets
 	// a browser open a WebSocket only from the server's own origin.

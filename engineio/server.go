@@ -138,22 +138,18 @@ func (srv *Server) checkHandshake(r *http.Request, eio string, isWS bool) *Reque
 		return requestError(CodeUnsupportedVersion)
 	}
 	srv.mu.RLock()
-	closing, full := srv.closing, srv.opts.MaxConnections > 0 && len(srv.sessions) >= srv.opts.MaxConnections
-	srv.mu.RUnlock()
-	switch {
-	case closing:
-		return &RequestError{Status: http.StatusServiceUnavailable, Code: CodeForbidden, Message: "Server is shutting down"}
-	case full:
-		return &RequestError{Status: http.StatusServiceUnavailable, Code: CodeForbidden, Message: "Too many connections"}
-	}
-	return nil
+	defer srv.mu.RUnlock()
+	return srv.refusal()
 }
 
 func (srv *Server) handshakePolling(w http.ResponseWriter, r *http.Request) {
 	s := srv.newSession(r)
 	t := newPollingTransport(s)
 	s.transport = t
-	srv.open(s, !srv.opts.DisableUpgrades && srv.opts.allows(TransportWebSocket))
+	if e := srv.open(s, !srv.opts.DisableUpgrades && srv.opts.allows(TransportWebSocket)); e != nil {
+		writeError(w, e)
+		return
+	}
 	t.handleGet(w, r)
 }
 
@@ -166,7 +162,10 @@ func (srv *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
 	t := &wsTransport{s: s, conn: conn}
 	s.transport = t
 	conn.Session().Store("", t)
-	srv.open(s, false)
+	if e := srv.open(s, false); e != nil {
+		_ = conn.WriteClose(1013, []byte(e.Message)) // "try again later"
+		return
+	}
 	srv.readLoop(conn)
 }
 
@@ -222,12 +221,19 @@ func (srv *Server) readLoop(conn *gws.Conn) {
 func (srv *Server) newSession(r *http.Request) *Session {
 	req := r.Clone(context.Background())
 	req.Body = http.NoBody
-	return &Session{id: sid.New(), srv: srv, req: req, created: time.Now(), done: make(chan struct{})}
+	s := &Session{id: sid.New(), srv: srv, req: req, created: time.Now(), done: make(chan struct{})}
+	// A stopped timer until startHeartbeat, so that close can always stop it.
+	s.hbTimer = time.AfterFunc(time.Hour, s.onHeartbeat)
+	s.hbTimer.Stop()
+	return s
 }
 
 // open queues the OPEN packet, registers the session, lets the layer above
-// attach its receiver and starts the heartbeat.
-func (srv *Server) open(s *Session, canUpgrade bool) {
+// attach its receiver and starts the heartbeat. It refuses the session when
+// the server is shutting down or full: those checks are repeated here, under
+// the lock that registers, because the ones before the handshake race with
+// Shutdown and with other handshakes.
+func (srv *Server) open(s *Session, canUpgrade bool) *RequestError {
 	upgrades := []string{}
 	if canUpgrade {
 		upgrades = append(upgrades, TransportWebSocket)
@@ -238,15 +244,35 @@ func (srv *Server) open(s *Session, canUpgrade bool) {
 	})
 	s.queue = append(s.queue, packet.Packet{Type: packet.Open, Data: data})
 	srv.mu.Lock()
+	if e := srv.refusal(); e != nil {
+		srv.mu.Unlock()
+		return e
+	}
 	srv.sessions[s.id] = s
-	srv.mu.Unlock()
 	srv.wg.Add(1) // done when OnClose returns
+	srv.mu.Unlock()
+	// rmu keeps OnClose (should the layer above close the session at once)
+	// waiting until the receiver exists.
+	s.rmu.Lock()
 	s.recv = srv.connect(s)
+	s.rmu.Unlock()
 	s.startHeartbeat()
 	s.mu.Lock()
 	s.transport.kick()
 	s.mu.Unlock()
 	srv.opts.Logger.Debug("engineio: session opened", "sid", s.id, "transport", s.transport.name())
+	return nil
+}
+
+// refusal says why no session may open now, if so; the caller holds srv.mu.
+func (srv *Server) refusal() *RequestError {
+	switch {
+	case srv.closing:
+		return &RequestError{Status: http.StatusServiceUnavailable, Code: CodeForbidden, Message: "Server is shutting down"}
+	case srv.opts.MaxConnections > 0 && len(srv.sessions) >= srv.opts.MaxConnections:
+		return &RequestError{Status: http.StatusServiceUnavailable, Code: CodeForbidden, Message: "Too many connections"}
+	}
+	return nil
 }
 
 type handshake struct {

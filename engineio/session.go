@@ -122,7 +122,7 @@ func (s *Session) Close() {
 		s.mu.Unlock()
 		return
 	}
-	if len(s.queue) == 0 {
+	if len(s.queue) == 0 && !s.transport.busy() {
 		s.mu.Unlock()
 		s.close(ReasonForcedClose, nil)
 		return

@@ -20,6 +20,9 @@ type transport interface {
 	// writable reports whether a packet queued now would leave at once; the
 	// caller holds s.mu.
 	writable() bool
+	// busy reports whether packets taken from the queue are still being
+	// written, so that a close must wait for them; the caller holds s.mu.
+	busy() bool
 	// shut releases the transport once the session is closed.
 	shut(reason string)
 }
@@ -42,6 +45,10 @@ func newPollingTransport(s *Session) *pollingTransport {
 func (t *pollingTransport) name() string { return TransportPolling }
 
 func (t *pollingTransport) writable() bool { return t.waiting }
+
+// busy is false: a poll that took packets answers with them even if the
+// session closes meanwhile.
+func (t *pollingTransport) busy() bool { return false }
 
 func (t *pollingTransport) kick() {
 	if t.waiting {

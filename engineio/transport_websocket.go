@@ -24,6 +24,8 @@ func (t *wsTransport) name() string { return TransportWebSocket }
 
 func (t *wsTransport) writable() bool { return !t.writing }
 
+func (t *wsTransport) busy() bool { return t.writing }
+
 func (t *wsTransport) kick() {
 	if !t.writing && t.s.transport == transport(t) {
 		t.writing = true
@@ -31,12 +33,22 @@ func (t *wsTransport) kick() {
 	}
 }
 
+// shut closes the WebSocket: at once after a transport failure, else with a
+// close frame. The frame is written on a goroutine of its own, bounded by a
+// deadline, because a writer may still be blocked on a client that does not
+// read, and shut must never make its caller (maybe a broadcast) wait.
 func (t *wsTransport) shut(reason string) {
 	if reason == ReasonTransportError || reason == ReasonTransportClose {
 		_ = t.conn.NetConn().Close()
 		return
 	}
-	_ = t.conn.WriteClose(1000, nil)
+	srv := t.s.srv
+	srv.wg.Add(1)
+	go func() {
+		defer srv.wg.Done()
+		_ = t.conn.SetWriteDeadline(time.Now().Add(time.Second))
+		_ = t.conn.WriteClose(1000, nil)
+	}()
 }
 
 // writeLoop drains the session queue and exits when it is empty. A session

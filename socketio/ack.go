@@ -57,6 +57,8 @@ func (t *ackTable) failAll(s *Socket) {
 		switch {
 		case w.ch != nil:
 			w.ch <- nil
+		case w.packet != nil:
+			w.packet(nil) // a broadcast stops waiting for this socket
 		case w.handler != nil && w.withErr:
 			h, event := w.handler, w.event
 			s.dispatch(func() { s.callAck(h, event, true, ErrDisconnected, Args{}) })

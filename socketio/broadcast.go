@@ -152,15 +152,23 @@ func (c *ackCollector) onClientCount(n int) {
 	c.mu.Unlock()
 }
 
+// onAck records one acknowledgement; nil means a recipient disconnected
+// without answering, so one answer fewer is expected.
 func (c *ackCollector) onAck(p *parser.Packet) {
-	args, err := ackArgs(p)
-	if err != nil {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p == nil {
+		c.clients--
+		c.check()
 		return
 	}
-	c.mu.Lock()
-	c.responses = append(c.responses, args)
+	args, err := ackArgs(p)
+	if err != nil {
+		c.clients--
+	} else {
+		c.responses = append(c.responses, args)
+	}
 	c.check()
-	c.mu.Unlock()
 }
 
 func (c *ackCollector) setServers(n int) {

@@ -1,14 +1,23 @@
 package socketio
 
 import (
+	"errors"
 	"runtime/debug"
 	"sync"
+
+	"github.com/duplexio/duplex/engineio"
 )
 
-// maxPendingPackets bounds the events of one socket waiting for its
-// handlers. When they are all taken, reading from the client's connection
-// waits, which pushes back on the client instead of queueing without bound.
-const maxPendingPackets = 256
+// maxPendingEvents bounds the events of one socket waiting for its
+// handlers. A client that gets further ahead is disconnected: blocking its
+// reads instead would also hold back the acknowledgements and pongs behind
+// the events, which a blocked handler may be waiting for.
+const maxPendingEvents = 1024
+
+// ErrTooManyEvents is the cause given (with reason "transport error") when
+// a client sends events faster than its handlers take them, beyond
+// maxPendingEvents.
+var ErrTooManyEvents = errors.New("socketio: too many pending events (client too fast for its handlers)")
 
 // dispatcher runs a socket's handlers one at a time, in order, on a
 // goroutine that exists only while there is work.
@@ -16,7 +25,7 @@ type dispatcher struct {
 	qmu     sync.Mutex
 	queue   []func()
 	running bool
-	slots   chan struct{}
+	pending int // client events queued; guarded by qmu
 }
 
 // dispatch queues an internal job (connect, acks, disconnect); it never
@@ -33,17 +42,24 @@ func (s *Socket) dispatch(job func()) {
 	}
 }
 
-// dispatchPacket queues the handling of a client packet, waiting for room
-// while maxPendingPackets are queued, unless the connection ends.
+// dispatchPacket queues the handling of a client event; it never waits.
 func (s *Socket) dispatchPacket(job func()) {
-	select {
-	case s.slots <- struct{}{}:
-	case <-s.conn.session.Done():
+	s.qmu.Lock()
+	full := s.pending >= maxPendingEvents
+	if !full {
+		s.pending++
+	}
+	s.qmu.Unlock()
+	if full {
+		s.logger().Warn("socketio: client too fast for its handlers", "nsp", s.ns.name, "id", s.id)
+		s.conn.session.Abort(engineio.ReasonTransportError, ErrTooManyEvents)
 		return
 	}
 	s.dispatch(func() {
-		defer func() { <-s.slots }()
 		job()
+		s.qmu.Lock()
+		s.pending--
+		s.qmu.Unlock()
 	})
 }
 

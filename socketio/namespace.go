@@ -234,7 +234,7 @@ func (ns *Namespace) each(ids []adapter.SocketID, f func(*Socket)) {
 	list := (*buf)[:0]
 	ns.mu.RLock()
 	for _, id := range ids {
-		if s := ns.sockets[id]; s != nil {
+		if s := ns.sockets[id]; s != nil && !s.closing.Load() {
 			list = append(list, s)
 		}
 	}

@@ -62,6 +62,17 @@ func (p *ParentNamespace) connectionList() []func(*Socket) {
 	return slices.Clone(p.onConnection)
 }
 
+// matches asks the user's match function, counting a panic as no match.
+func (p *ParentNamespace) matches(name string, auth json.RawMessage) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.server.opts.Logger.Error("socketio: panic in namespace match", "nsp", name, "panic", r)
+			ok = false
+		}
+	}()
+	return p.match(name, auth)
+}
+
 // child returns the namespace called name, creating it under p; if another
 // parent or Of created it meanwhile, that one wins.
 func (p *ParentNamespace) child(name string) *Namespace {

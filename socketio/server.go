@@ -88,7 +88,7 @@ func (s *Server) lookup(name string, auth json.RawMessage) (*Namespace, bool) {
 		return ns, true
 	}
 	for _, p := range parents {
-		if p.match(name, auth) {
+		if p.matches(name, auth) {
 			return p.child(name), true
 		}
 	}

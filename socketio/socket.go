@@ -3,6 +3,7 @@ package socketio
 import (
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 
 	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/internal/sid"
@@ -22,8 +23,8 @@ type Socket struct {
 	data   any
 
 	mu        sync.Mutex
-	connected bool // passed the middleware and not yet closing
-	closing   bool
+	connected bool        // passed the middleware and not yet closing
+	closing   atomic.Bool // disconnecting: receives and sends nothing more
 	listeners
 	dispatcher
 }
@@ -31,7 +32,6 @@ type Socket struct {
 func newSocket(ns *Namespace, c *conn, auth json.RawMessage) *Socket {
 	s := &Socket{id: sid.New(), ns: ns, conn: c}
 	s.handshake = newHandshake(c.session.Request(), c.session.Created(), auth)
-	s.slots = make(chan struct{}, maxPendingPackets)
 	return s
 }
 
@@ -57,7 +57,7 @@ func (s *Socket) Conn() *engineio.Session { return s.conn.session }
 func (s *Socket) Connected() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.connected && !s.closing
+	return s.connected && !s.closing.Load()
 }
 
 // Recovered reports whether the connection state was recovered after a
@@ -115,7 +115,7 @@ func (s *Socket) runConnect() {
 		return
 	}
 	s.mu.Lock()
-	if s.closing {
+	if s.closing.Load() {
 		s.mu.Unlock()
 		return
 	}
@@ -146,11 +146,11 @@ func (s *Socket) runMiddlewares() (err error) {
 // dispatcher after what is already queued.
 func (s *Socket) onClose(reason string, err error) {
 	s.mu.Lock()
-	if s.closing {
+	if s.closing.Load() {
 		s.mu.Unlock()
 		return
 	}
-	s.closing = true
+	s.closing.Store(true)
 	s.mu.Unlock()
 	s.conn.removeSocket(s)
 	s.acks.failAll(s)

@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -32,8 +33,8 @@ type listener struct {
 //	s.On("move", func(x, y int) {...})
 //	s.On("save", func(doc Document, ack socketio.AckFunc) { ack(store(doc)) })
 //
-// "disconnecting" and "disconnect" handlers get the reason (a string) and
-// a description (an error, possibly nil). On panics if fn has a shape it
+// "disconnecting" and "disconnect" handlers get the reason and, as a
+// second string argument, the error behind it ("" when there is none). On panics if fn has a shape it
 // cannot call, which is a programming error found at start-up.
 func (s *Socket) On(event string, fn any) {
 	s.addListener(event, fn, false)
@@ -136,21 +137,21 @@ func (s *Socket) onEvent(p *parser.Packet) {
 		s.emitError(err)
 		return
 	}
-	s.mu.Lock()
-	if s.closing {
-		s.mu.Unlock()
+	if s.closing.Load() {
 		return
 	}
-	mws, anys, ls := s.middlewares, s.anyIn, s.takeListeners(event)
+	s.mu.Lock()
+	mws := s.middlewares
 	s.mu.Unlock()
 	for _, mw := range mws {
-		var err error
-		s.protect(event, func() { err = mw(event, args) })
-		if err != nil {
+		if err := s.runPacketMiddleware(mw, event, args); err != nil {
 			s.emitError(err)
 			return
 		}
 	}
+	s.mu.Lock()
+	anys, ls := s.anyIn, s.takeListeners(event)
+	s.mu.Unlock()
 	var ack AckFunc
 	if p.HasID {
 		ack = s.ackFunc(p.ID)
@@ -166,6 +167,20 @@ func (s *Socket) onEvent(p *parser.Packet) {
 			s.emitError(err)
 		}
 	}
+}
+
+// errMiddlewarePanic refuses an event whose packet middleware panicked: a
+// crashed check must not let the event through.
+var errMiddlewarePanic = errors.New("socketio: packet middleware panicked")
+
+func (s *Socket) runPacketMiddleware(mw func(string, Args) error, event string, args Args) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.logPanic(event+" (middleware)", r)
+			err = errMiddlewarePanic
+		}
+	}()
+	return mw(event, args)
 }
 
 // takeListeners returns the handlers of event, removing the once ones; the

@@ -1,0 +1,166 @@
+package socketio_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/duplexio/duplex/socketio"
+)
+
+// rawClient is a WebSocket client reduced to what a broadcast benchmark
+// needs: it joins "/" and then only counts the bytes it receives, without
+// allocating, so that the allocations measured are the server's.
+type rawClient struct {
+	conn net.Conn
+	n    atomic.Int64
+	done chan struct{}
+}
+
+func (c *rawClient) Write(p []byte) (int, error) {
+	c.n.Add(int64(len(p)))
+	return len(p), nil
+}
+
+func dialRaw(tb testing.TB, addr string) *rawClient {
+	tb.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c := &rawClient{conn: conn, done: make(chan struct{})}
+	tb.Cleanup(func() { conn.Close(); <-c.done })
+	fmt.Fprintf(conn, "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: %s\r\n"+
+		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", addr)
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		tb.Fatalf("upgrade: %v %v", resp, err)
+	}
+	if open := readFrame(tb, br); !strings.HasPrefix(open, "0{") {
+		tb.Fatalf("OPEN: %q", open)
+	}
+	writeFrame(tb, conn, "40")
+	if reply := readFrame(tb, br); !strings.HasPrefix(reply, `40{"sid":`) {
+		tb.Fatalf("CONNECT reply: %q", reply)
+	}
+	go func() {
+		defer close(c.done)
+		_, _ = io.Copy(c, br)
+	}()
+	return c
+}
+
+// readFrame reads one unmasked server frame of less than 64 KiB.
+func readFrame(tb testing.TB, br *bufio.Reader) string {
+	tb.Helper()
+	var h [4]byte
+	if _, err := io.ReadFull(br, h[:2]); err != nil {
+		tb.Fatal(err)
+	}
+	n := int(h[1] & 0x7f)
+	if n == 126 {
+		if _, err := io.ReadFull(br, h[2:4]); err != nil {
+			tb.Fatal(err)
+		}
+		n = int(h[2])<<8 | int(h[3])
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(br, b); err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
+}
+
+// writeFrame writes a short masked text frame (mask 0: the payload is sent
+// as is).
+func writeFrame(tb testing.TB, w io.Writer, s string) {
+	tb.Helper()
+	frame := append([]byte{0x81, 0x80 | byte(len(s)), 0, 0, 0, 0}, s...)
+	if _, err := w.Write(frame); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// BenchmarkBroadcast emits to 1,000 WebSocket clients. The packet is
+// encoded once; the allocations per recipient (allocs/recipient, counted
+// until every client has received every event) show what each costs.
+func BenchmarkBroadcast(b *testing.B) {
+	const clients = 1000
+	io := socketio.NewServer(&socketio.Options{PingInterval: time.Hour, WriteQueueSize: 1 << 20})
+	ts := httptest.NewServer(io)
+	b.Cleanup(func() { io.Close(); ts.Close() })
+	addr := strings.TrimPrefix(ts.URL, "http://")
+	cs := make([]*rawClient, clients)
+	for i := range cs {
+		cs[i] = dialRaw(b, addr)
+	}
+	for len(io.Sockets().Sockets()) < clients {
+		time.Sleep(time.Millisecond)
+	}
+	frame := int64(2 + len(`42["bench","hello",1]`))
+	for _, c := range cs {
+		c.n.Store(0)
+	}
+
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		if err := io.Emit("bench", "hello", 1); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	deadline := time.Now().Add(time.Minute)
+	for _, c := range cs {
+		for c.n.Load() < int64(n)*frame {
+			if time.Now().After(deadline) {
+				b.Fatalf("a client got %d bytes of %d", c.n.Load(), int64(n)*frame)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(n*clients), "allocs/recipient")
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(n*clients), "B/recipient")
+}
+
+// BenchmarkRoundTrip is one event from a client through the server's
+// decoder and typed handler and back as an acknowledgement.
+func BenchmarkRoundTrip(b *testing.B) {
+	for _, tr := range transports {
+		b.Run(tr, func(b *testing.B) {
+			io, url := newServer(b, &socketio.Options{PingInterval: time.Hour})
+			type msg struct {
+				Room string `json:"room"`
+				Text string `json:"text"`
+			}
+			io.OnConnection(func(s *socketio.Socket) {
+				s.On("msg", func(m msg, ack socketio.AckFunc) { ack(len(m.Text)) })
+			})
+			c, _ := connect(b, url, tr, "/")
+			b.ReportAllocs()
+			var id uint64
+			for b.Loop() {
+				id++
+				if err := c.Emit("/", &id, "msg", msg{"lobby", "hello"}); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := c.Next(wait); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
