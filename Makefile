@@ -1,7 +1,10 @@
 # Duplex: the project's front door. `make test` is what CI runs (.ci/run).
 #
-#   make test          vet + gofmt check + go test -race + interop suite
+#   make run           build bin/duplex and serve the chat on http://localhost:3000
+#   make build         bin/duplex, with the web app and socket.io client bundle embedded
+#   make test          vet + gofmt check + go test -race + interop suite + e2e
 #   make test-interop  official Node clients against bin/testserver
+#   make test-e2e      chat protocol bot test + headless Chromium against bin/duplex
 #   make fmt           gofmt -w every Go file
 #   make clean         remove build and test outputs
 #
@@ -24,9 +27,9 @@ INTEROP_CONCURRENCY ?= 1
 GO_FILES = $(shell find . \( -path ./node_modules -o -path ./.git -o -path ./bin \) -prune -o -name '*.go' -print)
 
 .DEFAULT_GOAL := test
-.PHONY: test vet fmt fmt-check go-test test-interop build-testserver deps clean
+.PHONY: test vet fmt fmt-check go-test test-interop build-testserver deps clean build run client-bundle test-e2e chromium
 
-test: vet fmt-check go-test test-interop
+test: vet fmt-check go-test test-interop test-e2e
 
 vet:
 	$(GO) vet ./...
@@ -44,7 +47,33 @@ fmt-check:
 go-test:
 	$(GO) test -race -count=1 ./...
 
-# build, run: the server binary (cmd/duplex) gets its targets here once it exists.
+# The socket.io-client browser bundle comes from the npm package pinned by
+# package-lock.json; go build embeds web/vendor (gitignored but for its README).
+CLIENT_DIST := node_modules/socket.io-client/dist
+
+build: client-bundle
+	$(GO) build -o bin/duplex ./cmd/duplex
+
+client-bundle: web/vendor/socket.io.min.js
+
+web/vendor/socket.io.min.js: node_modules/.package-lock.json
+	cp $(CLIENT_DIST)/socket.io.min.js $(CLIENT_DIST)/socket.io.min.js.map web/vendor/
+
+# make run ARGS='--addr 127.0.0.1:8080 --log-level debug'
+run: build
+	./bin/duplex $(ARGS)
+
+# Debian's chromium for the e2e tests (playwright-core drives it; no browser
+# is ever downloaded). Installed here so that `make test` sets up everything.
+chromium: /usr/bin/chromium
+
+/usr/bin/chromium:
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update
+	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+# One file at a time: each starts its own bin/duplex, the e2e file a Chromium.
+test-e2e: build chromium
+	$(NODE) --test --test-concurrency=1 test/chat/*.test.mjs test/e2e/*.test.mjs
 
 build-testserver:
 	$(GO) build -o bin/testserver ./internal/testserver
@@ -61,4 +90,5 @@ test-interop: deps $(if $(filter $(DEFAULT_TESTSERVER),$(TESTSERVER_BIN)),build-
 
 clean:
 	rm -rf bin node_modules coverage test-results
+	rm -f web/vendor/socket.io.*
 	rm -f coverage.out coverage.html *.coverprofile

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/duplexio/duplex/engineio"
+)
+
+// config is what the flags and DUPLEX_* variables set.
+type config struct {
+	addr            string
+	path            string
+	corsOrigins     []string
+	pingInterval    time.Duration
+	pingTimeout     time.Duration
+	maxPayload      int64
+	logLevel        slog.Level
+	logFormat       string
+	shutdownTimeout time.Duration
+	broker          string
+}
+
+// envPrefix names the environment variable of each flag: --ping-interval
+// is DUPLEX_PING_INTERVAL.
+const envPrefix = "DUPLEX_"
+
+func envName(flagName string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// newFlagSet declares the flags, with their defaults, into cfg.
+func newFlagSet(cfg *config) *flag.FlagSet {
+	fs := flag.NewFlagSet("duplex", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors and -h are reported by the caller
+	fs.StringVar(&cfg.addr, "addr", ":3000", "listen on `HOST:PORT`; port 0 picks a free port")
+	fs.StringVar(&cfg.path, "path", "/socket.io/", "the Socket.IO endpoint's `PATH`; the client bundle is served under it")
+	fs.Func("cors-origins", "`ORIGINS` (comma-separated, or *) of other sites whose pages may connect; by default only the server's own page may", func(s string) error {
+		cfg.corsOrigins = splitList(s)
+		return nil
+	})
+	fs.DurationVar(&cfg.pingInterval, "ping-interval", engineio.DefaultPingInterval, "time between heartbeats (`DURATION`)")
+	fs.DurationVar(&cfg.pingTimeout, "ping-timeout", engineio.DefaultPingTimeout, "how long a heartbeat waits for its answer (`DURATION`)")
+	fs.Int64Var(&cfg.maxPayload, "max-payload", engineio.DefaultMaxHTTPBufferSize, "largest message or HTTP body a client may send, in `BYTES`")
+	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log `LEVEL`: debug (adds a line per connection event), info, warn or error")
+	fs.StringVar(&cfg.logFormat, "log-format", "text", "log `FORMAT`: text or json (slog)")
+	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGINT/SIGTERM, how long to wait for clients and handlers (`DURATION`)")
+	fs.StringVar(&cfg.broker, "broker", "memory", "the `BROKER` linking duplex nodes: memory (a single node; others to come)")
+	return fs
+}
+
+// parseConfig reads the flags in args and, for every flag not given, its
+// environment variable (getenv): a flag wins over its variable, which wins
+// over the default. It returns flag.ErrHelp for -h.
+func parseConfig(args []string, getenv func(string) string) (*config, error) {
+	cfg := &config{}
+	fs := newFlagSet(cfg)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if v := getenv(envName(f.Name)); v != "" && !given[f.Name] {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", envName(f.Name), v, err))
+			}
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return cfg, cfg.validate()
+}
+
+func (c *config) validate() error {
+	c.path = normalizePath(c.path)
+	switch {
+	case c.path == "/":
+		return errors.New("--path: the Socket.IO path cannot be /, where the chat page is")
+	case strings.ContainsAny(c.path, " {}?#%"):
+		return fmt.Errorf("--path %q: use letters, digits and / . _ - only", c.path)
+	case c.pingInterval <= 0 || c.pingTimeout <= 0:
+		return errors.New("--ping-interval and --ping-timeout must be positive")
+	case c.maxPayload <= 0:
+		return errors.New("--max-payload must be positive")
+	case c.logFormat != "text" && c.logFormat != "json":
+		return fmt.Errorf("--log-format %q: want text or json", c.logFormat)
+	case c.shutdownTimeout <= 0:
+		return errors.New("--shutdown-timeout must be positive")
+	case c.broker != "memory":
+		return fmt.Errorf("--broker %q: only memory (a single node) is available in this version", c.broker)
+	}
+	return nil
+}
+
+// normalizePath gives the Socket.IO path a leading and a trailing slash,
+// as Node's server does.
+func normalizePath(p string) string {
+	p = "/" + strings.Trim(p, "/") + "/"
+	if p == "//" {
+		return "/"
+	}
+	return p
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+// printUsage writes the -h text: the flags with their variables and
+// defaults.
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, `Usage:
+  duplex [flags]          serve the chat application at / and Socket.IO at --path
+  duplex client [args]    run the Socket.IO command-line client (duplex client -h)
+
+duplex serves a real-time chat web application and its Socket.IO endpoint,
+with GET /healthz for health checks. SIGINT or SIGTERM shuts it down
+gracefully: it stops accepting connections, disconnects the clients ("server
+shutting down") and waits for them up to --shutdown-timeout.
+
+Flags (each one may also be set by the environment variable beside it; a flag
+wins over its variable):
+`)
+	newFlagSet(&config{}).VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		fmt.Fprintf(w, "  --%s %s    $%s, default %s\n        %s\n", f.Name, name, envName(f.Name), defaultText(f), usage)
+	})
+	fmt.Fprint(w, `
+Examples:
+  duplex                                   http://localhost:3000
+  duplex --addr 127.0.0.1:8080 --log-level debug
+  DUPLEX_LOG_FORMAT=json DUPLEX_CORS_ORIGINS=https://example.com duplex
+`)
+}
+
+func defaultText(f *flag.Flag) string {
+	switch f.Name {
+	case "cors-origins":
+		return "none"
+	case "log-level":
+		return "info" // slog.Level prints as INFO
+	}
+	return f.DefValue
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/duplexio/duplex/engineio"
+	"github.com/duplexio/duplex/internal/chat"
+	"github.com/duplexio/duplex/socketio"
+	"github.com/duplexio/duplex/web"
+)
+
+// server is one duplex node: the Socket.IO server with the chat on it, and
+// the HTTP server in front of both.
+type server struct {
+	cfg     *config
+	log     *slog.Logger
+	io      *socketio.Server
+	chat    *chat.Chat
+	http    *http.Server
+	started time.Time
+}
+
+func newServer(cfg *config, logger *slog.Logger) (*server, error) {
+	s := &server{cfg: cfg, log: logger, started: time.Now()}
+	opts := &socketio.Options{
+		Path:              cfg.path,
+		PingInterval:      cfg.pingInterval,
+		PingTimeout:       cfg.pingTimeout,
+		MaxHTTPBufferSize: cfg.maxPayload,
+		Logger:            logger,
+	}
+	if len(cfg.corsOrigins) > 0 {
+		opts.CORS = &engineio.CORS{Origins: cfg.corsOrigins}
+	}
+	s.io = socketio.NewServer(opts)
+	s.chat = chat.Register(s.io.Sockets(), nil)
+	h, err := s.handler()
+	if err != nil {
+		return nil, err
+	}
+	s.http = &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
+	}
+	return s, nil
+}
+
+// handler routes the chat page, the health check, the client bundle and
+// Socket.IO.
+func (s *server) handler() (http.Handler, error) {
+	app, err := web.App(s.cfg.path)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle(s.cfg.path+web.ClientBundle, web.Client())
+	mux.Handle(s.cfg.path+web.ClientBundle+".map", web.Client())
+	mux.Handle(s.cfg.path, s.io)
+	mux.Handle("/", app)
+	return mux, nil
+}
+
+// health is the body of GET /healthz.
+type health struct {
+	Status        string `json:"status"`
+	Connections   int    `json:"connections"`
+	Users         int    `json:"users"`
+	Uptime        string `json:"uptime"`
+	UptimeSeconds int64  `json:"uptime_seconds"`
+}
+
+func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {
+	up := time.Since(s.started)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(health{
+		Status:        "ok",
+		Connections:   s.io.Engine().Count(),
+		Users:         s.chat.Users(),
+		Uptime:        up.Round(time.Second).String(),
+		UptimeSeconds: int64(up / time.Second),
+	})
+}
+
+// listenAndServe listens on the configured address, logs the URL and
+// serves until ctx ends; then it shuts down gracefully, calling
+// stopSignals first so that a second signal ends the process at once.
+func (s *server) listenAndServe(ctx context.Context, stopSignals func()) error {
+	ln, err := net.Listen("tcp", s.cfg.addr)
+	if err != nil {
+		return err
+	}
+	return s.serve(ctx, ln, stopSignals)
+}
+
+func (s *server) serve(ctx context.Context, ln net.Listener, stopSignals func()) error {
+	url := baseURL(ln.Addr())
+	s.log.Info("duplex listening", "url", url, "socketio", url+s.cfg.path[1:], "healthz", url+"healthz")
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	stopSignals()
+	s.log.Info("duplex shutting down", "timeout", s.cfg.shutdownTimeout, "connections", s.io.Engine().Count())
+	err := s.shutdown()
+	if err == nil {
+		s.log.Info("duplex stopped")
+	}
+	return err
+}
+
+// shutdown stops accepting connections, disconnects every client with
+// reason "server shutting down" and waits for handlers and requests to
+// finish, within the shutdown timeout.
+func (s *server) shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.shutdownTimeout)
+	defer cancel()
+	// http.Server.Shutdown closes the listeners at once, then waits for the
+	// requests in flight, among them long-polling GETs that only end when
+	// Socket.IO closes their sessions: hence both at the same time.
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- s.http.Shutdown(ctx) }()
+	ioErr := s.io.Shutdown(ctx)
+	httpErr := <-httpDone
+	if err := errors.Join(ioErr, httpErr); err != nil {
+		_ = s.http.Close()
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// baseURL is the address to print for a listener: a wildcard host becomes
+// localhost, so that the line can be opened as is.
+func baseURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + "/"
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
+}

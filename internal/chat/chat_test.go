@@ -1,0 +1,266 @@
+package chat_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/duplexio/duplex/internal/chat"
+)
+
+func TestRefusedNames(t *testing.T) {
+	t.Parallel()
+	url, _ := newServer(t, nil)
+	tests := []struct {
+		name string
+		auth any
+		want string
+	}{
+		{"no auth", nil, "a display name is required"},
+		{"no name", map[string]any{}, "a display name is required"},
+		{"empty", map[string]any{"name": ""}, "a display name is required"},
+		{"blank", map[string]any{"name": "   "}, "a display name is required"},
+		{"not a string", map[string]any{"name": 42}, "a display name is required"},
+		{"33 characters", map[string]any{"name": strings.Repeat("é", 33)}, "the display name is longer than 32 characters"},
+		{"control character", map[string]any{"name": "a\nb"}, "the display name contains control characters"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := refused(t, url, tt.auth); got != tt.want {
+				t.Errorf("connect_error %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestWelcomeAndPresence(t *testing.T) {
+	t.Parallel()
+	url, c := newServer(t, nil)
+	long := strings.Repeat("n", 32)
+	alice := connect(t, url, "  Alice  ")
+	if alice.welcome.Name != "Alice" || alice.welcome.ID == "" || len(alice.welcome.ID) != 20 {
+		t.Errorf("welcome %+v: want the trimmed name and a socket id", alice.welcome)
+	}
+	if want := []chat.User{alice.user()}; !slices.Equal(alice.welcome.Users, want) {
+		t.Errorf("users %v, want %v", alice.welcome.Users, want)
+	}
+	alice.join("lounge")
+
+	bob := connect(t, url, long)
+	if want := []chat.User{alice.user(), bob.user()}; !slices.Equal(bob.welcome.Users, want) {
+		t.Errorf("users %v, want %v", bob.welcome.Users, want)
+	}
+	if !slices.Equal(bob.welcome.Rooms, []string{"lounge"}) {
+		t.Errorf("rooms %v, want [lounge]", bob.welcome.Rooms)
+	}
+	var joined chat.User
+	alice.event(chat.EventUserJoined, &joined)
+	if joined != bob.user() {
+		t.Errorf("user-joined %+v, want %+v", joined, bob.user())
+	}
+	bob.none(chat.EventUserJoined) // not about itself
+	if n := c.Users(); n != 2 {
+		t.Errorf("Users() = %d, want 2", n)
+	}
+
+	bob.sio.Close()
+	var left chat.User
+	alice.event(chat.EventUserLeft, &left)
+	if left != bob.user() {
+		t.Errorf("user-left %+v, want %+v", left, bob.user())
+	}
+	waitFor(t, "Users() == 1", func() bool { return c.Users() == 1 })
+}
+
+func TestPublicMessage(t *testing.T) {
+	t.Parallel()
+	url, _ := newServer(t, nil)
+	alice, bob, carol := connect(t, url, "alice"), connect(t, url, "bob"), connect(t, url, "carol")
+	before := time.Now().UnixMilli()
+	a := alice.mustSend(map[string]any{"text": "<b>hi</b> all"})
+	if a.TS < before || a.TS > time.Now().UnixMilli() {
+		t.Errorf("ts %d not now", a.TS)
+	}
+	want := chat.Message{ID: a.ID, From: alice.user(), Text: "<b>hi</b> all", TS: a.TS}
+	for _, c := range []*client{bob, carol} {
+		var got chat.Message
+		c.event(chat.EventReceivedMessage, &got)
+		if got != want {
+			t.Errorf("%s got %+v, want %+v", c.welcome.Name, got, want)
+		}
+	}
+	alice.none(chat.EventReceivedMessage)
+}
+
+func TestMessageRefusals(t *testing.T) {
+	t.Parallel()
+	url, _ := newServer(t, &chat.Options{MaxTextLength: 10})
+	alice, bob := connect(t, url, "alice"), connect(t, url, "bob")
+	tests := []struct {
+		name string
+		msg  any
+		want string
+	}{
+		{"too long", map[string]any{"text": "12345678901"}, "the message is longer than 10 characters"},
+		{"empty", map[string]any{"text": ""}, "the message is empty"},
+		{"blank", map[string]any{"text": " \n "}, "the message is empty"},
+		{"not an object", "hello", "invalid payload"},
+		{"room not joined", map[string]any{"text": "hi", "room": "lounge"}, `you are not in room "lounge": join it first`},
+		{"unknown user", map[string]any{"text": "hi", "to": "nobody"}, "no such user"},
+		{"to a room", map[string]any{"text": "hi", "to": chat.RoomPrefix + "lounge"}, "no such user"},
+		{"to oneself", map[string]any{"text": "hi", "to": alice.id}, "you cannot send a direct message to yourself"},
+		{"room and to", map[string]any{"text": "hi", "to": bob.id, "room": "lounge"}, "a message goes to a room or to a user, not both"},
+	}
+	for _, tt := range tests {
+		var a ack
+		alice.call(&a, chat.EventMessage, tt.msg)
+		if a.Error != tt.want || a.ID != "" {
+			t.Errorf("%s: ack %+v, want error %q", tt.name, a, tt.want)
+		}
+	}
+	alice.mustSend(map[string]any{"text": "1234567890"}) // exactly the limit
+	var got chat.Message
+	bob.event(chat.EventReceivedMessage, &got)
+	if got.Text != "1234567890" {
+		t.Errorf("bob got %+v, want only the valid message", got)
+	}
+	bob.none(chat.EventReceivedMessage)
+}
+
+func TestRoomMessages(t *testing.T) {
+	t.Parallel()
+	url, _ := newServer(t, nil)
+	alice, bob, carol := connect(t, url, "alice"), connect(t, url, "bob"), connect(t, url, "carol")
+	if h := alice.join("lounge"); len(h) != 0 {
+		t.Errorf("history of a new room: %v", h)
+	}
+	bob.join("lounge")
+	a := alice.mustSend(map[string]any{"text": "in the lounge", "room": "lounge"})
+	var got chat.Message
+	bob.event(chat.EventReceivedMessage, &got)
+	want := chat.Message{ID: a.ID, From: alice.user(), Text: "in the lounge", Room: "lounge", TS: a.TS}
+	if got != want {
+		t.Errorf("bob got %+v, want %+v", got, want)
+	}
+	carol.none(chat.EventReceivedMessage)
+	alice.none(chat.EventReceivedMessage)
+
+	if h := carol.join("lounge"); !slices.Equal(h, []chat.Message{want}) {
+		t.Errorf("carol's history %+v, want %+v", h, want)
+	}
+	var left ack
+	bob.call(&left, chat.EventLeaveRoom, "lounge")
+	if left.Error != "" || left.ID != "" || left.History != nil {
+		t.Errorf("leave-room ack %+v, want {}", left)
+	}
+	if a := bob.send(map[string]any{"text": "still here?", "room": "lounge"}); a.Error == "" {
+		t.Errorf("message to a room left: ack %+v, want an error", a)
+	}
+	alice.mustSend(map[string]any{"text": "bye bob", "room": "lounge"})
+	carol.event(chat.EventReceivedMessage, &got)
+	bob.none(chat.EventReceivedMessage)
+}
+
+func TestRoomNames(t *testing.T) {
+	t.Parallel()
+	url, _ := newServer(t, nil)
+	alice := connect(t, url, "alice")
+	for _, room := range []any{"", "  ", strings.Repeat("r", 33), "a\tb", 7} {
+		for _, event := range []string{chat.EventJoinRoom, chat.EventLeaveRoom} {
+			var a ack
+			alice.call(&a, event, room)
+			if a.Error == "" {
+				t.Errorf("%s %q: ack %+v, want an error", event, room, a)
+			}
+		}
+	}
+	alice.join(strings.Repeat("r", 32))
+	alice.join("spaces are fine")
+}
+
+func TestHistoryReplay(t *testing.T) {
+	t.Parallel()
+	url, _ := newServer(t, &chat.Options{HistorySize: 5})
+	alice := connect(t, url, "alice")
+	alice.join("lounge")
+	var ids []string
+	for i := range 8 {
+		ids = append(ids, alice.mustSend(map[string]any{"text": fmt.Sprint(i), "room": "lounge"}).ID)
+	}
+	bob := connect(t, url, "bob")
+	h := bob.join("lounge")
+	var got []string
+	for _, m := range h {
+		got = append(got, m.ID)
+	}
+	if !slices.Equal(got, ids[3:]) || h[0].Text != "3" || h[4].Text != "7" {
+		t.Errorf("history %+v, want the last 5 messages in order", h)
+	}
+}
+
+func TestDirectMessage(t *testing.T) {
+	t.Parallel()
+	url, _ := newServer(t, nil)
+	alice, bob, carol := connect(t, url, "alice"), connect(t, url, "bob"), connect(t, url, "carol")
+	// Carol tries to listen in on bob's private room: join-room puts her in
+	// "room:<bob's id>", not in bob's own room.
+	carol.join(bob.id)
+	a := alice.mustSend(map[string]any{"text": "psst", "to": bob.id})
+	var got chat.Message
+	bob.event(chat.EventReceivedMessage, &got)
+	want := chat.Message{ID: a.ID, From: alice.user(), Text: "psst", To: bob.id, TS: a.TS}
+	if got != want {
+		t.Errorf("bob got %+v, want %+v", got, want)
+	}
+	carol.none(chat.EventReceivedMessage)
+	alice.none(chat.EventReceivedMessage)
+}
+
+func TestTyping(t *testing.T) {
+	t.Parallel()
+	url, _ := newServer(t, nil)
+	alice, bob, carol := connect(t, url, "alice"), connect(t, url, "bob"), connect(t, url, "carol")
+	var got chat.Typing
+
+	alice.emit(chat.EventTyping)
+	for _, c := range []*client{bob, carol} {
+		c.event(chat.EventTyping, &got)
+		if got != (chat.Typing{From: alice.user()}) {
+			t.Errorf("public typing: %s got %+v", c.welcome.Name, got)
+		}
+	}
+
+	alice.emit(chat.EventTyping, map[string]any{"to": bob.id})
+	got = chat.Typing{}
+	bob.event(chat.EventTyping, &got)
+	if got != (chat.Typing{From: alice.user(), To: bob.id}) {
+		t.Errorf("direct typing: got %+v", got)
+	}
+	carol.none(chat.EventTyping)
+
+	alice.emit(chat.EventTyping, map[string]any{"room": "lounge"}) // not a member: dropped
+	alice.join("lounge")
+	carol.join("lounge")
+	alice.emit(chat.EventTyping, map[string]any{"room": "lounge"})
+	got = chat.Typing{}
+	carol.event(chat.EventTyping, &got)
+	if got != (chat.Typing{From: alice.user(), Room: "lounge"}) {
+		t.Errorf("room typing: got %+v", got)
+	}
+	bob.none(chat.EventTyping)
+	alice.none(chat.EventTyping)
+}
+
+// waitFor waits until cond holds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

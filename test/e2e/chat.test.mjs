@@ -1,0 +1,281 @@
+// The chat application end to end: pages of a real headless Chromium
+// (Debian's chromium, driven by playwright-core) chat through bin/duplex.
+// The tests run in order and share the server and the browser: the users
+// that one test brings in are there for the next. Screenshots go to
+// test-results/; with DUPLEX_UPDATE_DOCS=1 the README's docs/chat.png is
+// refreshed too.
+
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { chromium } from "playwright-core";
+
+import { repoRoot, startDuplex } from "./server.mjs";
+
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const RESULTS = path.join(repoRoot, "test-results");
+const TEST_TIMEOUT = 30_000;
+/** How long a check that something does NOT show up waits. */
+const QUIET = 400;
+
+let server;
+let context;
+let profile;
+const pages = {};
+const pageErrors = [];
+
+before(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} not found: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`);
+  }
+  await mkdir(RESULTS, { recursive: true });
+  server = await startDuplex();
+  profile = await mkdtemp(path.join(os.tmpdir(), "duplex-chromium-"));
+  // A persistent context on a fresh profile: --user-data-dir is ours, and
+  // the pages are tabs of one browser, as for a person trying the chat.
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1100, height: 680 },
+    colorScheme: "light",
+  });
+  context.setDefaultTimeout(10_000);
+});
+
+after(async () => {
+  await context?.close();
+  await server?.stop();
+  if (profile) await rm(profile, { recursive: true, force: true });
+});
+
+// ---- helpers -----------------------------------------------------------------
+
+async function newPage() {
+  const page = await context.newPage();
+  page.on("pageerror", (err) => pageErrors.push(err));
+  await page.goto(server.url);
+  return page;
+}
+
+/** openChat opens a tab and logs in as name. */
+async function openChat(name) {
+  const page = await newPage();
+  await page.fill("#name", name);
+  await page.click("#join");
+  await page.locator("#app").waitFor({ state: "visible" });
+  await waitStatus(page, "connected");
+  pages[name] = page;
+  return page;
+}
+
+const waitStatus = (page, state) => page.locator(`#status[data-state="${state}"]`).waitFor();
+
+/** message locates a message or notice of the open conversation by its text. */
+const message = (page, text) => page.locator("#messages li", { hasText: text });
+
+/** say sends text in the open conversation and waits for its delivery ack. */
+async function say(page, text) {
+  await page.fill("#text", text);
+  await page.press("#text", "Enter");
+  await page.locator('#messages .msg.mine[data-status="delivered"]', { hasText: text }).waitFor();
+}
+
+/** open switches to the conversation whose title is title. */
+async function open(page, title) {
+  await page.locator("#conversations button", { hasText: title }).click();
+  await page.locator("#title", { hasText: title }).waitFor();
+}
+
+const conversations = (page) => page.locator("#conversations .label").allTextContents();
+const users = async (page) => (await page.locator("#users .label").allTextContents()).sort();
+
+/** waitUsers waits until the online list is exactly names. */
+async function waitUsers(page, names) {
+  const want = [...names].sort();
+  await page.waitForFunction(
+    (want) => {
+      const got = [...document.querySelectorAll("#users .label")].map((n) => n.textContent).sort();
+      return JSON.stringify(got) === JSON.stringify(want);
+    },
+    want,
+  );
+}
+
+/** absent checks, after a while, that text shows nowhere in the page. */
+async function absent(page, text) {
+  await page.waitForTimeout(QUIET);
+  const body = await page.locator("body").innerText();
+  assert.ok(!body.includes(text), `"${text}" must not reach this page`);
+}
+
+async function screenshot(page, name) {
+  await page.screenshot({ path: path.join(RESULTS, name), animations: "disabled" });
+}
+
+// ---- tests -----------------------------------------------------------------
+
+describe("chat in the browser", () => {
+  test("a display name that is empty or too long is refused, and the page says why", { timeout: TEST_TIMEOUT }, async () => {
+    const page = await newPage();
+    await page.fill("#name", "n".repeat(33));
+    await page.click("#join");
+    await page.locator("#login-error", { hasText: "longer than 32 characters" }).waitFor();
+    await page.fill("#name", "");
+    await page.click("#join");
+    await page.locator("#login-error", { hasText: "a display name is required" }).waitFor();
+    assert.ok(await page.locator("#app").isHidden(), "still on the login form");
+    await screenshot(page, "login-refused.png");
+    await page.close();
+  });
+
+  test("two pages chat with each other", { timeout: TEST_TIMEOUT }, async () => {
+    const alice = await openChat("alice");
+    await message(alice, "Welcome, alice!").waitFor();
+    const bob = await openChat("bob");
+    await alice.locator("#messages .notice", { hasText: "bob joined" }).waitFor();
+    await waitUsers(alice, ["alice", "bob"]);
+    assert.deepEqual(await users(bob), ["alice", "bob"]);
+
+    await say(alice, "Hi bob! Welcome to Duplex.");
+    await message(bob, "Hi bob! Welcome to Duplex.").waitFor();
+    assert.equal(await alice.locator("#messages .msg.mine .ack").last().textContent(), "✓ delivered");
+
+    await bob.fill("#text", "Hello alice, nice to see you here.");
+    await alice.locator("#typing", { hasText: "bob is typing…" }).waitFor();
+    await bob.press("#text", "Enter");
+    await message(alice, "Hello alice, nice to see you here.").waitFor();
+    await say(alice, "Shall we open a room for the project?");
+    await message(bob, "Shall we open a room").waitFor();
+    await screenshot(alice, "chat-alice.png");
+    await screenshot(bob, "chat-bob.png");
+
+    await bob.setViewportSize({ width: 390, height: 720 });
+    await screenshot(bob, "chat-mobile.png");
+    await bob.click("#menu");
+    await bob.locator("#users").waitFor({ state: "visible" });
+    await screenshot(bob, "chat-mobile-drawer.png");
+    await bob.click("#menu");
+    await bob.setViewportSize({ width: 1100, height: 680 });
+  });
+
+  test("room messages reach only the room's members, and the room's history is replayed on join", { timeout: TEST_TIMEOUT }, async () => {
+    const { alice, bob } = pages;
+    const carol = await openChat("carol");
+    await waitUsers(alice, ["alice", "bob", "carol"]);
+
+    await carol.fill("#room-name", "lounge");
+    await carol.press("#room-name", "Enter");
+    await carol.locator("#title", { hasText: "# lounge" }).waitFor();
+    await alice.fill("#room-name", "lounge");
+    await alice.press("#room-name", "Enter");
+    await alice.locator("#title", { hasText: "# lounge" }).waitFor();
+
+    await say(carol, "Welcome to the lounge, members only");
+    await message(alice, "Welcome to the lounge").waitFor();
+    await say(carol, "<b>not bold</b> & <script>alert(1)</script>");
+    const html = alice.locator("#messages .msg", { hasText: "not bold" });
+    await html.waitFor();
+    assert.equal(await html.locator(".bubble").textContent(), "<b>not bold</b> & <script>alert(1)</script>");
+    assert.equal(await html.locator(".bubble *").count(), 0, "text is rendered as text, never as HTML");
+    assert.ok(!(await conversations(bob)).includes("# lounge"));
+    await absent(bob, "members only");
+
+    // Bob joins late: the message is replayed from the room's history.
+    await bob.fill("#room-name", "lounge");
+    await bob.press("#room-name", "Enter");
+    await bob.locator("#title", { hasText: "# lounge" }).waitFor();
+    await message(bob, "Welcome to the lounge").waitFor();
+    await bob.locator("#messages .notice", { hasText: "2 earlier messages" }).waitFor();
+    await bob.click("#leave-room");
+    await bob.locator("#title", { hasText: "Everyone" }).waitFor();
+    await say(carol, "Bob left the lounge, he won't read this");
+    await message(alice, "he won't read this").waitFor();
+    await absent(bob, "he won't read this");
+  });
+
+  test("a direct message reaches only its target", { timeout: TEST_TIMEOUT }, async () => {
+    const { alice, bob, carol } = pages;
+    await alice.locator("#users button", { hasText: "bob" }).click();
+    await alice.locator("#title", { hasText: "@ bob" }).waitFor();
+    await say(alice, "Psst bob, a secret for you");
+    const fromAlice = bob.locator("#conversations button", { hasText: "@ alice" });
+    await fromAlice.locator(".badge", { hasText: "1" }).waitFor();
+    await open(bob, "@ alice");
+    await message(bob, "a secret for you").waitFor();
+    assert.ok(!(await conversations(carol)).includes("@ alice"));
+    await absent(carol, "a secret for you");
+
+    await open(alice, "Everyone");
+    await say(bob, "Got it, thanks!");
+    await alice.locator("#conversations button", { hasText: "@ bob" }).locator(".badge", { hasText: "1" }).waitFor();
+  });
+
+  test("the user list updates when someone leaves", { timeout: TEST_TIMEOUT }, async () => {
+    const { alice, bob, carol } = pages;
+    await carol.close();
+    delete pages.carol;
+    await waitUsers(alice, ["alice", "bob"]);
+    await waitUsers(bob, ["alice", "bob"]);
+    await message(alice, "carol left").waitFor();
+
+    await open(alice, "Everyone");
+    await open(bob, "Everyone");
+    await alice.fill("#text", "Carol left, see you later!");
+    await bob.fill("#text", "See you");
+    await alice.locator("#typing", { hasText: "bob is typing…" }).waitFor();
+    await screenshot(alice, "chat.png");
+    if (process.env.DUPLEX_UPDATE_DOCS) {
+      await mkdir(path.join(repoRoot, "docs"), { recursive: true });
+      await copyFile(path.join(RESULTS, "chat.png"), path.join(repoRoot, "docs", "chat.png"));
+    }
+    await alice.fill("#text", "");
+    await bob.fill("#text", "");
+  });
+
+  test("the page shows reconnecting and recovers when the server restarts", { timeout: TEST_TIMEOUT }, async () => {
+    const { alice, bob } = pages;
+    const { port } = server;
+    const { code } = await server.stop();
+    assert.equal(code, 0, "graceful shutdown exits with 0");
+    await waitStatus(alice, "reconnecting");
+    await waitStatus(bob, "reconnecting");
+    assert.match(await alice.locator("#status").textContent(), /reconnecting/i);
+    await screenshot(alice, "reconnecting.png");
+
+    server = await startDuplex({ addr: `127.0.0.1:${port}` });
+    await waitStatus(alice, "connected");
+    await waitStatus(bob, "connected");
+    await message(alice, "Reconnected as alice").waitFor();
+    await waitUsers(alice, ["alice", "bob"]);
+    await waitUsers(bob, ["alice", "bob"]);
+
+    await open(alice, "Everyone");
+    await open(bob, "Everyone");
+    await say(alice, "Back after the restart");
+    await message(bob, "Back after the restart").waitFor();
+    // The direct conversation follows bob to his new socket id.
+    await open(alice, "@ bob");
+    await say(alice, "Still there, bob?");
+    await open(bob, "@ alice");
+    await message(bob, "Still there, bob?").waitFor();
+    await screenshot(alice, "reconnected.png");
+  });
+
+  test("no page threw an error", { timeout: TEST_TIMEOUT }, () => {
+    assert.deepEqual(pageErrors.map(String), []);
+  });
+});

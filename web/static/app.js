@@ -1,0 +1,427 @@
+// Duplex chat: the browser side of the chat protocol (README.md, "Chat
+// protocol"), on the official socket.io-client that the server serves
+// beside its Socket.IO endpoint. Plain DOM, no framework. Every text that
+// comes from the network goes through textContent, never innerHTML.
+"use strict";
+
+(() => {
+  const PUBLIC = "public";
+  const ACK_TIMEOUT = 10_000; // ms before a message without ack is shown as failed
+  const TYPING_EVERY = 2_000; // ms between two typing events while typing
+  const TYPING_SHOWN = 3_000; // ms a typing indicator stays without news
+
+  const $ = (id) => document.getElementById(id);
+  const el = (tag, props = {}, ...children) => {
+    const node = Object.assign(document.createElement(tag), props);
+    node.append(...children);
+    return node;
+  };
+
+  const socketPath = document.querySelector('meta[name="socketio-path"]').content;
+
+  /** All the page knows; render() draws it. */
+  const state = {
+    socket: null,
+    me: null, // {id, name}
+    welcomed: false, // a welcome arrived on the current connection
+    everWelcomed: false, // ... on any connection: we are logged in
+    users: new Map(), // id -> {id, name}
+    knownRooms: new Set(),
+    joined: new Set(), // rooms we are in
+    convs: new Map(), // key -> conversation
+    current: PUBLIC,
+    lastTyping: 0,
+  };
+
+  // ---- conversations -------------------------------------------------------
+
+  /** conv returns the conversation for key, creating it. */
+  function conv(key, init) {
+    let c = state.convs.get(key);
+    if (!c) {
+      c = { key, items: [], ids: new Set(), unread: 0, typing: new Map(), ...init };
+      state.convs.set(key, c);
+    }
+    return c;
+  }
+  const roomKey = (room) => "room:" + room;
+  const dmKey = (id) => "dm:" + id;
+  const publicConv = () => conv(PUBLIC, { kind: "public", title: "Everyone" });
+  const roomConv = (room) => conv(roomKey(room), { kind: "room", room, title: "# " + room });
+  function dmConv(user) {
+    const c = state.convs.get(dmKey(user.id)) ?? adoptDirect(user) ?? conv(dmKey(user.id), { kind: "dm", to: user.id });
+    c.peerName = user.name;
+    c.title = "@ " + user.name;
+    return c;
+  }
+
+  /**
+   * adoptDirect moves the direct conversation with an offline user of the
+   * same name to user, who may be that person back on a new socket id (after
+   * a reconnection everyone's id changes). Names are not unique, so this is
+   * a guess; it only ever picks a conversation whose peer is gone.
+   */
+  function adoptDirect(user) {
+    if (user.id === state.me?.id) return undefined;
+    const c = [...state.convs.values()].find((c) => c.kind === "dm" && c.peerName === user.name && !state.users.has(c.to) && c.to !== user.id);
+    if (!c) return undefined;
+    state.convs.delete(c.key);
+    if (state.current === c.key) state.current = dmKey(user.id);
+    c.key = dmKey(user.id);
+    c.to = user.id;
+    state.convs.set(c.key, c);
+    return c;
+  }
+
+  /** addItem appends a message or notice to a conversation; messages with an id seen before are skipped. */
+  function addItem(c, item) {
+    if (item.id) {
+      if (c.ids.has(item.id)) return;
+      c.ids.add(item.id);
+    }
+    c.items.push(item);
+    if (c.key !== state.current && item.kind === "message" && !item.mine) c.unread++;
+    if (c.key === state.current) appendMessage(item);
+    renderConversations();
+  }
+
+  function notice(c, text, cls = "") {
+    addItem(c, { kind: "notice", text, cls });
+  }
+
+  function select(key) {
+    publicConv();
+    if (!state.convs.has(key)) key = PUBLIC;
+    state.current = key;
+    state.convs.get(key).unread = 0;
+    $("app").classList.remove("drawer-open");
+    $("menu").setAttribute("aria-expanded", "false");
+    render();
+    $("text").focus();
+  }
+
+  // ---- connection ----------------------------------------------------------
+
+  function login(name) {
+    $("login-error").textContent = "";
+    $("join").disabled = true;
+    sessionStorage.setItem("duplex-name", name);
+    const socket = io({ path: socketPath, auth: { name }, ackTimeout: ACK_TIMEOUT });
+    state.socket = socket;
+
+    socket.on("connect", () => setStatus("connected", "Connected"));
+    socket.on("disconnect", (reason) => {
+      state.welcomed = false;
+      if (reason === "io client disconnect") return;
+      if (socket.active) setStatus("reconnecting", "Reconnecting…");
+      else setStatus("offline", "Disconnected by the server");
+      if (state.everWelcomed) notice(publicConv(), "Connection lost: reconnecting…");
+    });
+    socket.io.on("reconnect_attempt", (n) => setStatus("reconnecting", `Reconnecting… (attempt ${n})`));
+    socket.on("connect_error", (err) => {
+      if (socket.active) {
+        // A transport error: the client retries by itself.
+        setStatus("reconnecting", "Reconnecting…");
+        return;
+      }
+      // Refused by the server (a bad name): back to the login form.
+      socket.close();
+      const why = err.message || "connection refused";
+      showLogin(why[0].toUpperCase() + why.slice(1));
+    });
+
+    socket.on("welcome", onWelcome);
+    socket.on("user-joined", (u) => {
+      state.users.set(u.id, u);
+      adoptDirect(u);
+      notice(publicConv(), `${u.name} joined`);
+      renderUsers();
+    });
+    socket.on("user-left", (u) => {
+      state.users.delete(u.id);
+      notice(publicConv(), `${u.name} left`);
+      renderUsers();
+    });
+    socket.on("received-message", (m) => {
+      const c = m.to ? dmConv(m.from) : m.room ? roomConv(m.room) : publicConv();
+      clearTyping(c, m.from.id);
+      addItem(c, fromServer(m));
+    });
+    socket.on("typing", onTyping);
+  }
+
+  function onWelcome(w) {
+    const again = state.everWelcomed;
+    state.me = { id: w.id, name: w.name };
+    state.welcomed = state.everWelcomed = true;
+    state.users = new Map(w.users.map((u) => [u.id, u]));
+    state.knownRooms = new Set(w.rooms);
+    $("login").hidden = true;
+    $("app").hidden = false;
+    $("me").replaceChildren("Signed in as ", el("strong", { textContent: w.name }));
+    for (const u of w.users) adoptDirect(u);
+    const others = w.users.length - 1;
+    const who = others === 0 ? "nobody else is here yet" : others === 1 ? "1 other person is here" : `${others} other people are here`;
+    if (again) notice(publicConv(), `Reconnected as ${w.name}: ${who}.`, "welcome");
+    else notice(publicConv(), `Welcome, ${w.name}! ${who[0].toUpperCase() + who.slice(1)}.`, "welcome");
+    for (const room of state.joined) joinRoom(room, false); // a new connection is in no room yet
+    render();
+    $("text").focus();
+  }
+
+  function setStatus(s, text) {
+    const node = $("status");
+    node.dataset.state = s;
+    node.textContent = text;
+  }
+
+  function showLogin(error) {
+    state.socket = null;
+    state.welcomed = state.everWelcomed = false;
+    state.users.clear();
+    state.joined.clear();
+    state.convs.clear();
+    state.current = PUBLIC;
+    $("app").hidden = true;
+    $("login").hidden = false;
+    $("join").disabled = false;
+    $("login-error").textContent = error || "";
+    $("name").focus();
+  }
+
+  // ---- messages ------------------------------------------------------------
+
+  function fromServer(m) {
+    return { kind: "message", id: m.id, from: m.from, text: m.text, ts: m.ts, to: m.to, room: m.room, mine: m.from.id === state.me?.id, status: "received" };
+  }
+
+  function send(text) {
+    const c = state.convs.get(state.current);
+    const payload = { text };
+    if (c.kind === "room") payload.room = c.room;
+    if (c.kind === "dm") payload.to = c.to;
+    const item = { kind: "message", from: state.me, text, ts: Date.now(), mine: true, status: "pending", to: payload.to, room: payload.room };
+    addItem(c, item);
+    state.socket.emit("message", payload, (err, ack) => {
+      if (err) {
+        setDelivery(c, item, "failed", "not delivered: no answer from the server");
+      } else if (ack.error) {
+        setDelivery(c, item, "failed", "not delivered: " + ack.error);
+      } else {
+        item.id = ack.id;
+        item.ts = ack.ts;
+        c.ids.add(ack.id);
+        setDelivery(c, item, "delivered", "delivered");
+      }
+    });
+    state.lastTyping = 0;
+  }
+
+  function setDelivery(c, item, status, text) {
+    item.status = status;
+    item.ackText = text;
+    if (c.key === state.current && item.node) updateMessage(item);
+  }
+
+  function onTyping(t) {
+    const c = t.to ? dmConv(t.from) : t.room ? roomConv(t.room) : publicConv();
+    clearTimeout(c.typing.get(t.from.id)?.timer);
+    const timer = setTimeout(() => clearTyping(c, t.from.id), TYPING_SHOWN);
+    c.typing.set(t.from.id, { name: t.from.name, timer });
+    if (c.key === state.current) renderTyping();
+  }
+
+  function clearTyping(c, id) {
+    const t = c.typing.get(id);
+    if (!t) return;
+    clearTimeout(t.timer);
+    c.typing.delete(id);
+    if (c.key === state.current) renderTyping();
+  }
+
+  function typed() {
+    const now = Date.now();
+    if (!state.welcomed || now - state.lastTyping < TYPING_EVERY) return;
+    state.lastTyping = now;
+    const c = state.convs.get(state.current);
+    const payload = {};
+    if (c.kind === "room") payload.room = c.room;
+    if (c.kind === "dm") payload.to = c.to;
+    state.socket.emit("typing", payload);
+  }
+
+  // ---- rooms ---------------------------------------------------------------
+
+  function joinRoom(room, open = true) {
+    $("room-error").textContent = "";
+    state.socket.emit("join-room", room, (err, ack) => {
+      if (err || ack.error) {
+        $("room-error").textContent = err ? "The server did not answer." : ack.error;
+        return;
+      }
+      state.joined.add(room);
+      state.knownRooms.add(room);
+      const c = roomConv(room);
+      const fresh = ack.history.filter((m) => !c.ids.has(m.id));
+      if (fresh.length > 0) notice(c, `${fresh.length} earlier message${fresh.length === 1 ? "" : "s"}`, "history");
+      for (const m of fresh) addItem(c, fromServer(m));
+      if (open) select(c.key);
+      else render();
+    });
+  }
+
+  function leaveRoom(room) {
+    state.socket.emit("leave-room", room, () => {});
+    state.joined.delete(room);
+    state.convs.delete(roomKey(room));
+    select(PUBLIC);
+  }
+
+  // ---- rendering -----------------------------------------------------------
+
+  function render() {
+    publicConv();
+    renderConversations();
+    renderRooms();
+    renderUsers();
+    renderMessages();
+    renderTyping();
+  }
+
+  function listButton(label, { current = false, badge = 0, extra = null, onclick }) {
+    const b = el("button", { type: "button", onclick }, el("span", { className: "label", textContent: label }));
+    if (extra) b.append(extra);
+    if (badge > 0) b.append(el("span", { className: "badge", textContent: String(badge) }));
+    if (current) b.setAttribute("aria-current", "true");
+    return el("li", {}, b);
+  }
+
+  function renderConversations() {
+    const order = { public: 0, room: 1, dm: 2 };
+    const convs = [...state.convs.values()].sort((a, b) => order[a.kind] - order[b.kind] || a.title.localeCompare(b.title));
+    $("conversations").replaceChildren(
+      ...convs.map((c) =>
+        listButton(c.title, { current: c.key === state.current, badge: c.unread, onclick: () => select(c.key) }),
+      ),
+    );
+  }
+
+  function renderRooms() {
+    const rooms = [...state.knownRooms].filter((r) => !state.joined.has(r)).sort();
+    const items = rooms.map((r) => listButton("# " + r, { onclick: () => joinRoom(r) }));
+    if (items.length === 0) items.push(el("li", { className: "empty", textContent: "No other rooms yet: create one above." }));
+    $("rooms").replaceChildren(...items);
+  }
+
+  function renderUsers() {
+    const users = [...state.users.values()].sort((a, b) => a.name.localeCompare(b.name));
+    $("user-count").textContent = `(${users.length})`;
+    $("users").replaceChildren(
+      ...users.map((u) => {
+        const mine = u.id === state.me?.id;
+        const li = listButton(u.name, {
+          current: state.current === dmKey(u.id),
+          extra: mine ? el("span", { className: "me-tag", textContent: "you" }) : null,
+          onclick: () => {
+            if (!mine) select(dmConv(u).key);
+          },
+        });
+        li.firstChild.prepend(el("span", { className: "dot" }));
+        li.dataset.userId = u.id;
+        if (!mine) li.firstChild.title = `Send a direct message to ${u.name}`;
+        return li;
+      }),
+    );
+  }
+
+  function renderMessages() {
+    const c = state.convs.get(state.current);
+    $("title").textContent = c.title;
+    const subtitle = {
+      public: "everyone online sees these messages",
+      room: "only members of this room see these messages",
+      dm: "a direct message: only the two of you see it",
+    }[c.kind];
+    $("subtitle").textContent = subtitle;
+    $("leave-room").hidden = c.kind !== "room";
+    $("text").placeholder = c.kind === "public" ? "Message everyone" : `Message ${c.title}`;
+    if (c.kind === "dm" && !state.users.has(c.to)) $("subtitle").textContent = "offline";
+    const list = $("messages");
+    list.replaceChildren();
+    for (const item of c.items) appendMessage(item);
+  }
+
+  function appendMessage(item) {
+    const list = $("messages");
+    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    list.append(item.kind === "notice" ? el("li", { className: "notice " + item.cls, textContent: item.text }) : messageNode(item));
+    if (atBottom || item.mine) list.scrollTop = list.scrollHeight;
+  }
+
+  function messageNode(item) {
+    const time = new Date(item.ts).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    const meta = el("div", { className: "meta" }, el("span", { className: "author", textContent: item.mine ? "You" : item.from.name }), el("time", { textContent: time }));
+    if (item.to && !item.mine) meta.append(" · direct");
+    const node = el("li", { className: "msg" + (item.mine ? " mine" : "") + (item.to ? " direct" : "") }, meta, el("div", { className: "bubble", textContent: item.text }));
+    if (item.mine) node.append(el("div", { className: "ack" }));
+    item.node = node;
+    updateMessage(item);
+    return node;
+  }
+
+  function updateMessage(item) {
+    const node = item.node;
+    node.dataset.status = item.status;
+    if (item.id) node.dataset.id = item.id;
+    const ack = node.querySelector(".ack");
+    if (!ack) return;
+    ack.textContent = { pending: "◷ sending…", delivered: "✓ delivered", failed: "✗ " + (item.ackText || "not delivered") }[item.status];
+  }
+
+  function renderTyping() {
+    const c = state.convs.get(state.current);
+    const names = [...c.typing.values()].map((t) => t.name);
+    $("typing").textContent =
+      names.length === 0 ? "" : names.length === 1 ? `${names[0]} is typing…` : `${names.slice(0, -1).join(", ")} and ${names.at(-1)} are typing…`;
+  }
+
+  // ---- wiring --------------------------------------------------------------
+
+  $("login-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    login($("name").value);
+  });
+  $("composer").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const text = $("text").value;
+    if (text.trim() === "" || !state.socket) return;
+    $("text").value = "";
+    send(text);
+  });
+  $("text").addEventListener("input", typed);
+  $("room-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const room = $("room-name").value.trim();
+    if (!room || !state.socket) return;
+    $("room-name").value = "";
+    joinRoom(room);
+  });
+  $("leave-room").addEventListener("click", () => {
+    const c = state.convs.get(state.current);
+    if (c.kind === "room") leaveRoom(c.room);
+  });
+  $("logout").addEventListener("click", () => {
+    state.socket?.close();
+    showLogin("");
+  });
+  $("menu").addEventListener("click", () => {
+    const open = $("app").classList.toggle("drawer-open");
+    $("menu").setAttribute("aria-expanded", String(open));
+  });
+
+  if (typeof io !== "function") {
+    $("login-error").textContent = "The socket.io client did not load: the server was built without it (run make build).";
+    $("join").disabled = true;
+  }
+  $("name").value = sessionStorage.getItem("duplex-name") || "";
+})();
