@@ -244,25 +244,25 @@ func (s *Socket) callAck(h *eventHandler, event string, withErr bool, ackErr err
 	})
 }
 
-// splitEvent returns the event name and arguments of an EVENT packet.
+// splitEvent returns the event name and arguments of an EVENT packet. The
+// arguments are sub-slices of p.Data, which the decoder made for this
+// packet alone.
 func splitEvent(p *parser.Packet) (string, Args, error) {
-	var raw []json.RawMessage
-	if err := json.Unmarshal(p.Data, &raw); err != nil || len(raw) == 0 {
+	raw, err := parser.SplitArray(p.Data, nil)
+	if err != nil || len(raw) == 0 {
 		return "", Args{}, fmt.Errorf("socketio: invalid event payload: %w", parser.ErrInvalidPacket)
 	}
-	event := string(raw[0])
-	if len(raw[0]) > 0 && raw[0][0] == '"' {
-		if err := json.Unmarshal(raw[0], &event); err != nil {
-			return "", Args{}, err
-		}
+	event, err := parser.EventName(raw[0])
+	if err != nil {
+		return "", Args{}, err
 	}
 	return event, newArgs(raw[1:], p.Attachments), nil
 }
 
 // ackArgs returns the arguments of an ACK packet.
 func ackArgs(p *parser.Packet) (Args, error) {
-	var raw []json.RawMessage
-	if err := json.Unmarshal(p.Data, &raw); err != nil {
+	raw, err := parser.SplitArray(p.Data, nil)
+	if err != nil {
 		return Args{}, err
 	}
 	return newArgs(raw, p.Attachments), nil
