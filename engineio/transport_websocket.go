@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/lxzan/gws"
@@ -16,8 +17,9 @@ import (
 type wsTransport struct {
 	s       *Session
 	conn    *gws.Conn
-	probing bool // an upgrade probe, not yet the session's transport; read loop only
-	writing bool // a writer goroutine runs; guarded by s.mu
+	probing bool       // an upgrade probe, not yet the session's transport; read loop only
+	writing bool       // a writer goroutine runs; guarded by s.mu
+	wmu     sync.Mutex // one frame writer at a time on the connection
 }
 
 func (t *wsTransport) name() string { return TransportWebSocket }
@@ -47,6 +49,8 @@ func (t *wsTransport) shut(reason string) {
 	go func() {
 		defer srv.wg.Done()
 		_ = t.conn.SetWriteDeadline(time.Now().Add(time.Second))
+		t.wmu.Lock()
+		defer t.wmu.Unlock()
 		_ = t.conn.WriteClose(1000, nil)
 	}()
 }
@@ -77,22 +81,47 @@ func (t *wsTransport) writeLoop() {
 	}
 }
 
-var typeDigits = [...][]byte{{'0'}, {'1'}, {'2'}, {'3'}, {'4'}, {'5'}, {'6'}}
-
+// writeBatch frames the packets of a batch into one buffer and writes it
+// with as few system calls as its size allows.
 func (t *wsTransport) writeBatch(batch []packet.Packet) error {
+	bp := getFrameBuf()
+	defer putFrameBuf(bp)
+	buf := *bp
+	t.wmu.Lock()
+	defer t.wmu.Unlock()
 	_ = t.conn.SetWriteDeadline(time.Now().Add(t.s.srv.opts.WriteTimeout))
 	for _, p := range batch {
-		var err error
 		if p.Binary {
-			err = t.conn.WriteMessage(gws.OpcodeBinary, p.Data)
+			buf = appendFrameHeader(buf, opBinary, len(p.Data))
 		} else {
-			err = t.conn.Writev(gws.OpcodeText, typeDigits[p.Type], p.Data)
+			buf = appendFrameHeader(buf, opText, 1+len(p.Data))
+			buf = append(buf, '0'+byte(p.Type))
 		}
-		if err != nil {
-			return err
+		buf = append(buf, p.Data...)
+		if len(buf) >= maxBatchBytes {
+			if _, err := t.conn.NetConn().Write(buf); err != nil {
+				return err
+			}
+			buf = buf[:0]
 		}
 	}
-	return nil
+	*bp = buf
+	if len(buf) == 0 {
+		return nil
+	}
+	_, err := t.conn.NetConn().Write(buf)
+	return err
+}
+
+// writeControl writes a text or pong frame outside the queue (the probe
+// answer, pongs to WebSocket pings), in turn with the writer.
+func (t *wsTransport) writeControl(opcode byte, payload []byte) error {
+	t.wmu.Lock()
+	defer t.wmu.Unlock()
+	frame := append(appendFrameHeader(make([]byte, 0, 10+len(payload)), opcode, len(payload)), payload...)
+	_ = t.conn.SetWriteDeadline(time.Now().Add(t.s.srv.opts.WriteTimeout))
+	_, err := t.conn.NetConn().Write(frame)
+	return err
 }
 
 // onMessage handles one frame from the client.
@@ -116,7 +145,7 @@ func (t *wsTransport) onProbeMessage(p packet.Packet, err error) {
 	s := t.s
 	switch {
 	case err == nil && p.Type == packet.Ping && string(p.Data) == "probe":
-		if t.conn.WriteString("3probe") != nil {
+		if t.writeControl(opText, []byte("3probe")) != nil {
 			return
 		}
 		s.mu.Lock()
@@ -189,7 +218,11 @@ func (wsEvents) OnClose(c *gws.Conn, err error) {
 	}
 }
 
-func (wsEvents) OnPing(c *gws.Conn, payload []byte) { _ = c.WritePong(payload) }
+func (wsEvents) OnPing(c *gws.Conn, payload []byte) {
+	if t := transportOf(c); t != nil {
+		_ = t.writeControl(opPong, payload)
+	}
+}
 
 func (wsEvents) OnPong(*gws.Conn, []byte) {}
 
