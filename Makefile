@@ -5,6 +5,9 @@
 #   make test          vet + gofmt check + go test -race + interop suite + e2e
 #   make test-interop  official Node clients against bin/testserver
 #   make test-e2e      chat protocol bot test + headless Chromium against bin/duplex
+#   make bench         benchmark suite: Duplex vs socket.io on Node (bench/run.sh,
+#                      ~15 min; ROUNDS=1 DURATION=3s for a quick one) + Go micro-benchmarks
+#   make bench-micro   only the Go micro-benchmarks (codecs, broadcast, adapter)
 #   make fmt           gofmt -w every Go file
 #   make clean         remove build and test outputs
 #
@@ -27,7 +30,7 @@ INTEROP_CONCURRENCY ?= 1
 GO_FILES = $(shell find . \( -path ./node_modules -o -path ./.git -o -path ./bin \) -prune -o -name '*.go' -print)
 
 .DEFAULT_GOAL := test
-.PHONY: test vet fmt fmt-check go-test test-interop build-testserver deps clean build run client-bundle test-e2e chromium
+.PHONY: bench bench-micro test vet fmt fmt-check go-test test-interop build-testserver deps clean build run client-bundle test-e2e chromium
 
 test: vet fmt-check go-test test-interop test-e2e
 
@@ -44,8 +47,26 @@ fmt-check:
 		echo "gofmt: these files need formatting (run make fmt):"; echo "$$unformatted"; exit 1; \
 	fi
 
-go-test:
+# deps: the client tests run the official Node server (npm "socket.io"), the
+# cluster tests (test/cluster) Node nodes with @socket.io/redis-adapter, on
+# the Redis at $REDIS_URL (default 127.0.0.1:6379).
+go-test: deps
 	$(GO) test -race -count=1 ./...
+
+# Native Go fuzzing, FUZZTIME per target (the seed corpora run in go-test
+# anyway). A crasher is written to the package's testdata/fuzz and fails.
+FUZZTIME ?= 15s
+FUZZ_TARGETS = ./engineio:FuzzServeHTTP \
+	./engineio/packet:FuzzDecode ./engineio/packet:FuzzDecodePayload \
+	./parser:FuzzDecodeText ./parser:FuzzRoundTrip ./parser:FuzzPlaceholders ./parser:FuzzDecoderStream ./parser:FuzzSplitArray \
+	./socketio:FuzzArgsDecode ./socketio:FuzzScalarDecode ./socketio:FuzzServerPayload
+
+.PHONY: fuzz
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "== fuzz $${t#*:} ($${t%%:*}, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
+	done
 
 # The socket.io-client browser bundle comes from the npm package pinned by
 # package-lock.json; go build embeds web/vendor (gitignored but for its README).
@@ -92,3 +113,14 @@ clean:
 	rm -rf bin node_modules coverage test-results
 	rm -f web/vendor/socket.io.*
 	rm -f coverage.out coverage.html *.coverprofile
+
+# The benchmark suite never runs in `make test`. bench/run.sh pins each server
+# to one core and the load tool to the other; see BENCHMARKS.md.
+bench: deps bench-micro
+	bench/run.sh
+
+BENCH_PKGS = ./parser ./engineio ./socketio ./adapter
+
+bench-micro:
+	@mkdir -p bench/results/latest
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 $(BENCH_PKGS) | tee bench/results/latest/micro.txt

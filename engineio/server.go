@@ -291,19 +291,13 @@ func (srv *Server) remove(s *Session) {
 	srv.mu.Unlock()
 }
 
-// Shutdown refuses new sessions, closes the open ones with reason "server
-// shutting down" and waits until every session and connection goroutine
-// has finished, or ctx is done.
+// Shutdown refuses new sessions, sends each open session what is queued
+// for it and closes it with reason "server shutting down", then waits until
+// every session and connection goroutine has finished. When ctx ends first,
+// the sessions still open are closed at once and ctx's error returned.
 func (srv *Server) Shutdown(ctx context.Context) error {
-	srv.mu.Lock()
-	srv.closing = true
-	all := make([]*Session, 0, len(srv.sessions))
-	for _, s := range srv.sessions {
-		all = append(all, s)
-	}
-	srv.mu.Unlock()
-	for _, s := range all {
-		s.close(ReasonServerShutdown, nil)
+	for _, s := range srv.stopAccepting() {
+		s.closeGracefully(ReasonServerShutdown)
 	}
 	done := make(chan struct{})
 	go func() {
@@ -314,6 +308,21 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	case <-done:
 		return nil
 	case <-ctx.Done():
-		return ctx.Err()
 	}
+	for _, s := range srv.stopAccepting() {
+		s.close(ReasonServerShutdown, nil)
+	}
+	return ctx.Err()
+}
+
+// stopAccepting refuses new sessions and returns the open ones.
+func (srv *Server) stopAccepting() []*Session {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	srv.closing = true
+	all := make([]*Session, 0, len(srv.sessions))
+	for _, s := range srv.sessions {
+		all = append(all, s)
+	}
+	return all
 }

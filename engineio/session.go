@@ -53,6 +53,7 @@ type Session struct {
 
 	mu        sync.Mutex
 	state     sessionState
+	closeWhy  string // the reason a closing session will close with
 	transport transport
 	probe     *wsTransport // a WebSocket being upgraded to
 	queue     []packet.Packet
@@ -116,7 +117,10 @@ func (s *Session) WriteVolatile(msgs ...Message) bool {
 
 // Close sends what is queued, then closes the session with reason
 // "forced close".
-func (s *Session) Close() {
+func (s *Session) Close() { s.closeGracefully(ReasonForcedClose) }
+
+// closeGracefully sends what is queued, then closes with reason.
+func (s *Session) closeGracefully(reason string) {
 	s.mu.Lock()
 	if s.state != stateOpen {
 		s.mu.Unlock()
@@ -124,12 +128,21 @@ func (s *Session) Close() {
 	}
 	if len(s.queue) == 0 && !s.transport.busy() {
 		s.mu.Unlock()
-		s.close(ReasonForcedClose, nil)
+		s.close(reason, nil)
 		return
 	}
-	s.state = stateClosing
+	s.state, s.closeWhy = stateClosing, reason
 	s.transport.kick()
 	s.mu.Unlock()
+}
+
+// finishClose closes a session whose queue was flushed after
+// closeGracefully.
+func (s *Session) finishClose() {
+	s.mu.Lock()
+	why := s.closeWhy
+	s.mu.Unlock()
+	s.close(why, nil)
 }
 
 // Abort closes the session at once, dropping what is queued, with the given

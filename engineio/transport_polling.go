@@ -1,11 +1,13 @@
 package engineio
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net/http"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/duplexio/duplex/engineio/packet"
 )
@@ -104,7 +106,7 @@ func (t *pollingTransport) handleGet(w http.ResponseWriter, r *http.Request) {
 	t.writePayload(w, batch)
 	s.recycle(batch)
 	if closeNow {
-		s.close(ReasonForcedClose, nil)
+		s.finishClose()
 	}
 }
 
@@ -152,6 +154,12 @@ func (t *pollingTransport) readPost(w http.ResponseWriter, r *http.Request) bool
 	body, err := t.readBody(w, r)
 	if err != nil {
 		return false
+	}
+	// As Node reads the body as UTF-8 text: invalid sequences become U+FFFD,
+	// so that nothing relayed from a polling client can make a WebSocket
+	// client drop its connection over an invalid text frame.
+	if !utf8.Valid(body) {
+		body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
 	}
 	pkts, err := packet.DecodePayload(body)
 	if err != nil {

@@ -66,7 +66,7 @@ func (t *wsTransport) writeLoop() {
 			closing := s.state == stateClosing && len(s.queue) == 0
 			s.mu.Unlock()
 			if closing {
-				s.close(ReasonForcedClose, nil)
+				s.finishClose()
 			}
 			return
 		}

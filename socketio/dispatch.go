@@ -37,7 +37,7 @@ func (s *Socket) dispatch(job func()) {
 	s.running = true
 	s.qmu.Unlock()
 	if start {
-		s.ns.server.handlers.Add(1)
+		s.ns.server.handlers.add()
 		go s.drain()
 	}
 }
@@ -64,7 +64,7 @@ func (s *Socket) dispatchPacket(job func()) {
 }
 
 func (s *Socket) drain() {
-	defer s.ns.server.handlers.Done()
+	defer s.ns.server.handlers.done()
 	for {
 		s.qmu.Lock()
 		if len(s.queue) == 0 {

@@ -23,7 +23,7 @@ type Server struct {
 	parents []*ParentNamespace
 	closing bool
 
-	handlers sync.WaitGroup // running socket dispatchers
+	handlers activity // running socket dispatchers
 	main     *Namespace
 }
 
@@ -110,9 +110,13 @@ func (s *Server) onSession(sess *engineio.Session) engineio.Receiver {
 	return newConn(s, sess)
 }
 
-// Shutdown disconnects every socket with reason "server shutting down",
-// closes the engine, waits for running handlers to return (or ctx to end),
-// and closes the adapters. The server answers no new connection after it.
+// Shutdown stops the server gracefully, within ctx's deadline: it refuses
+// new namespace connections and drops newly received events, lets the
+// handlers already running finish (their acknowledgements still reach the
+// clients), disconnects every socket with reason "server shutting down",
+// flushes what is queued for each client and closes the engine, then
+// closes the adapters. When ctx ends first, what remains is closed at once
+// and ctx's error returned.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
@@ -121,14 +125,17 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		nsps = append(nsps, ns)
 	}
 	s.mu.Unlock()
+	err := s.handlers.wait(ctx)
 	for _, ns := range nsps {
 		for _, sock := range ns.Sockets() {
 			sock.onClose(ReasonServerShutdown, nil)
 		}
 	}
-	err := s.engine.Shutdown(ctx)
-	if werr := waitGroup(ctx, &s.handlers); err == nil {
-		err = werr
+	if eerr := s.engine.Shutdown(ctx); err == nil {
+		err = eerr
+	}
+	if herr := s.handlers.wait(ctx); err == nil {
+		err = herr
 	}
 	for _, ns := range nsps {
 		_ = ns.adapter.Close()
@@ -136,23 +143,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
+// isClosing reports whether Shutdown has begun.
+func (s *Server) isClosing() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.closing
+}
+
 // Close is Shutdown with a 10 second deadline.
 func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return s.Shutdown(ctx)
-}
-
-func waitGroup(ctx context.Context, wg *sync.WaitGroup) error {
-	done := make(chan struct{})
-	go func() {
-		wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -121,6 +121,9 @@ func (s *Socket) OnError(fn func(error)) {
 func (s *Socket) onPacket(p *parser.Packet) {
 	switch p.Type {
 	case parser.Event, parser.BinaryEvent:
+		if s.ns.server.isClosing() {
+			return // shutting down: only what already runs may finish
+		}
 		s.dispatchPacket(func() { s.onEvent(p) })
 	case parser.Ack, parser.BinaryAck:
 		s.onAck(p)
