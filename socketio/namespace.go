@@ -25,6 +25,8 @@ type Namespace struct {
 	sockets      map[string]*Socket
 	middlewares  []func(*Socket) error
 	onConnection []func(*Socket)
+
+	serverSide serverSideHandlers // see namespace_cluster.go
 }
 
 var _ adapter.Namespace = (*Namespace)(nil)

@@ -24,6 +24,9 @@ type config struct {
 	logFormat       string
 	shutdownTimeout time.Duration
 	broker          string
+	redisURL        string // --redis: a cluster node on this Redis
+	redisMode       string
+	redisKey        string
 }
 
 // envPrefix names the environment variable of each flag: --ping-interval
@@ -51,6 +54,9 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "log `FORMAT`: text or json (slog)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGINT/SIGTERM, how long to wait for clients and handlers (`DURATION`)")
 	fs.StringVar(&cfg.broker, "broker", "memory", "the `BROKER` linking duplex nodes: memory (a single node; others to come)")
+	fs.StringVar(&cfg.redisURL, "redis", "", "make this a cluster node on the Redis at `URL` (redis://host:6379[/db]), compatible with Node's @socket.io/redis-adapter")
+	fs.StringVar(&cfg.redisMode, "redis-mode", "", "Redis wire `MODE`: classic (the default: createAdapter, PUBLISH)")
+	fs.StringVar(&cfg.redisKey, "redis-key", "", "the Redis channel `PREFIX` (the Node adapter's key option, default socket.io); every node of a cluster uses the same")
 	return fs
 }
 
@@ -99,6 +105,10 @@ func (c *config) validate() error {
 		return errors.New("--shutdown-timeout must be positive")
 	case c.broker != "memory":
 		return fmt.Errorf("--broker %q: only memory (a single node) is available in this version", c.broker)
+	case c.redisMode != "" && c.redisMode != "classic":
+		return fmt.Errorf("--redis-mode %q: want classic", c.redisMode)
+	case c.redisURL != "" && !strings.HasPrefix(c.redisURL, "redis://") && !strings.HasPrefix(c.redisURL, "rediss://"):
+		return fmt.Errorf("--redis %q: want a redis:// or rediss:// URL", c.redisURL)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 // the HTTP server in front of both.
 type server struct {
 	cfg     *config
+	cluster io.Closer // the broker of a cluster node, nil for a single node
 	log     *slog.Logger
 	io      *socketio.Server
 	chat    *chat.Chat
@@ -38,6 +40,9 @@ func newServer(cfg *config, logger *slog.Logger) (*server, error) {
 	}
 	if len(cfg.corsOrigins) > 0 {
 		opts.CORS = &engineio.CORS{Origins: cfg.corsOrigins}
+	}
+	if err := s.joinCluster(opts); err != nil {
+		return nil, err
 	}
 	s.io = socketio.NewServer(opts)
 	s.chat = chat.Register(s.io.Sockets(), nil)
@@ -135,6 +140,9 @@ func (s *server) shutdown() error {
 	go func() { httpDone <- s.http.Shutdown(ctx) }()
 	ioErr := s.io.Shutdown(ctx)
 	httpErr := <-httpDone
+	if s.cluster != nil {
+		_ = s.cluster.Close()
+	}
 	if err := errors.Join(ioErr, httpErr); err != nil {
 		_ = s.http.Close()
 		return fmt.Errorf("shutdown: %w", err)

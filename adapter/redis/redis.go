@@ -1,0 +1,125 @@
+// Package redis connects duplex nodes through Redis, speaking the wire
+// format of the official Node adapters, so that Go and Node servers can
+// share one cluster:
+//
+//   - ModeClassic (the default): @socket.io/redis-adapter's createAdapter,
+//     PUBLISH/PSUBSCRIBE; @socket.io/redis-emitter can drive these nodes.
+//   - ModeSharded: createShardedAdapter, SPUBLISH/SSUBSCRIBE (Redis 7).
+//
+// The cluster protocol itself is adapter.Cluster's; this package only
+// encodes its messages and moves them. When Redis is unreachable the nodes
+// keep serving their local sockets, retry with backoff, and resume when it
+// is back; messages published meanwhile are lost, as with the Node
+// adapters.
+package redis
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/duplexio/duplex/adapter"
+)
+
+// Mode selects the wire format.
+type Mode string
+
+// The modes.
+const (
+	ModeClassic Mode = "classic"
+	ModeSharded Mode = "sharded"
+)
+
+// Options configure a Broker; zero values mean defaults.
+type Options struct {
+	// Key prefixes every channel (default "socket.io", as in Node); nodes
+	// of one cluster must use the same key.
+	Key string
+	// Mode is the wire format (default ModeClassic).
+	Mode Mode
+	// RequestTimeout bounds the wait for other nodes' answers (default
+	// adapter.DefaultRequestTimeout).
+	RequestTimeout time.Duration
+	// QueueSize bounds the messages waiting to be published (default
+	// 4096); past it, messages are dropped rather than kept in memory.
+	QueueSize int
+	// Logger receives connection state changes and errors; nil discards.
+	Logger *slog.Logger
+}
+
+// Broker makes the namespaces of a server nodes of a Redis cluster: pass
+// its Adapter method as socketio.Options.Adapter. It uses one subscriber
+// connection and the client's pool for publishing and PUBSUB queries.
+type Broker struct {
+	opts Options
+	bus  *bus
+	uid  string
+
+	mu     sync.Mutex
+	closed bool
+}
+
+// New returns a Broker over client, which it does not close.
+func New(client goredis.UniversalClient, opts *Options) *Broker {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Key == "" {
+		o.Key = "socket.io"
+	}
+	if o.Mode == "" {
+		o.Mode = ModeClassic
+	}
+	if o.QueueSize <= 0 {
+		o.QueueSize = 4096
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Broker{opts: o, uid: adapter.RandomID(8), bus: newBus(client, o.Mode == ModeSharded, o.QueueSize, o.Logger)}
+}
+
+// Adapter is an adapter.Factory: the cluster adapter of ns.
+func (b *Broker) Adapter(ns adapter.Namespace) adapter.Adapter {
+	return adapter.NewCluster(ns, b.open, &adapter.ClusterOptions{UID: b.uid, RequestTimeout: b.opts.RequestTimeout, Logger: b.opts.Logger})
+}
+
+// Key returns the channel prefix in use.
+func (b *Broker) Key() string { return b.opts.Key }
+
+// open is the adapter.OpenTransport of the mode.
+func (b *Broker) open(nsp, uid string, deliver func(*adapter.Message)) adapter.Transport {
+	return openClassic(b.bus, b.opts.Key, nsp, uid, deliver, b.opts.Logger)
+}
+
+// Close stops the subscriber connection and the publisher; call it after
+// the server's Shutdown. It does not close the client.
+func (b *Broker) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	if err := b.bus.close(); err != nil && !errors.Is(err, goredis.ErrClosed) {
+		return err
+	}
+	return nil
+}
+
+// Dial returns a client for a redis:// or rediss:// URL
+// (redis://[user:password@]host:port[/db]).
+func Dial(url string) (*goredis.Client, error) {
+	o, err := goredis.ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	return goredis.NewClient(o), nil
+}
+
+var errMalformed = errors.New("redis adapter: malformed message")

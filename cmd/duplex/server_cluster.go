@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/duplexio/duplex/adapter/redis"
+	"github.com/duplexio/duplex/socketio"
+)
+
+// joinCluster sets the adapter of a cluster node (--redis) in opts. An
+// unreachable Redis at start-up is logged, not fatal: the node serves its
+// own clients and joins the cluster when Redis comes up.
+func (s *server) joinCluster(opts *socketio.Options) error {
+	if s.cfg.redisURL == "" {
+		return nil
+	}
+	client, err := redis.Dial(s.cfg.redisURL)
+	if err != nil {
+		return fmt.Errorf("--redis: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := client.Ping(ctx).Err(); err != nil {
+		s.log.Error("redis unreachable at start-up; serving local clients until it is back", "addr", client.Options().Addr, "err", err)
+	}
+	b := redis.New(client, &redis.Options{Key: s.cfg.redisKey, Mode: redis.ModeClassic, Logger: s.log})
+	opts.Adapter = b.Adapter
+	s.cluster = closers{b.Close, client.Close}
+	s.log.Info("cluster node on redis", "addr", client.Options().Addr, "key", b.Key())
+	return nil
+}
+
+// closers closes several things in order.
+type closers []func() error
+
+func (c closers) Close() error {
+	var errs []error
+	for _, f := range c {
+		errs = append(errs, f())
+	}
+	return errors.Join(errs...)
+}

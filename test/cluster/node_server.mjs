@@ -1,0 +1,93 @@
+// A Node cluster node for the mixed-cluster tests (cluster_test.go):
+// socket.io with the official classic Redis adapter, as its docs set it up,
+// plus the official Redis emitter. The Go test drives it over stdin/stdout,
+// one JSON object a line:
+//
+//   stdin:  {"id": 1, "cmd": "broadcast", ...}
+//   stdout: {"ready": true, "port": 1234}           once listening
+//           {"id": 1, "result": ...} or {"id": 1, "error": "..."}
+//
+// Environment: REDIS_URL, KEY (the adapter's key prefix).
+import { createServer } from "node:http";
+import { createInterface } from "node:readline";
+import { Server } from "socket.io";
+import { createAdapter } from "@socket.io/redis-adapter";
+import { Emitter } from "@socket.io/redis-emitter";
+import { createClient } from "redis";
+
+const url = process.env.REDIS_URL || "redis://127.0.0.1:6379";
+const key = process.env.KEY || "socket.io";
+
+const pubClient = createClient({ url });
+const subClient = pubClient.duplicate();
+const emitterClient = pubClient.duplicate();
+for (const c of [pubClient, subClient, emitterClient]) c.on("error", (err) => console.error("redis:", err.message));
+await Promise.all([pubClient.connect(), subClient.connect(), emitterClient.connect()]);
+
+const httpServer = createServer();
+const io = new Server(httpServer, { adapter: createAdapter(pubClient, subClient, { key, requestsTimeout: 3000 }) });
+const emitter = new Emitter(emitterClient, { key });
+
+io.on("connection", (socket) => {
+  socket.data = { node: "node", name: socket.handshake.auth.name ?? null };
+  socket.on("join", (room) => socket.join(room));
+});
+// Events that Go nodes send with ServerSideEmit.
+io.on("ping-node", (n, cb) => cb(n + 1));
+io.on("note", (text) => reply({ event: "note", text }));
+
+// Binary travels as {"$bin": [bytes]} in the control protocol.
+const toNode = (v) => (v && typeof v === "object" && Array.isArray(v.$bin) ? Buffer.from(v.$bin) : v);
+const toJSON = (v) => (Buffer.isBuffer(v) ? { $bin: [...v] } : v);
+
+function target(c) {
+  let op = io;
+  if (c.rooms) op = op.to(c.rooms);
+  if (c.except) op = op.except(c.except);
+  if (c.timeout) op = op.timeout(c.timeout);
+  return op;
+}
+
+const commands = {
+  broadcast: (c) => target(c).emit(c.event, ...(c.args ?? []).map(toNode)),
+  emitWithAck: async (c) => (await target(c).emitWithAck(c.event, ...(c.args ?? []))).map(toJSON),
+  socketsJoin: (c) => target(c).socketsJoin(c.join),
+  socketsLeave: (c) => target(c).socketsLeave(c.leave),
+  disconnectSockets: (c) => target(c).disconnectSockets(!!c.close),
+  fetchSockets: async (c) =>
+    (await target(c).fetchSockets()).map((s) => ({ id: s.id, rooms: [...s.rooms], data: s.data, handshake: s.handshake })),
+  serverSideEmit: (c) => io.serverSideEmit(c.event, ...(c.args ?? [])),
+  serverSideEmitWithAck: (c) => io.serverSideEmitWithAck(c.event, ...(c.args ?? [])),
+  allRooms: async () => [...(await io.of("/").adapter.allRooms())],
+  serverCount: () => io.of("/").adapter.serverCount(),
+  emitter: (c) => {
+    let op = emitter;
+    if (c.rooms) op = op.to(c.rooms);
+    if (c.except) op = op.except(c.except);
+    return op.emit(c.event, ...(c.args ?? []).map(toNode));
+  },
+  emitterJoin: (c) => emitter.in(c.rooms).socketsJoin(c.join),
+  emitterServerSideEmit: (c) => emitter.serverSideEmit(c.event, ...(c.args ?? [])),
+};
+
+function reply(obj) {
+  process.stdout.write(JSON.stringify(obj) + "\n");
+}
+
+createInterface({ input: process.stdin }).on("line", async (line) => {
+  let c;
+  try {
+    c = JSON.parse(line);
+    const result = await commands[c.cmd](c);
+    reply({ id: c.id, result: result ?? null });
+  } catch (err) {
+    reply({ id: c?.id, error: String(err?.message ?? err) });
+  }
+});
+process.stdin.on("end", async () => {
+  io.close();
+  await Promise.allSettled([pubClient.quit(), subClient.quit(), emitterClient.quit()]);
+  process.exit(0);
+});
+
+httpServer.listen(0, "127.0.0.1", () => reply({ ready: true, port: httpServer.address().port }));
