@@ -149,6 +149,10 @@ func (s *Session) finishClose() {
 // reason passed to Receiver.OnClose.
 func (s *Session) Abort(reason string, err error) { s.close(reason, err) }
 
+// upgrading reports whether an upgrade probe was answered, after which
+// polls must not wait; the caller holds s.mu.
+func (s *Session) upgrading() bool { return s.probe != nil && s.probe.probed }
+
 // push queues a control packet; the caller holds s.mu.
 func (s *Session) push(p packet.Packet) {
 	s.queue = append(s.queue, p)

@@ -74,7 +74,7 @@ func (t *pollingTransport) handleGet(w http.ResponseWriter, r *http.Request) {
 		s.close(ReasonTransportError, ErrPollOverlap)
 		return
 	}
-	for len(s.queue) == 0 && s.state == stateOpen && s.transport == transport(t) {
+	for len(s.queue) == 0 && s.state == stateOpen && s.transport == transport(t) && !s.upgrading() {
 		t.waiting = true
 		s.mu.Unlock()
 		select {
@@ -90,7 +90,7 @@ func (t *pollingTransport) handleGet(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		t.waiting = false
 	}
-	batch, state, upgraded := s.take(), s.state, s.transport != transport(t)
+	batch, state, upgraded := s.take(), s.state, s.transport != transport(t) || s.upgrading()
 	s.mu.Unlock()
 
 	// A closing session sends what was queued, and the close packet only in

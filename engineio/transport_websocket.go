@@ -18,6 +18,7 @@ type wsTransport struct {
 	s       *Session
 	conn    *gws.Conn
 	probing bool       // an upgrade probe, not yet the session's transport; read loop only
+	probed  bool       // the probe was answered: polls return at once; guarded by s.mu
 	writing bool       // a writer goroutine runs; guarded by s.mu
 	wmu     sync.Mutex // one frame writer at a time on the connection
 }
@@ -138,9 +139,11 @@ func (t *wsTransport) onMessage(data []byte, binary bool) {
 	t.s.onPacket(p)
 }
 
-// onProbeMessage runs the upgrade: "2probe" is answered "3probe" and a noop
-// releases the pending poll so that the client can pause polling; "5"
-// switches the session to this WebSocket. Anything else drops the probe.
+// onProbeMessage runs the upgrade: "2probe" is answered "3probe", and from
+// then on every poll is answered at once (with a noop when nothing is
+// queued) so that the client can pause polling, as Node's 100 ms noops do;
+// "5" switches the session to this WebSocket, also while the session is
+// closing, so that what it flushes goes out. Anything else drops the probe.
 func (t *wsTransport) onProbeMessage(p packet.Packet, err error) {
 	s := t.s
 	switch {
@@ -150,12 +153,13 @@ func (t *wsTransport) onProbeMessage(p packet.Packet, err error) {
 		}
 		s.mu.Lock()
 		if s.probe == t && s.state == stateOpen {
-			s.push(packet.Packet{Type: packet.Noop})
+			t.probed = true
+			s.transport.kick() // a waiting poll returns now
 		}
 		s.mu.Unlock()
 	case err == nil && p.Type == packet.Upgrade:
 		s.mu.Lock()
-		if s.probe != t || s.state != stateOpen {
+		if s.probe != t || s.state == stateClosed {
 			s.mu.Unlock()
 			t.shut(ReasonForcedClose)
 			return

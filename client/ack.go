@@ -1,0 +1,149 @@
+package client
+
+import (
+	"sync"
+	"time"
+
+	"github.com/duplexio/duplex/internal/typedfunc"
+)
+
+// ackResult is the outcome of an acknowledgement wait.
+type ackResult struct {
+	args Args
+	err  error
+}
+
+// ackWaiter is one acknowledgement the socket waits for: EmitWithAck's
+// (ch) or an Emit callback's (handler).
+type ackWaiter struct {
+	ch      chan ackResult // capacity 1
+	handler *typedfunc.Handler
+	withErr bool // handler takes an error first
+	event   string
+	timer   *time.Timer
+	sent    bool // the packet left the send buffer; guarded by ackTable.mu
+}
+
+// ackTable holds the acknowledgements a socket waits for, by ack id.
+type ackTable struct {
+	mu sync.Mutex
+	m  map[uint64]*ackWaiter
+}
+
+func (t *ackTable) add(id uint64, w *ackWaiter) {
+	t.mu.Lock()
+	if t.m == nil {
+		t.m = map[uint64]*ackWaiter{}
+	}
+	t.m[id] = w
+	t.mu.Unlock()
+}
+
+// take removes and returns the waiter for id, nil when there is none (an
+// unknown id, or one already answered, failed or timed out).
+func (t *ackTable) take(id uint64) *ackWaiter {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	w := t.m[id]
+	delete(t.m, id)
+	return w
+}
+
+func (t *ackTable) markSent(w *ackWaiter) {
+	t.mu.Lock()
+	w.sent = true
+	t.mu.Unlock()
+}
+
+// failSent fails the waits whose packet was sent over a connection that is
+// lost: the answer will never come. Those still in the send buffer go on
+// waiting, as in socket.io-client.
+func (t *ackTable) failSent(s *Socket, err error) {
+	t.fail(s, err, func(w *ackWaiter) bool { return w.sent })
+}
+
+// failAll fails every wait.
+func (t *ackTable) failAll(s *Socket, err error) {
+	t.fail(s, err, func(*ackWaiter) bool { return true })
+}
+
+func (t *ackTable) fail(s *Socket, err error, which func(*ackWaiter) bool) {
+	var failed []*ackWaiter
+	t.mu.Lock()
+	for id, w := range t.m {
+		if which(w) {
+			failed = append(failed, w)
+			delete(t.m, id)
+		}
+	}
+	t.mu.Unlock()
+	for _, w := range failed {
+		s.resolve(w, Args{}, err)
+	}
+}
+
+// resolve ends a wait with the acknowledgement's arguments or an error. An
+// Emit callback runs on the dispatcher; one without an error parameter is
+// not called on error.
+func (s *Socket) resolve(w *ackWaiter, args Args, err error) {
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+	switch {
+	case w.ch != nil:
+		w.ch <- ackResult{args: args, err: err}
+	case w.handler != nil && (err == nil || w.withErr):
+		s.dispatch(func() {
+			var herr error
+			if w.withErr {
+				herr = w.handler.CallErr(w.event, err, args)
+			} else {
+				herr = w.handler.Call(w.event, args, nil)
+			}
+			if herr != nil {
+				s.emitError(herr)
+			}
+		})
+	}
+}
+
+// registerAckLocked records w as the waiter for ack id, with a timer when
+// timeout is set; s.mu is held.
+func (s *Socket) registerAckLocked(id uint64, w *ackWaiter, timeout time.Duration) {
+	if timeout > 0 {
+		w.timer = time.AfterFunc(timeout, func() { s.ackTimedOut(id) })
+	}
+	s.acks.add(id, w)
+}
+
+// ackTimedOut fails the wait for id, and drops its packet if it is still
+// in the send buffer.
+func (s *Socket) ackTimedOut(id uint64) {
+	w := s.acks.take(id)
+	if w == nil {
+		return
+	}
+	s.dropBuffered(id)
+	s.resolve(w, Args{}, ErrAckTimeout)
+}
+
+// forgetAck drops the wait for id (its caller gave up) and its packet if
+// it is still buffered.
+func (s *Socket) forgetAck(id uint64) {
+	if w := s.acks.take(id); w != nil && w.timer != nil {
+		w.timer.Stop()
+	}
+	s.dropBuffered(id)
+}
+
+// dropBuffered removes the packet with ack id from the send buffer.
+func (s *Socket) dropBuffered(id uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, op := range s.sendBuf {
+		if op.p.HasID && op.p.ID == id {
+			s.sendBuf = append(s.sendBuf[:i], s.sendBuf[i+1:]...)
+			return
+		}
+	}
+}
