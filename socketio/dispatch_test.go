@@ -45,7 +45,7 @@ func BenchmarkEventPath(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if err := h.call(event, args, ack); err != nil {
+				if err := h.Call(event, args, ack); err != nil {
 					b.Fatal(err)
 				}
 			}

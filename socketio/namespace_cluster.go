@@ -89,7 +89,7 @@ func (ns *Namespace) callServerSide(h *eventHandler, event string, args Args, ac
 			log.Error("socketio: panic in server-side handler", "event", event, "nsp", ns.name, "panic", r, "stack", string(debug.Stack()))
 		}
 	}()
-	if err := h.call(event, args, ack); err != nil {
+	if err := h.Call(event, args, ack); err != nil {
 		log.Error("socketio: server-side handler", "event", event, "nsp", ns.name, "err", err)
 	}
 }

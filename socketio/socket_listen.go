@@ -164,7 +164,7 @@ func (s *Socket) onEvent(p *parser.Packet) {
 	}
 	for _, l := range ls {
 		var err error
-		s.protect(event, func() { err = l.h.call(event, args, ack) })
+		s.protect(event, func() { err = l.h.Call(event, args, ack) })
 		if err != nil {
 			s.logger().Warn("socketio: handler error", "event", event, "nsp", s.ns.name, "id", s.id, "err", err)
 			s.emitError(err)
@@ -219,7 +219,7 @@ func (s *Socket) emitReserved(event, reason string, cause error) {
 	}
 	args := newArgs(raw, nil)
 	for _, l := range ls {
-		s.protect(event, func() { _ = l.h.call(event, args, nil) })
+		s.protect(event, func() { _ = l.h.Call(event, args, nil) })
 	}
 }
 
@@ -237,9 +237,9 @@ func (s *Socket) callAck(h *eventHandler, event string, withErr bool, ackErr err
 	s.protect(event+" (ack)", func() {
 		var err error
 		if withErr {
-			err = h.callErr(event, ackErr, args)
+			err = h.CallErr(event, ackErr, args)
 		} else {
-			err = h.call(event, args, nil)
+			err = h.Call(event, args, nil)
 		}
 		if err != nil {
 			s.emitError(err)
