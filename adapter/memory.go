@@ -17,6 +17,7 @@ type Memory struct {
 	mu    sync.RWMutex
 	rooms map[Room]map[SocketID]struct{}
 	sids  map[SocketID]map[Room]struct{}
+	watch func(Room) // see WatchRooms
 }
 
 var _ Adapter = (*Memory)(nil)
@@ -26,10 +27,34 @@ func NewMemory(ns Namespace) Adapter {
 	return &Memory{ns: ns, rooms: map[Room]map[SocketID]struct{}{}, sids: map[SocketID]map[Room]struct{}{}}
 }
 
+// WatchRooms makes m call f, with no lock held, with every room it
+// creates (first member) or deletes (last member gone); f tells which with
+// HasRoom, which also settles calls that race. A cluster transport uses it
+// to subscribe per-room channels. Call it before m is used.
+func (m *Memory) WatchRooms(f func(Room)) { m.watch = f }
+
+// HasRoom reports whether room has local members.
+func (m *Memory) HasRoom(room Room) bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.rooms[room] != nil
+}
+
+// notify passes changed rooms to the WatchRooms function.
+func (m *Memory) notify(rooms []Room) {
+	for _, r := range rooms {
+		m.watch(r)
+	}
+}
+
 // AddAll implements Adapter.
 func (m *Memory) AddAll(id SocketID, rooms []Room) {
+	var created []Room
 	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer func() {
+		m.mu.Unlock()
+		m.notify(created)
+	}()
 	mine := m.sids[id]
 	if mine == nil {
 		mine = make(map[Room]struct{}, len(rooms))
@@ -41,6 +66,9 @@ func (m *Memory) AddAll(id SocketID, rooms []Room) {
 		if members == nil {
 			members = map[SocketID]struct{}{}
 			m.rooms[r] = members
+			if m.watch != nil {
+				created = append(created, r)
+			}
 		}
 		members[id] = struct{}{}
 	}
@@ -48,30 +76,43 @@ func (m *Memory) AddAll(id SocketID, rooms []Room) {
 
 // Del implements Adapter.
 func (m *Memory) Del(id SocketID, room Room) {
+	var deleted []Room
 	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer func() {
+		m.mu.Unlock()
+		m.notify(deleted)
+	}()
 	if mine := m.sids[id]; mine != nil {
 		delete(mine, room)
 	}
-	m.leave(id, room)
+	deleted = m.leave(id, room, deleted)
 }
 
-// leave removes id from room's members; the caller holds m.mu.
-func (m *Memory) leave(id SocketID, room Room) {
+// leave removes id from room's members, appending room to deleted when it
+// is gone and watched; the caller holds m.mu.
+func (m *Memory) leave(id SocketID, room Room, deleted []Room) []Room {
 	if members := m.rooms[room]; members != nil {
 		delete(members, id)
 		if len(members) == 0 {
 			delete(m.rooms, room)
+			if m.watch != nil {
+				deleted = append(deleted, room)
+			}
 		}
 	}
+	return deleted
 }
 
 // DelAll implements Adapter.
 func (m *Memory) DelAll(id SocketID) {
+	var deleted []Room
 	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer func() {
+		m.mu.Unlock()
+		m.notify(deleted)
+	}()
 	for r := range m.sids[id] {
-		m.leave(id, r)
+		deleted = m.leave(id, r, deleted)
 	}
 	delete(m.sids, id)
 }

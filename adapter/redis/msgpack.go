@@ -74,13 +74,14 @@ func widen(v any) any {
 }
 
 // wirePacket is a Socket.IO packet object as socket.io-parser has it
-// before encoding, which the Node adapters put in msgpack messages: data
-// holds the arguments with binary inline.
+// before encoding, which the Node adapters put in msgpack (and, in the
+// sharded adapter, JSON) messages: data holds the arguments with binary
+// inline.
 type wirePacket struct {
-	Type int    `msgpack:"type"`
-	Data any    `msgpack:"data"`
-	Nsp  string `msgpack:"nsp"`
-	ID   *int64 `msgpack:"id,omitempty"`
+	Type int    `json:"type" msgpack:"type"`
+	Data any    `json:"data" msgpack:"data"`
+	Nsp  string `json:"nsp" msgpack:"nsp"`
+	ID   *int64 `json:"id,omitempty" msgpack:"id,omitempty"`
 }
 
 // toWirePacket converts p for msgpack.

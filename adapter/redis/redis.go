@@ -4,7 +4,8 @@
 //
 //   - ModeClassic (the default): @socket.io/redis-adapter's createAdapter,
 //     PUBLISH/PSUBSCRIBE; @socket.io/redis-emitter can drive these nodes.
-//   - ModeSharded: createShardedAdapter, SPUBLISH/SSUBSCRIBE (Redis 7).
+//   - ModeSharded: createShardedAdapter, SPUBLISH/SSUBSCRIBE (Redis 7),
+//     with its subscription modes (Options.SubscriptionMode).
 //
 // The cluster protocol itself is adapter.Cluster's; this package only
 // encodes its messages and moves them. When Redis is unreachable the nodes
@@ -41,6 +42,9 @@ type Options struct {
 	Key string
 	// Mode is the wire format (default ModeClassic).
 	Mode Mode
+	// SubscriptionMode is createShardedAdapter's subscriptionMode option,
+	// for ModeSharded (default SubscriptionDynamic, as in Node).
+	SubscriptionMode SubscriptionMode
 	// RequestTimeout bounds the wait for other nodes' answers (default
 	// adapter.DefaultRequestTimeout).
 	RequestTimeout time.Duration
@@ -75,6 +79,9 @@ func New(client goredis.UniversalClient, opts *Options) *Broker {
 	if o.Mode == "" {
 		o.Mode = ModeClassic
 	}
+	if o.SubscriptionMode == "" {
+		o.SubscriptionMode = SubscriptionDynamic
+	}
 	if o.QueueSize <= 0 {
 		o.QueueSize = 4096
 	}
@@ -86,16 +93,23 @@ func New(client goredis.UniversalClient, opts *Options) *Broker {
 
 // Adapter is an adapter.Factory: the cluster adapter of ns.
 func (b *Broker) Adapter(ns adapter.Namespace) adapter.Adapter {
-	return adapter.NewCluster(ns, b.open, &adapter.ClusterOptions{UID: b.uid, RequestTimeout: b.opts.RequestTimeout, Logger: b.opts.Logger})
+	var sh *sharded
+	open := func(nsp, uid string, deliver func(*adapter.Message)) adapter.Transport {
+		if b.opts.Mode == ModeSharded {
+			sh = openSharded(b.bus, b.opts.Key, nsp, uid, b.opts.SubscriptionMode, deliver, b.opts.Logger)
+			return sh
+		}
+		return openClassic(b.bus, b.opts.Key, nsp, uid, deliver, b.opts.Logger)
+	}
+	c := adapter.NewCluster(ns, open, &adapter.ClusterOptions{UID: b.uid, RequestTimeout: b.opts.RequestTimeout, Logger: b.opts.Logger})
+	if sh != nil {
+		sh.watch(c.Memory)
+	}
+	return c
 }
 
 // Key returns the channel prefix in use.
 func (b *Broker) Key() string { return b.opts.Key }
-
-// open is the adapter.OpenTransport of the mode.
-func (b *Broker) open(nsp, uid string, deliver func(*adapter.Message)) adapter.Transport {
-	return openClassic(b.bus, b.opts.Key, nsp, uid, deliver, b.opts.Logger)
-}
 
 // Close stops the subscriber connection and the publisher; call it after
 // the server's Shutdown. It does not close the client.

@@ -27,6 +27,7 @@ type config struct {
 	redisURL        string // --redis: a cluster node on this Redis
 	redisMode       string
 	redisKey        string
+	natsURL         string // --nats: a cluster node on this NATS server
 }
 
 // envPrefix names the environment variable of each flag: --ping-interval
@@ -55,8 +56,9 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGINT/SIGTERM, how long to wait for clients and handlers (`DURATION`)")
 	fs.StringVar(&cfg.broker, "broker", "memory", "the `BROKER` linking duplex nodes: memory (a single node; others to come)")
 	fs.StringVar(&cfg.redisURL, "redis", "", "make this a cluster node on the Redis at `URL` (redis://host:6379[/db]), compatible with Node's @socket.io/redis-adapter")
-	fs.StringVar(&cfg.redisMode, "redis-mode", "", "Redis wire `MODE`: classic (the default: createAdapter, PUBLISH)")
+	fs.StringVar(&cfg.redisMode, "redis-mode", "", "Redis wire `MODE`: classic (the default: createAdapter, PUBLISH) or sharded (createShardedAdapter, SPUBLISH, Redis 7; dynamic subscription mode)")
 	fs.StringVar(&cfg.redisKey, "redis-key", "", "the Redis channel `PREFIX` (the Node adapter's key option, default socket.io); every node of a cluster uses the same")
+	fs.StringVar(&cfg.natsURL, "nats", "", "make this a cluster node on the NATS server at `URL` (nats://host:4222; comma-separated for several); excludes --redis")
 	return fs
 }
 
@@ -105,10 +107,14 @@ func (c *config) validate() error {
 		return errors.New("--shutdown-timeout must be positive")
 	case c.broker != "memory":
 		return fmt.Errorf("--broker %q: only memory (a single node) is available in this version", c.broker)
-	case c.redisMode != "" && c.redisMode != "classic":
-		return fmt.Errorf("--redis-mode %q: want classic", c.redisMode)
+	case c.redisMode != "" && c.redisMode != "classic" && c.redisMode != "sharded":
+		return fmt.Errorf("--redis-mode %q: want classic or sharded", c.redisMode)
 	case c.redisURL != "" && !strings.HasPrefix(c.redisURL, "redis://") && !strings.HasPrefix(c.redisURL, "rediss://"):
 		return fmt.Errorf("--redis %q: want a redis:// or rediss:// URL", c.redisURL)
+	case c.natsURL != "" && c.redisURL != "":
+		return errors.New("--nats and --redis: choose one broker")
+	case c.natsURL != "" && !strings.HasPrefix(c.natsURL, "nats://") && !strings.HasPrefix(c.natsURL, "tls://"):
+		return fmt.Errorf("--nats %q: want a nats:// or tls:// URL", c.natsURL)
 	}
 	return nil
 }

@@ -69,6 +69,9 @@ func TestParseConfigErrors(t *testing.T) {
 		{"log format", []string{"--log-format", "xml"}, nil, "want text or json"},
 		{"log level", []string{"--log-level", "loud"}, nil, "loud"},
 		{"broker", []string{"--broker", "redis://localhost"}, nil, "only memory"},
+		{"nats and redis", []string{"--nats", "nats://h:4222", "--redis", "redis://h:6379"}, nil, "choose one broker"},
+		{"redis mode", []string{"--redis", "redis://h:6379", "--redis-mode", "streams"}, nil, "want classic or sharded"},
+		{"nats url", []string{"--nats", "http://h:4222"}, nil, "want a nats://"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

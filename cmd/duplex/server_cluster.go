@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/duplexio/duplex/adapter/nats"
 	"github.com/duplexio/duplex/adapter/redis"
 	"github.com/duplexio/duplex/socketio"
 )
@@ -14,6 +15,9 @@ import (
 // unreachable Redis at start-up is logged, not fatal: the node serves its
 // own clients and joins the cluster when Redis comes up.
 func (s *server) joinCluster(opts *socketio.Options) error {
+	if s.cfg.natsURL != "" {
+		return s.joinNATS(opts)
+	}
 	if s.cfg.redisURL == "" {
 		return nil
 	}
@@ -26,10 +30,32 @@ func (s *server) joinCluster(opts *socketio.Options) error {
 	if err := client.Ping(ctx).Err(); err != nil {
 		s.log.Error("redis unreachable at start-up; serving local clients until it is back", "addr", client.Options().Addr, "err", err)
 	}
-	b := redis.New(client, &redis.Options{Key: s.cfg.redisKey, Mode: redis.ModeClassic, Logger: s.log})
+	mode := redis.ModeClassic
+	if s.cfg.redisMode == "sharded" {
+		mode = redis.ModeSharded
+	}
+	b := redis.New(client, &redis.Options{Key: s.cfg.redisKey, Mode: mode, Logger: s.log})
 	opts.Adapter = b.Adapter
 	s.cluster = closers{b.Close, client.Close}
-	s.log.Info("cluster node on redis", "addr", client.Options().Addr, "key", b.Key())
+	s.log.Info("cluster node on redis", "addr", client.Options().Addr, "key", b.Key(), "mode", mode)
+	return nil
+}
+
+// joinNATS sets the adapter of a cluster node on NATS (--nats). As with
+// Redis, an unreachable server at start-up is logged: nats.go keeps
+// trying, and the node serves its own clients meanwhile.
+func (s *server) joinNATS(opts *socketio.Options) error {
+	nc, err := nats.Dial(s.cfg.natsURL)
+	if err != nil {
+		return fmt.Errorf("--nats: %w", err)
+	}
+	if !nc.IsConnected() {
+		s.log.Error("nats unreachable at start-up; serving local clients until it is back", "url", s.cfg.natsURL)
+	}
+	b := nats.New(nc, &nats.Options{Logger: s.log})
+	opts.Adapter = b.Adapter
+	s.cluster = closers{b.Close, func() error { nc.Close(); return nil }}
+	s.log.Info("cluster node on nats", "url", nc.ConnectedUrlRedacted(), "prefix", b.Prefix())
 	return nil
 }
 

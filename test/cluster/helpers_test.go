@@ -65,7 +65,8 @@ func uniqueKey(t testing.TB) string {
 type goNode struct {
 	io     *socketio.Server
 	url    string
-	broker *redis.Broker
+	broker *redis.Broker // nil on other brokers
+	stop   func()        // shuts the node down; idempotent
 }
 
 // startGoNode starts a Go node: sockets get data {node: "go", name} from
@@ -77,20 +78,36 @@ func startGoNode(t testing.TB, url, key string, mode redis.Mode) *goNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := testLogger(t)
 	b := redis.New(client, &redis.Options{Key: key, Mode: mode, RequestTimeout: 3 * time.Second, Logger: log})
-	srv := socketio.NewServer(&socketio.Options{Adapter: b.Adapter})
+	g := serveGoNode(t, b.Adapter, b.Close, client.Close)
+	g.broker = b
+	return g
+}
+
+// testLogger logs to t at level info.
+func testLogger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// serveGoNode starts a Go node on the adapter factory; closers run in
+// order after the server's shutdown, at cleanup or on stop.
+func serveGoNode(t testing.TB, factory adapter.Factory, closers ...func() error) *goNode {
+	srv := socketio.NewServer(&socketio.Options{Adapter: factory})
 	setupHandlers(srv)
 	ts := httptest.NewServer(srv)
-	t.Cleanup(func() {
+	g := &goNode{io: srv, url: ts.URL}
+	g.stop = sync.OnceFunc(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), wait)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 		ts.Close()
-		_ = b.Close()
-		_ = client.Close()
+		for _, c := range closers {
+			_ = c()
+		}
 	})
-	return &goNode{io: srv, url: ts.URL, broker: b}
+	t.Cleanup(g.stop)
+	return g
 }
 
 func setupHandlers(srv *socketio.Server) {
@@ -139,8 +156,8 @@ func repoRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
-// startNodeNode starts node_server.mjs on the same Redis and key.
-func startNodeNode(t testing.TB, url, key string) *nodeNode {
+// startNodeNode starts node_server.mjs on the same Redis, key and mode.
+func startNodeNode(t testing.TB, url, key string, mode redis.Mode) *nodeNode {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node not installed")
@@ -151,7 +168,7 @@ func startNodeNode(t testing.TB, url, key string) *nodeNode {
 	}
 	cmd := exec.Command("node", filepath.Join(root, "test", "cluster", "node_server.mjs"))
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "REDIS_URL="+url, "KEY="+key)
+	cmd.Env = append(os.Environ(), "REDIS_URL="+url, "KEY="+key, "MODE="+string(mode))
 	cmd.Stderr = testWriter{t}
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()

@@ -22,12 +22,14 @@ type mixed struct {
 	goC, nC *client
 	goIO    *socketio.Namespace
 	ctx     context.Context
+	sharded bool // createShardedAdapter: no allRooms on Node, no emitter
 }
 
-func newMixed(t *testing.T) *mixed {
+func newMixed(t *testing.T, mode redis.Mode) *mixed {
 	url := redisURL(t)
 	key := uniqueKey(t)
-	m := &mixed{g: startGoNode(t, url, key, redis.ModeClassic), n: startNodeNode(t, url, key), ctx: context.Background()}
+	m := &mixed{g: startGoNode(t, url, key, mode), n: startNodeNode(t, url, key, mode), ctx: context.Background(),
+		sharded: mode == redis.ModeSharded}
 	m.goIO = m.g.io.Of("/")
 	waitServers(t, m.g, 2)
 	m.goC = connectClient(t, m.g.url, "gopher")
@@ -35,6 +37,9 @@ func newMixed(t *testing.T) *mixed {
 	m.goC.join(t, "both")
 	m.nC.join(t, "both")
 	eventually(t, "rooms", func() error {
+		if m.sharded {
+			return m.haveRooms(map[string][]string{m.goC.id: {"both"}, m.nC.id: {"both"}})
+		}
 		var rooms []string
 		if err := m.n.try(map[string]any{"cmd": "allRooms"}, &rooms); err != nil {
 			return err
@@ -49,8 +54,16 @@ func newMixed(t *testing.T) *mixed {
 
 // TestMixedCluster checks every cluster operation between a Go node and a
 // Node node (socket.io 4.8 + @socket.io/redis-adapter 8.3), both ways.
-func TestMixedCluster(t *testing.T) {
-	m := newMixed(t)
+func TestMixedCluster(t *testing.T) { testMixed(t, redis.ModeClassic) }
+
+// TestMixedSharded is TestMixedCluster with createShardedAdapter in its
+// default dynamic mode: broadcasts to the room "both" go through the
+// room's own channel. Node's sharded adapter has no allRooms, and the
+// emitter no sharded mode.
+func TestMixedSharded(t *testing.T) { testMixed(t, redis.ModeSharded) }
+
+func testMixed(t *testing.T, mode redis.Mode) {
+	m := newMixed(t, mode)
 	t.Run("GoBroadcastBinaryToRoom", func(t *testing.T) {
 		if err := m.goIO.To("both").Emit("hello", "from go", []byte{1, 2, 3}); err != nil {
 			t.Fatal(err)
@@ -134,6 +147,9 @@ func TestMixedCluster(t *testing.T) {
 		}
 	})
 	t.Run("ServerSideEmitWithoutAck", func(t *testing.T) {
+		if m.sharded {
+			t.Skip("the emitter has no sharded mode")
+		}
 		got := make(chan string, 2)
 		m.goIO.OnServerSideEmit("hello-go", func(s string) { got <- s })
 		m.n.call(t, map[string]any{"cmd": "serverSideEmit", "event": "hello-go", "args": []any{"from node"}}, nil)
@@ -196,6 +212,9 @@ func TestMixedCluster(t *testing.T) {
 		}
 	})
 	t.Run("AllRooms", func(t *testing.T) {
+		if m.sharded {
+			t.Skip("Node's sharded adapter has no allRooms")
+		}
 		goRooms, err := m.goIO.AllRooms(m.ctx)
 		var nodeRooms []string
 		m.n.call(t, map[string]any{"cmd": "allRooms"}, &nodeRooms)
@@ -209,6 +228,9 @@ func TestMixedCluster(t *testing.T) {
 		}
 	})
 	t.Run("Emitter", func(t *testing.T) {
+		if m.sharded {
+			t.Skip("the emitter has no sharded mode")
+		}
 		m.n.call(t, map[string]any{"cmd": "emitter", "rooms": []string{m.goC.id}, "event": "emitted", "args": []any{"x", map[string]any{"$bin": []int{7}}}}, nil)
 		p := m.goC.event(t, "emitted")
 		if string(p.Data) != `["emitted","x",{"_placeholder":true,"num":0}]` || !bytes.Equal(p.Attachments[0], []byte{7}) {

@@ -7,16 +7,20 @@
 //   stdout: {"ready": true, "port": 1234}           once listening
 //           {"id": 1, "result": ...} or {"id": 1, "error": "..."}
 //
-// Environment: REDIS_URL, KEY (the adapter's key prefix).
+// Environment: REDIS_URL, KEY (the adapter's key prefix), MODE (classic, the
+// default: createAdapter; or sharded: createShardedAdapter, whose
+// subscriptionMode is SUBSCRIPTION_MODE, default dynamic). The emitter
+// speaks the classic protocol only.
 import { createServer } from "node:http";
 import { createInterface } from "node:readline";
 import { Server } from "socket.io";
-import { createAdapter } from "@socket.io/redis-adapter";
+import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
 import { Emitter } from "@socket.io/redis-emitter";
 import { createClient } from "redis";
 
 const url = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 const key = process.env.KEY || "socket.io";
+const mode = process.env.MODE || "classic";
 
 const pubClient = createClient({ url });
 const subClient = pubClient.duplicate();
@@ -25,7 +29,14 @@ for (const c of [pubClient, subClient, emitterClient]) c.on("error", (err) => co
 await Promise.all([pubClient.connect(), subClient.connect(), emitterClient.connect()]);
 
 const httpServer = createServer();
-const io = new Server(httpServer, { adapter: createAdapter(pubClient, subClient, { key, requestsTimeout: 3000 }) });
+const adapter =
+  mode === "sharded"
+    ? createShardedAdapter(pubClient, subClient, {
+        channelPrefix: key,
+        subscriptionMode: process.env.SUBSCRIPTION_MODE || "dynamic",
+      })
+    : createAdapter(pubClient, subClient, { key, requestsTimeout: 3000 });
+const io = new Server(httpServer, { adapter });
 const emitter = new Emitter(emitterClient, { key });
 
 io.on("connection", (socket) => {

@@ -1,0 +1,103 @@
+// Command profserver is the bench fixture of internal/testserver (same
+// events, default options) with profiling: it writes a CPU profile of its
+// whole run and, on SIGUSR1 or at exit, a heap profile, so that the costs
+// behind a bench/cmd/load scenario can be read with go tool pprof:
+//
+//	profserver -addr 127.0.0.1:0 -cpuprofile cpu.out -memprofile heap.out
+//
+// The handlers are a copy of internal/testserver/bench.go (a main package,
+// which cannot be imported); keep the two in step.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/pprof"
+	"syscall"
+	"time"
+
+	"github.com/duplexio/duplex/socketio"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:0", "listen address")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	memProfile := flag.String("memprofile", "", "write a heap profile to this file on SIGUSR1 and at exit")
+	memRate := flag.Int("memprofilerate", 0, "runtime.MemProfileRate (0: Go's default)")
+	flag.Parse()
+	if err := run(*addr, *cpuProfile, *memProfile, *memRate); err != nil {
+		fmt.Fprintln(os.Stderr, "profserver:", err)
+		os.Exit(1)
+	}
+}
+
+func run(addr, cpuProfile, memProfile string, memRate int) error {
+	if memRate > 0 {
+		runtime.MemProfileRate = memRate
+	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	io := socketio.NewServer(nil)
+	io.OnConnection(func(s *socketio.Socket) {
+		s.On("echo", func(args socketio.Args, ack socketio.AckFunc) {
+			values, _ := args.Values()
+			ack(values...)
+		})
+		s.On("broadcast", func(payload json.RawMessage) { _ = io.Emit("broadcast", payload) })
+		s.On("join", func(room string, ack socketio.AckFunc) {
+			s.Join(room)
+			ack()
+		})
+		s.On("room", func(room string, payload json.RawMessage) { _ = io.To(room).Emit("room", payload) })
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/socket.io/", io)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Printf("listening on http://%s\n", ln.Addr())
+	go func() { _ = srv.Serve(ln) }()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGUSR1)
+	for s := range sig {
+		if memProfile != "" {
+			if err := writeHeap(memProfile); err != nil {
+				return err
+			}
+		}
+		if s != syscall.SIGUSR1 {
+			break
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = io.Shutdown(ctx)
+	return srv.Shutdown(ctx)
+}
+
+func writeHeap(path string) error {
+	runtime.GC()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.Lookup("heap").WriteTo(f, 0)
+}
