@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"errors"
+	"runtime"
 	"sync"
 	"time"
 
@@ -15,12 +16,13 @@ import (
 // are queued and gone when the queue is empty, so an idle connection parks
 // no writer.
 type wsTransport struct {
-	s       *Session
-	conn    *gws.Conn
-	probing bool       // an upgrade probe, not yet the session's transport; read loop only
-	probed  bool       // the probe was answered: polls return at once; guarded by s.mu
-	writing bool       // a writer goroutine runs; guarded by s.mu
-	wmu     sync.Mutex // one frame writer at a time on the connection
+	s        *Session
+	conn     *gws.Conn
+	probing  bool       // an upgrade probe, not yet the session's transport; read loop only
+	probed   bool       // the probe was answered: polls return at once; guarded by s.mu
+	writing  bool       // a writer goroutine runs; guarded by s.mu
+	wmu      sync.Mutex // one frame writer at a time on the connection
+	deadline time.Time  // the write deadline in force; guarded by wmu
 }
 
 func (t *wsTransport) name() string { return TransportWebSocket }
@@ -58,10 +60,21 @@ func (t *wsTransport) shut(reason string) {
 
 // writeLoop drains the session queue and exits when it is empty. A session
 // that was asked to close once flushed closes here.
+//
+// Before exiting it yields once and looks again: under a broadcast storm
+// the next packets are usually queued by then, so they share a batch and
+// a system call instead of paying for a new goroutine each.
 func (t *wsTransport) writeLoop() {
 	s := t.s
+	yielded := false
 	for {
 		s.mu.Lock()
+		if len(s.queue) == 0 && !yielded && s.state == stateOpen {
+			s.mu.Unlock()
+			yielded = true
+			runtime.Gosched()
+			continue
+		}
 		if len(s.queue) == 0 || s.transport != transport(t) || s.state == stateClosed {
 			t.writing = false
 			closing := s.state == stateClosing && len(s.queue) == 0
@@ -73,6 +86,7 @@ func (t *wsTransport) writeLoop() {
 		}
 		batch := s.take()
 		s.mu.Unlock()
+		yielded = false
 		err := t.writeBatch(batch)
 		s.recycle(batch)
 		if err != nil {
@@ -90,7 +104,7 @@ func (t *wsTransport) writeBatch(batch []packet.Packet) error {
 	buf := *bp
 	t.wmu.Lock()
 	defer t.wmu.Unlock()
-	_ = t.conn.SetWriteDeadline(time.Now().Add(t.s.srv.opts.WriteTimeout))
+	t.extendDeadline()
 	for _, p := range batch {
 		if p.Binary {
 			buf = appendFrameHeader(buf, opBinary, len(p.Data))
@@ -114,13 +128,26 @@ func (t *wsTransport) writeBatch(batch []packet.Packet) error {
 	return err
 }
 
+// extendDeadline keeps the write deadline at least half of WriteTimeout
+// ahead, moving it only when needed: setting it is a cost that a busy
+// connection would otherwise pay on every batch. The caller holds t.wmu.
+func (t *wsTransport) extendDeadline() {
+	timeout := t.s.srv.opts.WriteTimeout
+	now := time.Now()
+	if t.deadline.Sub(now) > timeout/2 {
+		return
+	}
+	t.deadline = now.Add(timeout)
+	_ = t.conn.SetWriteDeadline(t.deadline)
+}
+
 // writeControl writes a text or pong frame outside the queue (the probe
 // answer, pongs to WebSocket pings), in turn with the writer.
 func (t *wsTransport) writeControl(opcode byte, payload []byte) error {
 	t.wmu.Lock()
 	defer t.wmu.Unlock()
 	frame := append(appendFrameHeader(make([]byte, 0, 10+len(payload)), opcode, len(payload)), payload...)
-	_ = t.conn.SetWriteDeadline(time.Now().Add(t.s.srv.opts.WriteTimeout))
+	t.extendDeadline()
 	_, err := t.conn.NetConn().Write(frame)
 	return err
 }
