@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"errors"
+	"runtime"
 	"runtime/debug"
 	"sync"
 
@@ -63,10 +64,21 @@ func (s *Socket) dispatchPacket(job func()) {
 	})
 }
 
+// drain runs the queued jobs. Before exiting it yields once and looks
+// again, so that a client sending a stream of events keeps one goroutine
+// (and its grown stack) instead of starting one per event.
 func (s *Socket) drain() {
 	defer s.ns.server.handlers.done()
+	yielded := false
 	for {
 		s.qmu.Lock()
+		if len(s.queue) == 0 && !yielded {
+			s.qmu.Unlock()
+			yielded = true
+			runtime.Gosched()
+			continue
+		}
+		yielded = false
 		if len(s.queue) == 0 {
 			s.queue = nil
 			s.running = false
