@@ -40,7 +40,7 @@ type testServer interface {
 type fixtureOptions struct {
 	pingInterval time.Duration // default 25s
 	pingTimeout  time.Duration // default 20s
-	recovery     bool          // connection state recovery (Node only)
+	recovery     bool          // connection state recovery
 }
 
 // serverKind starts one kind of fixture server.
@@ -85,7 +85,11 @@ func (g *goServer) URL() string { return "http://" + g.addr }
 
 func (g *goServer) Start(t testing.TB) {
 	t.Helper()
-	io := socketio.NewServer(&socketio.Options{PingInterval: g.o.pingInterval, PingTimeout: g.o.pingTimeout})
+	opts := &socketio.Options{PingInterval: g.o.pingInterval, PingTimeout: g.o.pingTimeout}
+	if g.o.recovery {
+		opts.ConnectionStateRecovery = &socketio.RecoveryOptions{SkipMiddlewares: true}
+	}
+	io := socketio.NewServer(opts)
 	setupGoFixture(io)
 	ln, err := listenRetry(g.addr)
 	if err != nil {
@@ -192,6 +196,10 @@ func goHandlers(io *socketio.Server, s *socketio.Socket) {
 		ack(names)
 	})
 	s.On("broadcast-tick", func(n int) { _ = io.Emit("tick", n) })
+	s.On("drop-and-tick", func(n, ms int) {
+		s.Conn().Close()
+		time.AfterFunc(time.Duration(ms)*time.Millisecond, func() { _ = io.Emit("tick", n) })
+	})
 }
 
 func typeName(v any) string {

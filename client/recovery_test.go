@@ -12,10 +12,20 @@ import (
 // keeps the socket id and replays the broadcast missed meanwhile.
 func TestRecoveryNode(t *testing.T) {
 	t.Parallel()
+	testRecovery(t, func(t testing.TB, o fixtureOptions) testServer { return startNode(t, o) })
+}
+
+// TestRecoveryGo is TestRecoveryNode against our server.
+func TestRecoveryGo(t *testing.T) {
+	t.Parallel()
+	testRecovery(t, func(t testing.TB, o fixtureOptions) testServer { return startGo(t, o) })
+}
+
+func testRecovery(t *testing.T, start func(testing.TB, fixtureOptions) testServer) {
 	for _, mode := range transportModes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			srv := startNode(t, fixtureOptions{recovery: true})
+			srv := start(t, fixtureOptions{recovery: true})
 			o := testOptions(mode.transports)
 			// Slow enough for the tick to be sent while disconnected.
 			o.ReconnectionDelay, o.ReconnectionDelayMax = 600*time.Millisecond, time.Second
@@ -46,8 +56,8 @@ func TestRecoveryNode(t *testing.T) {
 	}
 }
 
-// TestRecoveryUnsupported: our server does not recover states yet, so a
-// reconnection is a new session; the client copes.
+// TestRecoveryUnsupported: a server without connection state recovery
+// starts a new session on reconnection; the client copes.
 func TestRecoveryUnsupported(t *testing.T) {
 	t.Parallel()
 	srv := startGo(t, fixtureOptions{})

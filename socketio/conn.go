@@ -88,6 +88,7 @@ func (c *conn) connect(p *parser.Packet) {
 		return
 	}
 	s := newSocket(ns, c, p.Data)
+	s.resume(p.Data)
 	c.mu.Lock()
 	c.sockets[ns.name] = s
 	c.mu.Unlock()

@@ -19,7 +19,8 @@ type Namespace struct {
 	server  *Server
 	parent  *ParentNamespace
 	adapter adapter.Adapter
-	ackIDs  atomic.Uint64 // shared by all sockets, so one id serves a whole broadcast
+	ackIDs  atomic.Uint64        // shared by all sockets, so one id serves a whole broadcast
+	store   adapter.SessionStore // nil unless recovering connection states; see recovery.go
 
 	mu           sync.RWMutex
 	sockets      map[string]*Socket
@@ -34,6 +35,9 @@ var _ adapter.Namespace = (*Namespace)(nil)
 func newNamespace(s *Server, name string, parent *ParentNamespace) *Namespace {
 	ns := &Namespace{name: name, server: s, parent: parent, sockets: map[string]*Socket{}}
 	ns.adapter = s.opts.Adapter(ns)
+	if st, ok := ns.adapter.(adapter.SessionStore); ok && s.opts.ConnectionStateRecovery != nil {
+		ns.store = st
+	}
 	return ns
 }
 
@@ -113,7 +117,7 @@ func (ns *Namespace) add(s *Socket) {
 	ns.mu.Lock()
 	ns.sockets[s.id] = s
 	ns.mu.Unlock()
-	ns.adapter.AddAll(s.id, []string{s.id})
+	ns.adapter.AddAll(s.id, s.initialRooms())
 }
 
 func (ns *Namespace) remove(s *Socket) {

@@ -23,6 +23,10 @@ type Options struct {
 	// Logger receives connection events at debug level and handler errors;
 	// nil discards them.
 	Logger *slog.Logger
+	// ConnectionStateRecovery, when set, lets a client that lost its
+	// connection resume its session (id, rooms, data) and receive the
+	// broadcasts it missed; nil turns it off. See RecoveryOptions.
+	ConnectionStateRecovery *RecoveryOptions
 
 	// Engine.IO options; see engineio.Options.
 	PingInterval      time.Duration
@@ -50,6 +54,16 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.ConnectTimeout <= 0 {
 		c.ConnectTimeout = DefaultConnectTimeout
+	}
+	if r := c.ConnectionStateRecovery; r != nil {
+		rc := *r
+		if rc.MaxDisconnectionDuration <= 0 {
+			rc.MaxDisconnectionDuration = adapter.DefaultMaxDisconnectionDuration
+		}
+		c.ConnectionStateRecovery = &rc
+		if c.Adapter == nil {
+			c.Adapter = adapter.NewSessionMemory(rc.MaxDisconnectionDuration)
+		}
 	}
 	if c.Adapter == nil {
 		c.Adapter = adapter.NewMemory

@@ -18,6 +18,7 @@ type Socket struct {
 	conn      *conn
 	handshake *Handshake
 	acks      ackTable
+	recovery  // see recovery.go
 
 	dataMu sync.RWMutex
 	data   any
@@ -60,9 +61,10 @@ func (s *Socket) Connected() bool {
 	return s.connected && !s.closing.Load()
 }
 
-// Recovered reports whether the connection state was recovered after a
-// reconnection. Connection state recovery is not enabled, so it is false.
-func (s *Socket) Recovered() bool { return false }
+// Recovered reports whether the connection state (id, rooms, data) was
+// recovered after a reconnection, with the missed broadcasts replayed; see
+// Options.ConnectionStateRecovery.
+func (s *Socket) Recovered() bool { return s.recovered }
 
 // Data returns the value set by SetData (nil by default).
 func (s *Socket) Data() any {
@@ -107,7 +109,9 @@ func (s *Socket) Disconnect(close bool) {
 // runConnect is the first job of a socket's dispatcher: the middleware,
 // then the CONNECT answer and the connection handlers.
 func (s *Socket) runConnect() {
-	if err := s.runMiddlewares(); err != nil {
+	if s.skipsMiddlewares() {
+		// A recovered session passed them when it first connected.
+	} else if err := s.runMiddlewares(); err != nil {
 		s.conn.removeSocket(s)
 		ce := toConnectError(err)
 		_ = s.conn.writePacket(&parser.Packet{Type: parser.ConnectError, Namespace: s.ns.name, Data: ce.payload()})
@@ -121,10 +125,10 @@ func (s *Socket) runConnect() {
 	}
 	s.connected = true
 	s.mu.Unlock()
+	s.replayMissed()
 	s.ns.add(s)
 	s.conn.connected()
-	data, _ := json.Marshal(map[string]string{"sid": s.id})
-	_ = s.conn.writePacket(&parser.Packet{Type: parser.Connect, Namespace: s.ns.name, Data: data})
+	_ = s.conn.writePacket(&parser.Packet{Type: parser.Connect, Namespace: s.ns.name, Data: s.connectData()})
 	s.logger().Debug("socketio: connected", "nsp", s.ns.name, "id", s.id, "transport", s.conn.session.Transport())
 	for _, fn := range s.ns.connectionHandlers() {
 		s.protect("connection", func() { fn(s) })
@@ -161,7 +165,11 @@ func (s *Socket) onClose(reason string, err error) {
 // in its rooms, leaves them, then runs the "disconnect" listeners.
 func (s *Socket) finishClose(reason string, err error) {
 	s.emitReserved("disconnecting", reason, err)
+	session := s.sessionToPersist(reason)
 	s.ns.remove(s)
+	if session != nil {
+		s.ns.store.PersistSession(session)
+	}
 	s.mu.Lock()
 	s.connected = false
 	s.mu.Unlock()

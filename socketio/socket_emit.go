@@ -77,6 +77,8 @@ func (e *Emitter) Emit(event string, args ...any) error {
 	}
 	if cb != nil {
 		e.expectAck(p, event, cb)
+	} else if s.emitStored(p, e.volatile, e.compress) {
+		return nil
 	}
 	return s.write(p, e.volatile)
 }

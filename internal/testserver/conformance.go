@@ -54,10 +54,49 @@ func conformance(logger *slog.Logger, extra bool) (http.Handler, func(context.Co
 	mux := http.NewServeMux()
 	mux.Handle("/engine.io/", eio)
 	mux.Handle("/socket.io/", io)
+	var rio *socketio.Server
+	if extra {
+		rio = recoveryServer(logger, cors)
+		mux.Handle(rio.Path(), rio)
+	}
 	return mux, func(ctx context.Context) {
 		_ = io.Shutdown(ctx)
+		if rio != nil {
+			_ = rio.Shutdown(ctx)
+		}
 		_ = eio.Shutdown(ctx)
 	}, nil
+}
+
+// recoveryServer is a second Socket.IO server, on /recovery/, with
+// connection state recovery (which changes what every client sees:
+// offsets end the events).
+func recoveryServer(logger *slog.Logger, cors *engineio.CORS) *socketio.Server {
+	io := socketio.NewServer(&socketio.Options{
+		Path:         "/recovery/",
+		PingInterval: 300 * time.Millisecond, PingTimeout: 200 * time.Millisecond,
+		ConnectTimeout: time.Second, CORS: cors, Logger: logger,
+		ConnectionStateRecovery: &socketio.RecoveryOptions{SkipMiddlewares: true},
+	})
+	io.OnConnection(func(s *socketio.Socket) {
+		s.On("join", func(room string, ack socketio.AckFunc) { s.Join(room); ack() })
+		s.On("set-data", func(v any, ack socketio.AckFunc) { s.SetData(v); ack() })
+		s.On("state", func(ack socketio.AckFunc) {
+			rooms := s.Rooms()
+			slices.Sort(rooms)
+			ack(map[string]any{"recovered": s.Recovered(), "rooms": rooms, "data": s.Data()})
+		})
+		s.On("drop-transport", func() { s.Conn().Close() })
+		s.On("to-room", func(room string, rest socketio.Args) {
+			values, _ := rest.Values()
+			_ = io.To(room).Emit("room-message", values...)
+		})
+		s.On("message-with-ack", func(args socketio.Args, ack socketio.AckFunc) {
+			values, _ := args.Values()
+			ack(values...)
+		})
+	})
+	return io
 }
 
 // echo sends every Engine.IO message back unchanged.
