@@ -59,7 +59,8 @@ FUZZTIME ?= 15s
 FUZZ_TARGETS = ./engineio:FuzzServeHTTP \
 	./engineio/packet:FuzzDecode ./engineio/packet:FuzzDecodePayload \
 	./parser:FuzzDecodeText ./parser:FuzzRoundTrip ./parser:FuzzPlaceholders ./parser:FuzzDecoderStream ./parser:FuzzSplitArray \
-	./socketio:FuzzArgsDecode ./socketio:FuzzScalarDecode ./socketio:FuzzServerPayload
+	./socketio:FuzzServerPayload ./internal/typedfunc:FuzzArgsDecode ./internal/typedfunc:FuzzScalarDecode \
+	./adapter/nats:FuzzDecode
 
 .PHONY: fuzz
 fuzz:
