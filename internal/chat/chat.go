@@ -86,7 +86,8 @@ func Register(ns *socketio.Namespace, opts *Options) *Chat {
 	return c
 }
 
-// Users returns the number of users connected to this node.
+// Users returns the number of users connected to this node (not the
+// cluster's: the welcome's list is the one that spans the nodes).
 func (c *Chat) Users() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -94,12 +95,23 @@ func (c *Chat) Users() int {
 }
 
 // snapshot returns the online users sorted by name, and the rooms that
-// have members or a history, sorted; the caller holds c.mu.
-func (c *Chat) snapshot() ([]User, []string) {
-	users := slices.SortedFunc(maps.Values(c.users), func(a, b User) int {
+// have members or a history, sorted: this node's users and rooms, and
+// those of the other nodes of a cluster, remoteUsers and remoteRooms as
+// remoteUsers found them. The caller holds c.mu.
+func (c *Chat) snapshot(remoteUsers []User, remoteRooms []string) ([]User, []string) {
+	all := maps.Clone(c.users)
+	for _, u := range remoteUsers {
+		if _, ok := all[u.ID]; !ok {
+			all[u.ID] = u
+		}
+	}
+	users := slices.SortedFunc(maps.Values(all), func(a, b User) int {
 		return strings.Compare(a.Name+"\x00"+a.ID, b.Name+"\x00"+b.ID)
 	})
 	rooms := map[string]bool{}
+	for _, r := range remoteRooms {
+		rooms[r] = true
+	}
 	for _, r := range c.history.names() {
 		rooms[r] = true
 	}

@@ -22,4 +22,14 @@
 // A user's id is its socket id. Chat room R is the Socket.IO room
 // RoomPrefix+R: socket-id rooms stay out of reach of join-room, so nobody
 // can join another user's private room and read their direct messages.
+//
+// On a cluster (a Redis or NATS adapter) messages, typing indicators and
+// user-joined/user-left cross nodes through the adapter. The welcome lists
+// the users and member rooms of every node (FetchSockets: a socket's Data
+// is its User here, the User's JSON decoded into a map on another node),
+// and a direct message or typing indicator to a user of another node is
+// checked the same way. Room histories and the rooms known only by their
+// history stay per node. A welcome is a snapshot: a user joining or
+// leaving another node at that moment may also be told by user-joined or
+// user-left, possibly before the welcome, so clients key users by id.
 package chat

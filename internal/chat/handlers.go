@@ -34,11 +34,18 @@ func (c *Chat) onConnection(s *socketio.Socket) {
 	c.addUser(s, me)
 }
 
+// addUser welcomes a new user with the users and rooms of every node, and
+// tells the others. The other nodes are asked first, without c.mu (a
+// round trip through the broker must not hold up this node's chat); the
+// socket is already in the adapter then, so a user arriving on another
+// node meanwhile is either in the answer or heard of by user-joined. The
+// answer leaves this node's users out: they come from c.users, under c.mu.
 func (c *Chat) addUser(s *socketio.Socket, me User) {
+	remoteUsers, remoteRooms := c.remoteUsers()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.users[me.ID] = me
-	users, rooms := c.snapshot()
+	users, rooms := c.snapshot(remoteUsers, remoteRooms)
 	_ = s.Emit(EventWelcome, Welcome{ID: me.ID, Name: me.Name, Users: users, Rooms: rooms})
 	_ = s.Broadcast().Emit(EventUserJoined, me)
 }
@@ -68,19 +75,17 @@ func (c *Chat) handleMessage(s *socketio.Socket, me User, a socketio.Args, ack s
 		return
 	}
 	msg := Message{ID: newMessageID(), From: me, Text: req.Text, Room: req.Room, To: req.To, TS: c.opts.Now().UnixMilli()}
-	c.mu.Lock()
 	to, err := c.audience(s, req.Room, req.To)
-	if err == nil {
-		_ = to.Emit(EventReceivedMessage, msg)
-		if req.Room != "" {
-			c.history.add(req.Room, msg)
-		}
-	}
-	c.mu.Unlock()
 	if err != nil {
 		ack(errorAck{err.Error()})
 		return
 	}
+	c.mu.Lock()
+	_ = to.Emit(EventReceivedMessage, msg)
+	if req.Room != "" {
+		c.history.add(req.Room, msg)
+	}
+	c.mu.Unlock()
 	ack(sentAck{ID: msg.ID, TS: msg.TS})
 }
 
@@ -128,17 +133,20 @@ func (c *Chat) handleTyping(s *socketio.Socket, me User, a socketio.Args) {
 	if a.Len() > 0 && a.Decode(0, &req) != nil {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	to, err := c.audience(s, req.Room, req.To)
 	if err != nil {
 		return
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	_ = to.Volatile().Emit(EventTyping, Typing{From: me, Room: req.Room, To: req.To})
 }
 
 // audience returns the recipients of a message from s: the other members
-// of room, the user to, or every other user. The caller holds c.mu.
+// of room, the user to, or every other user. Room membership is the
+// sender's, so this node knows it; the user to may be on any node, and
+// one not on this node is looked up in the cluster. The caller does not
+// hold c.mu.
 func (c *Chat) audience(s *socketio.Socket, room, to string) (*socketio.BroadcastOperator, error) {
 	switch {
 	case room != "" && to != "":
@@ -151,7 +159,7 @@ func (c *Chat) audience(s *socketio.Socket, room, to string) (*socketio.Broadcas
 	case to == s.ID():
 		return nil, errToSelf
 	case to != "":
-		if _, ok := c.users[to]; !ok {
+		if !c.isUser(to) {
 			return nil, errNoSuchUser
 		}
 		return s.To(to), nil

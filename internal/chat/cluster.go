@@ -1,0 +1,90 @@
+package chat
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/duplexio/duplex/socketio"
+)
+
+// fetchTimeout bounds a cluster-wide look-up (the welcome's user list, the
+// recipient of a direct message). The adapter's own request timeout
+// usually ends it first; on a timeout the answers received are used.
+const fetchTimeout = 5 * time.Second
+
+// remoteUsers returns the users connected to the other nodes of a
+// cluster, and the chat rooms their sockets are in. On a single node (the
+// in-memory adapter) it finds none. Sockets of this node are left out:
+// the caller takes them from c.users, under c.mu, which keeps a node's own
+// arrivals and departures in order with its welcomes.
+func (c *Chat) remoteUsers() ([]User, []string) {
+	ctx, cancel := context.WithTimeout(context.Background(), fetchTimeout)
+	defer cancel()
+	// On an error (a node that did not answer in time) the sockets of the
+	// nodes that did are still returned, and still worth listing.
+	sockets, _ := c.ns.FetchSockets(ctx)
+	var users []User
+	var rooms []string
+	for _, r := range sockets {
+		if _, local := r.Data.(User); local {
+			continue
+		}
+		u, ok := userOf(r)
+		if !ok {
+			continue
+		}
+		users = append(users, u)
+		for _, room := range r.Rooms {
+			if name, ok := strings.CutPrefix(room, RoomPrefix); ok {
+				rooms = append(rooms, name)
+			}
+		}
+	}
+	return users, rooms
+}
+
+// isUser reports whether id is the id of a user connected to any node.
+// A local user is found without asking the cluster.
+func (c *Chat) isUser(id string) bool {
+	c.mu.Lock()
+	_, ok := c.users[id]
+	c.mu.Unlock()
+	if ok {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), fetchTimeout)
+	defer cancel()
+	// The sockets in the room named id: the user's socket if id is a
+	// socket id, but the members of a room if id names one, hence the
+	// check of each socket's own id.
+	sockets, _ := c.ns.In(id).FetchSockets(ctx)
+	for _, r := range sockets {
+		if u, ok := userOf(r); ok && u.ID == id && r.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// userOf returns the User of a fetched socket: its Data, which is the
+// User itself for a socket of this node, and the User's JSON decoded into
+// a map[string]any for a socket of another node. A socket with no valid
+// User (not a chat user) gives false.
+func userOf(r *socketio.RemoteSocket) (User, bool) {
+	switch d := r.Data.(type) {
+	case User:
+		return d, d.ID != ""
+	case *User:
+		if d != nil {
+			return *d, d.ID != ""
+		}
+	case map[string]any:
+		id, _ := d["id"].(string)
+		name, _ := d["name"].(string)
+		if id != "" && id == r.ID && name != "" {
+			return User{ID: id, Name: name}, true
+		}
+	}
+	return User{}, false
+}
