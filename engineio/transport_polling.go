@@ -90,7 +90,14 @@ func (t *pollingTransport) handleGet(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		t.waiting = false
 	}
-	batch, state, upgraded := s.take(), s.state, s.transport != transport(t) || s.upgrading()
+	// Once the session moved to WebSocket, its queue is the WebSocket's: a
+	// late poll gets a noop, never packets.
+	var batch []packet.Packet
+	moved := s.transport != transport(t)
+	if !moved {
+		batch = s.take()
+	}
+	state, upgraded := s.state, moved || s.upgrading()
 	s.mu.Unlock()
 
 	// A closing session sends what was queued, and the close packet only in
@@ -104,7 +111,9 @@ func (t *pollingTransport) handleGet(w http.ResponseWriter, r *http.Request) {
 		batch = append(batch, packet.Packet{Type: packet.Noop})
 	}
 	t.writePayload(w, batch)
-	s.recycle(batch)
+	if !moved {
+		s.recycle(batch)
+	}
 	if closeNow {
 		s.finishClose()
 	}
