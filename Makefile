@@ -8,6 +8,8 @@
 #   make bench         benchmark suite: Duplex vs socket.io on Node (bench/run.sh,
 #                      ~15 min; ROUNDS=1 DURATION=3s for a quick one) + Go micro-benchmarks
 #   make bench-micro   only the Go micro-benchmarks (codecs, broadcast, adapter)
+#   make bench-cluster broadcast on a 2-node Redis cluster vs one node
+#                      (bench/run-cluster.sh; Redis at $REDIS_URL, ~2 min)
 #   make fmt           gofmt -w every Go file
 #   make clean         remove build and test outputs
 #
@@ -30,7 +32,7 @@ INTEROP_CONCURRENCY ?= 1
 GO_FILES = $(shell find . \( -path ./node_modules -o -path ./.git -o -path ./bin \) -prune -o -name '*.go' -print)
 
 .DEFAULT_GOAL := test
-.PHONY: bench bench-micro test vet fmt fmt-check go-test test-interop build-testserver deps clean build run client-bundle test-e2e chromium
+.PHONY: bench bench-micro bench-cluster test vet fmt fmt-check go-test test-interop build-testserver deps clean build run client-bundle test-e2e chromium
 
 test: vet fmt-check go-test test-interop test-e2e
 
@@ -119,6 +121,11 @@ clean:
 # to one core and the load tool to the other; see BENCHMARKS.md.
 bench: deps bench-micro
 	bench/run.sh
+
+# bench-cluster: fanout on one node vs fanout-cluster on two testserver nodes
+# on Redis ($REDIS_URL, default redis://127.0.0.1:6379); never in `make test`.
+bench-cluster:
+	bench/run-cluster.sh
 
 BENCH_PKGS = ./parser ./engineio ./socketio ./adapter
 

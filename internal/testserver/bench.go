@@ -3,16 +3,47 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
+	"time"
 
+	"github.com/duplexio/duplex/adapter/redis"
 	"github.com/duplexio/duplex/socketio"
 )
 
 // bench is the benchmark fixture, with default options: echo with ack,
-// broadcast to all, join a room, broadcast to a room.
-func bench(logger *slog.Logger) (http.Handler, func(context.Context), error) {
-	io := socketio.NewServer(&socketio.Options{Logger: logger})
+// broadcast to all, join a room, broadcast to a room. With cl.redisURL it is
+// a node of a Redis cluster, so that a broadcast reaches the clients of every
+// node started with the same Redis and key.
+func bench(logger *slog.Logger, cl cluster) (http.Handler, func(context.Context), error) {
+	opts := &socketio.Options{Logger: logger}
+	var closeCluster func()
+	if cl.redisURL != "" {
+		url := cl.redisURL
+		if !strings.Contains(url, "://") {
+			url = "redis://" + url
+		}
+		client, err := redis.Dial(url)
+		if err != nil {
+			return nil, nil, fmt.Errorf("-redis: %w", err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		err = client.Ping(ctx).Err()
+		cancel()
+		if err != nil {
+			_ = client.Close()
+			return nil, nil, fmt.Errorf("-redis: %w", err)
+		}
+		b := redis.New(client, &redis.Options{Key: cl.redisKey, Logger: logger})
+		opts.Adapter = b.Adapter
+		closeCluster = func() {
+			_ = b.Close()
+			_ = client.Close()
+		}
+	}
+	io := socketio.NewServer(opts)
 	io.OnConnection(func(s *socketio.Socket) {
 		s.On("echo", func(args socketio.Args, ack socketio.AckFunc) {
 			values, _ := args.Values()
@@ -27,5 +58,10 @@ func bench(logger *slog.Logger) (http.Handler, func(context.Context), error) {
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", io)
-	return mux, func(ctx context.Context) { _ = io.Shutdown(ctx) }, nil
+	return mux, func(ctx context.Context) {
+		_ = io.Shutdown(ctx)
+		if closeCluster != nil {
+			closeCluster()
+		}
+	}, nil
 }

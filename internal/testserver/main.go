@@ -1,7 +1,11 @@
 // Command testserver runs the server fixtures that the interop tests, the
 // official conformance suites and the benchmarks drive:
 //
-//	testserver -addr 127.0.0.1:PORT -fixture conformance|interop|bench
+//	testserver -addr 127.0.0.1:PORT -fixture conformance|interop|bench [-redis URL [-redis-key KEY]]
+//
+// With -redis, the bench fixture is a node of a Redis cluster (adapter/redis):
+// the nodes started with the same Redis and key share their broadcasts. The
+// cluster benchmark (bench/run-cluster.sh) runs two of them.
 //
 // The address may also come from the PORT environment variable. With port 0
 // it picks a free port. Once ready it prints "listening on http://ADDR".
@@ -24,14 +28,23 @@ func main() {
 	addr := flag.String("addr", "", "listen address (default 127.0.0.1:$PORT or 127.0.0.1:3000)")
 	fixture := flag.String("fixture", "conformance", "fixture: conformance, interop or bench")
 	verbose := flag.Bool("v", false, "log debug output to stderr")
+	var cl cluster
+	flag.StringVar(&cl.redisURL, "redis", "", "bench fixture: join the Redis cluster at this URL (redis://host:port or host:port)")
+	flag.StringVar(&cl.redisKey, "redis-key", "", "with -redis: channel prefix of the cluster (default socket.io)")
 	flag.Parse()
-	if err := run(*addr, *fixture, *verbose); err != nil {
+	if err := run(*addr, *fixture, *verbose, cl); err != nil {
 		fmt.Fprintln(os.Stderr, "testserver:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, fixture string, verbose bool) error {
+// cluster is the optional Redis cluster of the bench fixture.
+type cluster struct {
+	redisURL string
+	redisKey string
+}
+
+func run(addr, fixture string, verbose bool, cl cluster) error {
 	if addr == "" {
 		addr = "127.0.0.1:3000"
 		if p := os.Getenv("PORT"); p != "" {
@@ -43,7 +56,7 @@ func run(addr, fixture string, verbose bool) error {
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	mux, shutdown, err := build(fixture, logger)
+	mux, shutdown, err := build(fixture, logger, cl)
 	if err != nil {
 		return err
 	}
@@ -68,14 +81,17 @@ func run(addr, fixture string, verbose bool) error {
 	return srv.Shutdown(ctx)
 }
 
-func build(fixture string, logger *slog.Logger) (http.Handler, func(context.Context), error) {
+func build(fixture string, logger *slog.Logger, cl cluster) (http.Handler, func(context.Context), error) {
+	if cl.redisURL != "" && fixture != "bench" {
+		return nil, nil, fmt.Errorf("-redis: only the bench fixture can be a cluster node")
+	}
 	switch fixture {
 	case "conformance":
 		return conformance(logger, false)
 	case "interop":
 		return conformance(logger, true)
 	case "bench":
-		return bench(logger)
+		return bench(logger, cl)
 	}
 	return nil, nil, fmt.Errorf("unknown fixture %q", fixture)
 }

@@ -88,6 +88,8 @@ func (f *fanState) waitDelivered(n uint64, timeout time.Duration) error {
 // 64-byte events that the server broadcasts to all receivers (rooms == 0) or
 // to one of rooms rooms in turn. Unpaced (rate == 0), at most window events
 // are in flight: the sender waits for their deliveries before the next one.
+// With cfg.url2 (fanout-cluster), the second half of the receivers connect
+// to that node, and every delivery there crossed the cluster's adapter.
 func runFanout(ctx context.Context, cfg config, rooms int, rate float64) (*result, error) {
 	addr, err := wsURL(cfg.url)
 	if err != nil {
@@ -104,11 +106,26 @@ func runFanout(ctx context.Context, cfg config, rooms int, rate float64) (*resul
 			recv[i].room = i % rooms
 		}
 	}
-	clients, err := dialMany(ctx, addr, cfg.clients, 64, func(i int) func(*wsClient, []byte) { return f.onPacket(recv[i]) })
+	local := cfg.clients // receivers on the sender's node
+	if cfg.url2 != "" {
+		local = (cfg.clients + 1) / 2
+	}
+	clients, err := dialMany(ctx, addr, local, 64, func(i int) func(*wsClient, []byte) { return f.onPacket(recv[i]) })
 	if err != nil {
 		return nil, err
 	}
-	defer closeAll(clients)
+	defer func() { closeAll(clients) }()
+	if cfg.url2 != "" {
+		addr2, err := wsURL(cfg.url2)
+		if err != nil {
+			return nil, err
+		}
+		remote, err := dialMany(ctx, addr2, cfg.clients-local, 64, func(i int) func(*wsClient, []byte) { return f.onPacket(recv[local+i]) })
+		if err != nil {
+			return nil, fmt.Errorf("node 2: %w", err)
+		}
+		clients = append(clients, remote...)
+	}
 	if rooms > 0 {
 		if err := joinRooms(ctx, clients, rooms); err != nil {
 			return nil, err
@@ -166,7 +183,7 @@ func runFanout(ctx context.Context, cfg config, rooms int, rate float64) (*resul
 			// Every stream's next event is its first measured one.
 			f.warmSeq.Store(maxOf(seqs))
 			deliveredAtWarm = f.delivered.Load()
-			m = startMeter(cfg.pid)
+			m = startMeter(cfg.pid, cfg.pid2)
 		}
 		if !t.Before(end) {
 			break
@@ -213,6 +230,11 @@ func runFanout(ctx context.Context, cfg config, rooms int, rate float64) (*resul
 	res.check("corrupt", corrupt)
 	res.check("wrong_room", wrong)
 	res.metric("deliveries", float64(sent*fan))
+	res.metric("receivers", float64(cfg.clients))
+	if cfg.url2 != "" {
+		res.metric("nodes", 2)
+		res.metric("remote_receivers", float64(cfg.clients-local))
+	}
 	if drainErr != nil {
 		res.errors = append(res.errors, drainErr.Error())
 	}

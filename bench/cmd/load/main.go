@@ -6,6 +6,11 @@
 // JSON line of results on stdout:
 //
 //	load -url http://127.0.0.1:PORT -scenario fanout|fanout-paced|rooms|echo|idle|polling-echo [-pid SERVER_PID]
+//	load -url http://127.0.0.1:PORT1 -url2 http://127.0.0.1:PORT2 -scenario fanout-cluster [-pid PID1 -pid2 PID2]
+//
+// fanout-cluster is fanout across two nodes of a cluster (testserver
+// -fixture bench -redis URL): half of the receivers on each node, the sender
+// on the first, and every broadcast must reach every receiver of both.
 //
 // With -pid it also reports the server's CPU and, for idle, its RSS per
 // connection. It always reports its own CPU (cores used), so that a reader
@@ -26,7 +31,9 @@ import (
 
 type config struct {
 	url      string
+	url2     string
 	pid      int
+	pid2     int
 	clients  int
 	rooms    int
 	window   int
@@ -42,9 +49,11 @@ type config struct {
 
 func main() {
 	var cfg config
-	scenario := flag.String("scenario", "fanout", "fanout, fanout-paced, rooms, echo, idle or polling-echo")
+	scenario := flag.String("scenario", "fanout", "fanout, fanout-paced, rooms, echo, idle, polling-echo or fanout-cluster")
 	flag.StringVar(&cfg.url, "url", "", "server base URL, http://host:port")
 	flag.IntVar(&cfg.pid, "pid", 0, "server process id, for its CPU and RSS")
+	flag.StringVar(&cfg.url2, "url2", "", "fanout-cluster: base URL of the second node")
+	flag.IntVar(&cfg.pid2, "pid2", 0, "fanout-cluster: process id of the second node (server_cpu is the sum)")
 	flag.IntVar(&cfg.clients, "clients", 0, "receivers or clients (default per scenario: 1000, echo 100, polling-echo 50, idle 10000)")
 	flag.IntVar(&cfg.rooms, "rooms", 10, "rooms of the rooms scenario")
 	flag.IntVar(&cfg.window, "window", 8, "events in flight in fanout and rooms")
@@ -110,8 +119,17 @@ func run(scenario string, cfg config) (*result, error) {
 			cfg.clients = n
 		}
 	}
+	if scenario != "fanout-cluster" {
+		cfg.url2, cfg.pid2 = "", 0 // one node
+	}
 	switch scenario {
 	case "fanout":
+		def(1000)
+		return runFanout(ctx, cfg, 0, 0)
+	case "fanout-cluster":
+		if cfg.url2 == "" {
+			return nil, fmt.Errorf("fanout-cluster: -url2 (the second node) is required")
+		}
 		def(1000)
 		return runFanout(ctx, cfg, 0, 0)
 	case "fanout-paced":
@@ -160,7 +178,7 @@ func (r *result) latency(h *histogram) {
 
 func (r *result) cpu(m *meter) {
 	r.metric("load_cpu", m.selfCPU)
-	if m.pid > 0 {
+	if len(m.pids) > 0 {
 		r.metric("server_cpu", m.serverCPU)
 	}
 	r.metric("other_cpu", m.otherCPU)

@@ -147,12 +147,13 @@ func busyTime() time.Duration {
 
 // meter measures the CPU that the load tool, the server and everything else
 // on the machine use over a phase: the benchmark shares the machine, and
-// otherCPU tells how much of it something else took.
+// otherCPU tells how much of it something else took. With several server
+// processes (the nodes of fanout-cluster), serverCPU is their sum.
 type meter struct {
-	pid       int
+	pids      []int
 	start     time.Time
 	self      time.Duration
-	server    procStat
+	server    []procStat
 	busy      time.Duration
 	wall      time.Duration
 	selfCPU   float64 // cores
@@ -160,15 +161,22 @@ type meter struct {
 	otherCPU  float64 // cores
 }
 
-func startMeter(pid int) *meter {
-	return &meter{pid: pid, start: time.Now(), self: cpuTime(), server: readProc(pid), busy: busyTime()}
+func startMeter(pids ...int) *meter {
+	m := &meter{start: time.Now(), self: cpuTime(), busy: busyTime()}
+	for _, pid := range pids {
+		if pid > 0 {
+			m.pids = append(m.pids, pid)
+			m.server = append(m.server, readProc(pid))
+		}
+	}
+	return m
 }
 
 func (m *meter) stop() *meter {
 	m.wall = time.Since(m.start)
 	m.selfCPU = float64(cpuTime()-m.self) / float64(m.wall)
-	if m.pid > 0 {
-		m.serverCPU = float64(readProc(m.pid).cpu-m.server.cpu) / float64(m.wall)
+	for i, pid := range m.pids {
+		m.serverCPU += float64(readProc(pid).cpu-m.server[i].cpu) / float64(m.wall)
 	}
 	m.otherCPU = max(float64(busyTime()-m.busy)/float64(m.wall)-m.selfCPU-m.serverCPU, 0)
 	return m
