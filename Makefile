@@ -66,10 +66,7 @@ FUZZ_TARGETS = ./engineio:FuzzServeHTTP \
 
 .PHONY: fuzz
 fuzz:
-	@set -e; for t in $(FUZZ_TARGETS); do \
-		echo "== fuzz $${t#*:} ($${t%%:*}, $(FUZZTIME))"; \
-		$(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
-	done
+	FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz.sh $(FUZZ_TARGETS)
 
 # The socket.io-client browser bundle comes from the npm package pinned by
 # package-lock.json; go build embeds web/vendor (gitignored but for its README).
