@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/duplexio/duplex/adapter/redis"
+	"github.com/duplexio/duplex/internal/benchfixture"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -44,18 +44,7 @@ func bench(logger *slog.Logger, cl cluster) (http.Handler, func(context.Context)
 		}
 	}
 	io := socketio.NewServer(opts)
-	io.OnConnection(func(s *socketio.Socket) {
-		s.On("echo", func(args socketio.Args, ack socketio.AckFunc) {
-			values, _ := args.Values()
-			ack(values...)
-		})
-		s.On("broadcast", func(payload json.RawMessage) { _ = io.Emit("broadcast", payload) })
-		s.On("join", func(room string, ack socketio.AckFunc) {
-			s.Join(room)
-			ack()
-		})
-		s.On("room", func(room string, payload json.RawMessage) { _ = io.To(room).Emit("room", payload) })
-	})
+	benchfixture.Register(io)
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", io)
 	return mux, func(ctx context.Context) {

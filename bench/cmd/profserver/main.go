@@ -5,13 +5,11 @@
 //
 //	profserver -addr 127.0.0.1:0 -cpuprofile cpu.out -memprofile heap.out
 //
-// The handlers are a copy of internal/testserver/bench.go (a main package,
-// which cannot be imported); keep the two in step.
+// The handlers are internal/benchfixture's, as in internal/testserver.
 package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"net"
@@ -23,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/duplexio/duplex/internal/benchfixture"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -53,18 +52,7 @@ func run(addr, cpuProfile, memProfile string, memRate int) error {
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	io := socketio.NewServer(nil)
-	io.OnConnection(func(s *socketio.Socket) {
-		s.On("echo", func(args socketio.Args, ack socketio.AckFunc) {
-			values, _ := args.Values()
-			ack(values...)
-		})
-		s.On("broadcast", func(payload json.RawMessage) { _ = io.Emit("broadcast", payload) })
-		s.On("join", func(room string, ack socketio.AckFunc) {
-			s.Join(room)
-			ack()
-		})
-		s.On("room", func(room string, payload json.RawMessage) { _ = io.To(room).Emit("room", payload) })
-	})
+	benchfixture.Register(io)
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", io)
 	ln, err := net.Listen("tcp", addr)
