@@ -11,6 +11,7 @@ import (
 	"github.com/lxzan/gws"
 
 	"github.com/duplexio/duplex/engineio/packet"
+	"github.com/duplexio/duplex/internal/activity"
 	"github.com/duplexio/duplex/internal/sid"
 )
 
@@ -25,7 +26,7 @@ type Server struct {
 	mu       sync.RWMutex
 	sessions map[string]*Session
 	closing  bool
-	wg       sync.WaitGroup // sessions and read loops not yet finished
+	wg       activity.Counter // sessions and connection goroutines not yet finished
 }
 
 // NewServer returns a server that calls connect for each new session.
@@ -202,7 +203,7 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session) {
 			t.dropProbe()
 		}
 	})
-	srv.wg.Add(1)
+	srv.wg.Add()
 	go func() {
 		defer srv.wg.Done()
 		conn.ReadLoop()
@@ -211,7 +212,7 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session) {
 }
 
 func (srv *Server) readLoop(conn *gws.Conn) {
-	srv.wg.Add(1)
+	srv.wg.Add()
 	go func() {
 		defer srv.wg.Done()
 		conn.ReadLoop()
@@ -249,7 +250,7 @@ func (srv *Server) open(s *Session, canUpgrade bool) *RequestError {
 		return e
 	}
 	srv.sessions[s.id] = s
-	srv.wg.Add(1) // done when OnClose returns
+	srv.wg.Add() // done when OnClose returns
 	srv.mu.Unlock()
 	// rmu keeps OnClose (should the layer above close the session at once)
 	// waiting until the receiver exists.
@@ -299,15 +300,8 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	for _, s := range srv.stopAccepting() {
 		s.closeGracefully(ReasonServerShutdown)
 	}
-	done := make(chan struct{})
-	go func() {
-		srv.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
+	if srv.wg.Wait(ctx) == nil {
 		return nil
-	case <-ctx.Done():
 	}
 	for _, s := range srv.stopAccepting() {
 		s.close(ReasonServerShutdown, nil)

@@ -48,7 +48,7 @@ func (t *wsTransport) shut(reason string) {
 		return
 	}
 	srv := t.s.srv
-	srv.wg.Add(1)
+	srv.wg.Add()
 	go func() {
 		defer srv.wg.Done()
 		_ = t.conn.SetWriteDeadline(time.Now().Add(time.Second))

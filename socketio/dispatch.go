@@ -38,7 +38,7 @@ func (s *Socket) dispatch(job func()) {
 	s.running = true
 	s.qmu.Unlock()
 	if start {
-		s.ns.server.handlers.add()
+		s.ns.server.handlers.Add()
 		go s.drain()
 	}
 }
@@ -68,7 +68,7 @@ func (s *Socket) dispatchPacket(job func()) {
 // again, so that a client sending a stream of events keeps one goroutine
 // (and its grown stack) instead of starting one per event.
 func (s *Socket) drain() {
-	defer s.ns.server.handlers.done()
+	defer s.ns.server.handlers.Done()
 	yielded := false
 	for {
 		s.qmu.Lock()

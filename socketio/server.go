@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/duplexio/duplex/engineio"
+	"github.com/duplexio/duplex/internal/activity"
 )
 
 // Server is a Socket.IO server: the namespaces, and the engine under them.
@@ -23,7 +24,7 @@ type Server struct {
 	parents []*ParentNamespace
 	closing bool
 
-	handlers activity // running socket dispatchers
+	handlers activity.Counter // running socket dispatchers
 	main     *Namespace
 }
 
@@ -125,7 +126,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		nsps = append(nsps, ns)
 	}
 	s.mu.Unlock()
-	err := s.handlers.wait(ctx)
+	err := s.handlers.Wait(ctx)
 	for _, ns := range nsps {
 		for _, sock := range ns.Sockets() {
 			sock.onClose(ReasonServerShutdown, nil)
@@ -134,7 +135,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if eerr := s.engine.Shutdown(ctx); err == nil {
 		err = eerr
 	}
-	if herr := s.handlers.wait(ctx); err == nil {
+	if herr := s.handlers.Wait(ctx); err == nil {
 		err = herr
 	}
 	for _, ns := range nsps {
