@@ -15,16 +15,16 @@ type Memory struct {
 	ns Namespace
 
 	mu    sync.RWMutex
-	rooms map[Room]map[SocketID]struct{}
-	sids  map[SocketID]map[Room]struct{}
-	watch func(Room) // see WatchRooms
+	rooms map[Room]set[SocketID] // members of each room
+	sids  map[SocketID]set[Room] // rooms of each socket
+	watch func(Room)             // see WatchRooms
 }
 
 var _ Adapter = (*Memory)(nil)
 
 // NewMemory returns the in-memory adapter of ns. It is a Factory.
 func NewMemory(ns Namespace) Adapter {
-	return &Memory{ns: ns, rooms: map[Room]map[SocketID]struct{}{}, sids: map[SocketID]map[Room]struct{}{}}
+	return &Memory{ns: ns, rooms: map[Room]set[SocketID]{}, sids: map[SocketID]set[Room]{}}
 }
 
 // WatchRooms makes m call f, with no lock held, with every room it
@@ -37,7 +37,8 @@ func (m *Memory) WatchRooms(f func(Room)) { m.watch = f }
 func (m *Memory) HasRoom(room Room) bool {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return m.rooms[room] != nil
+	_, ok := m.rooms[room]
+	return ok
 }
 
 // notify passes changed rooms to the WatchRooms function.
@@ -56,22 +57,16 @@ func (m *Memory) AddAll(id SocketID, rooms []Room) {
 		m.notify(created)
 	}()
 	mine := m.sids[id]
-	if mine == nil {
-		mine = make(map[Room]struct{}, len(rooms))
-		m.sids[id] = mine
-	}
 	for _, r := range rooms {
-		mine[r] = struct{}{}
-		members := m.rooms[r]
-		if members == nil {
-			members = map[SocketID]struct{}{}
-			m.rooms[r] = members
-			if m.watch != nil {
-				created = append(created, r)
-			}
+		mine.add(r)
+		members, ok := m.rooms[r]
+		if !ok && m.watch != nil {
+			created = append(created, r)
 		}
-		members[id] = struct{}{}
+		members.add(id)
+		m.rooms[r] = members
 	}
+	m.sids[id] = mine
 }
 
 // Del implements Adapter.
@@ -82,8 +77,9 @@ func (m *Memory) Del(id SocketID, room Room) {
 		m.mu.Unlock()
 		m.notify(deleted)
 	}()
-	if mine := m.sids[id]; mine != nil {
-		delete(mine, room)
+	if mine, ok := m.sids[id]; ok {
+		mine.del(room)
+		m.sids[id] = mine
 	}
 	deleted = m.leave(id, room, deleted)
 }
@@ -91,14 +87,18 @@ func (m *Memory) Del(id SocketID, room Room) {
 // leave removes id from room's members, appending room to deleted when it
 // is gone and watched; the caller holds m.mu.
 func (m *Memory) leave(id SocketID, room Room, deleted []Room) []Room {
-	if members := m.rooms[room]; members != nil {
-		delete(members, id)
-		if len(members) == 0 {
-			delete(m.rooms, room)
-			if m.watch != nil {
-				deleted = append(deleted, room)
-			}
-		}
+	members, ok := m.rooms[room]
+	if !ok {
+		return deleted
+	}
+	members.del(id)
+	if members.len() > 0 {
+		m.rooms[room] = members
+		return deleted
+	}
+	delete(m.rooms, room)
+	if m.watch != nil {
+		deleted = append(deleted, room)
 	}
 	return deleted
 }
@@ -111,7 +111,8 @@ func (m *Memory) DelAll(id SocketID) {
 		m.mu.Unlock()
 		m.notify(deleted)
 	}()
-	for r := range m.sids[id] {
+	mine := m.sids[id]
+	for r := range mine.all() {
 		deleted = m.leave(id, r, deleted)
 	}
 	delete(m.sids, id)
@@ -125,10 +126,7 @@ func (m *Memory) SocketRooms(id SocketID) []Room {
 	if !ok {
 		return nil
 	}
-	out := make([]Room, 0, len(mine))
-	for r := range mine {
-		out = append(out, r)
-	}
+	out := slices.AppendSeq(make([]Room, 0, mine.len()), mine.all())
 	slices.Sort(out)
 	return out
 }
@@ -154,7 +152,8 @@ func (m *Memory) Sockets(dst []SocketID, opts *BroadcastOptions) []SocketID {
 	if len(opts.Except) > 0 {
 		except = make(map[SocketID]struct{})
 		for _, r := range opts.Except {
-			for id := range m.rooms[r] {
+			members := m.rooms[r]
+			for id := range members.all() {
 				except[id] = struct{}{}
 			}
 		}
@@ -168,7 +167,8 @@ func (m *Memory) Sockets(dst []SocketID, opts *BroadcastOptions) []SocketID {
 		return dst
 	}
 	if len(opts.Rooms) == 1 {
-		for id := range m.rooms[opts.Rooms[0]] {
+		members := m.rooms[opts.Rooms[0]]
+		for id := range members.all() {
 			if _, skip := except[id]; !skip {
 				dst = append(dst, id)
 			}
@@ -177,7 +177,8 @@ func (m *Memory) Sockets(dst []SocketID, opts *BroadcastOptions) []SocketID {
 	}
 	seen := make(map[SocketID]struct{})
 	for _, r := range opts.Rooms {
-		for id := range m.rooms[r] {
+		members := m.rooms[r]
+		for id := range members.all() {
 			if _, skip := except[id]; skip {
 				continue
 			}

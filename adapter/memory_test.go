@@ -98,18 +98,18 @@ func checkMirror(t testing.TB, m *Memory) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	for room, members := range m.rooms {
-		if len(members) == 0 {
+		if members.len() == 0 {
 			t.Errorf("room %q kept with no members", room)
 		}
-		for id := range members {
-			if _, ok := m.sids[id][room]; !ok {
+		for id := range members.all() {
+			if mine := m.sids[id]; !mine.has(room) {
 				t.Errorf("rooms[%q] has %q, sids[%q] lacks the room", room, id, id)
 			}
 		}
 	}
 	for id, rooms := range m.sids {
-		for room := range rooms {
-			if _, ok := m.rooms[room][id]; !ok {
+		for room := range rooms.all() {
+			if members := m.rooms[room]; !members.has(id) {
 				t.Errorf("sids[%q] has %q, rooms[%q] lacks the socket", id, room, room)
 			}
 		}

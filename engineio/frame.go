@@ -9,11 +9,13 @@ import (
 // length in 1, 3 or 9 bytes, no mask, and the payload (permessage-deflate is
 // not negotiated). Writing them ourselves lets a writer put a whole batch
 // of packets into one buffer and one system call, with no allocation per
-// packet; gws still does the handshake and all the reading.
+// packet. gws does the handshake; internal/wspoll (or gws, where epoll
+// cannot be used) does the reading.
 
 const (
 	opText   = 0x1
 	opBinary = 0x2
+	opClose  = 0x8
 	opPong   = 0xA
 	finBit   = 0x80
 
@@ -34,6 +36,11 @@ func appendFrameHeader(dst []byte, opcode byte, n int) []byte {
 	default:
 		return binary.BigEndian.AppendUint64(append(dst, 127), uint64(n))
 	}
+}
+
+// closeFrame returns a close frame with a status code and no reason.
+func closeFrame(code uint16) []byte {
+	return binary.BigEndian.AppendUint16(appendFrameHeader(make([]byte, 0, 4), opClose, 2), code)
 }
 
 var frameBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}

@@ -13,6 +13,7 @@ import (
 	"github.com/duplexio/duplex/engineio/packet"
 	"github.com/duplexio/duplex/internal/activity"
 	"github.com/duplexio/duplex/internal/sid"
+	"github.com/duplexio/duplex/internal/wspoll"
 )
 
 // Server is an Engine.IO v4 server. Mount it where clients connect
@@ -27,6 +28,9 @@ type Server struct {
 	sessions map[string]*Session
 	closing  bool
 	wg       activity.Counter // sessions and connection goroutines not yet finished
+
+	pollOnce sync.Once
+	poller   *wspoll.Poller // reads the WebSockets; nil where epoll is not available
 }
 
 // NewServer returns a server that calls connect for each new session.
@@ -160,14 +164,13 @@ func (srv *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
 		return // gws has answered 400
 	}
 	s := srv.newSession(r)
-	t := &wsTransport{s: s, conn: conn}
+	t := newWSTransport(s, conn, false)
 	s.transport = t
-	conn.Session().Store("", t)
 	if e := srv.open(s, false); e != nil {
 		_ = conn.WriteClose(1013, []byte(e.Message)) // "try again later"
 		return
 	}
-	srv.readLoop(conn)
+	srv.startReading(t)
 }
 
 // upgrade opens the WebSocket that a polling session probes before moving
@@ -185,8 +188,7 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session) {
 	if err != nil {
 		return
 	}
-	t := &wsTransport{s: s, conn: conn, probing: true}
-	conn.Session().Store("", t)
+	t := newWSTransport(s, conn, true)
 	s.mu.Lock()
 	if s.probe != nil || s.state != stateOpen {
 		s.mu.Unlock()
@@ -195,7 +197,7 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session) {
 	}
 	s.probe = t
 	s.mu.Unlock()
-	timer := time.AfterFunc(srv.opts.UpgradeTimeout, func() {
+	t.timer = time.AfterFunc(srv.opts.UpgradeTimeout, func() {
 		s.mu.Lock()
 		pending := s.probe == t
 		s.mu.Unlock()
@@ -203,25 +205,11 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session) {
 			t.dropProbe()
 		}
 	})
-	srv.wg.Add()
-	go func() {
-		defer srv.wg.Done()
-		conn.ReadLoop()
-		timer.Stop()
-	}()
-}
-
-func (srv *Server) readLoop(conn *gws.Conn) {
-	srv.wg.Add()
-	go func() {
-		defer srv.wg.Done()
-		conn.ReadLoop()
-	}()
+	srv.startReading(t)
 }
 
 func (srv *Server) newSession(r *http.Request) *Session {
-	req := r.Clone(context.Background())
-	req.Body = http.NoBody
+	req := newHandshakeRequest(r)
 	s := &Session{id: sid.New(), srv: srv, req: req, created: time.Now(), done: make(chan struct{})}
 	// A stopped timer until startHeartbeat, so that close can always stop it.
 	s.hbTimer = time.AfterFunc(time.Hour, s.onHeartbeat)
@@ -297,6 +285,7 @@ func (srv *Server) remove(s *Session) {
 // every session and connection goroutine has finished. When ctx ends first,
 // the sessions still open are closed at once and ctx's error returned.
 func (srv *Server) Shutdown(ctx context.Context) error {
+	defer srv.stopPolling()
 	for _, s := range srv.stopAccepting() {
 		s.closeGracefully(ReasonServerShutdown)
 	}

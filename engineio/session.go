@@ -44,7 +44,7 @@ const (
 type Session struct {
 	id      string
 	srv     *Server
-	req     *http.Request
+	req     *handshakeRequest
 	created time.Time
 	done    chan struct{}
 
@@ -66,9 +66,10 @@ type Session struct {
 // ID returns the session id (sid), unguessable and URL-safe.
 func (s *Session) ID() string { return s.id }
 
-// Request returns a copy of the handshake request: headers, URL with its
-// query, remote address and TLS state. Its body is empty.
-func (s *Session) Request() *http.Request { return s.req }
+// Request returns a copy of the handshake request: method, headers, URL
+// with its query, host, remote address and TLS state. Its body is empty.
+// Every call returns the same request: do not change it.
+func (s *Session) Request() *http.Request { return s.req.request() }
 
 // Created returns the time of the handshake.
 func (s *Session) Created() time.Time { return s.created }
@@ -86,7 +87,19 @@ func (s *Session) Transport() string {
 // Write queues msgs to be sent in order, contiguously. It never blocks. It
 // fails with ErrClosed once the session is closing; a client whose queue
 // overflows is disconnected and Write returns ErrQueueFull.
-func (s *Session) Write(msgs ...Message) error {
+//
+// When nothing else is being written to the session's WebSocket, Write
+// sends at once from the caller's goroutine with a non-blocking system
+// call; see Enqueue for senders to many sessions.
+func (s *Session) Write(msgs ...Message) error { return s.write(msgs, true) }
+
+// Enqueue is Write that leaves the sending to the session's writer
+// goroutine. A broadcast enqueues to each recipient: the writers run after
+// it and take whatever has been queued by then, so that the packets of a
+// burst of broadcasts share one system call per recipient.
+func (s *Session) Enqueue(msgs ...Message) error { return s.write(msgs, false) }
+
+func (s *Session) write(msgs []Message, direct bool) error {
 	s.mu.Lock()
 	if s.state != stateOpen {
 		s.mu.Unlock()
@@ -99,6 +112,12 @@ func (s *Session) Write(msgs ...Message) error {
 	}
 	for _, m := range msgs {
 		s.queue = append(s.queue, packet.Packet{Type: packet.Message, Data: m.Data, Binary: m.Binary})
+	}
+	if t, ok := s.transport.(*wsTransport); ok && direct && t.startDirect() {
+		batch := s.take()
+		s.mu.Unlock()
+		t.writeDirect(batch)
+		return nil
 	}
 	s.transport.kick()
 	s.mu.Unlock()

@@ -2,13 +2,18 @@ package engineio
 
 import (
 	"errors"
+	"io"
+	"net"
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/lxzan/gws"
 
 	"github.com/duplexio/duplex/engineio/packet"
+	"github.com/duplexio/duplex/internal/wspoll"
 )
 
 // wsTransport carries a session over one WebSocket. Reads run on the
@@ -16,13 +21,30 @@ import (
 // are queued and gone when the queue is empty, so an idle connection parks
 // no writer.
 type wsTransport struct {
-	s        *Session
-	conn     *gws.Conn
-	probing  bool       // an upgrade probe, not yet the session's transport; read loop only
-	probed   bool       // the probe was answered: polls return at once; guarded by s.mu
-	writing  bool       // a writer goroutine runs; guarded by s.mu
-	wmu      sync.Mutex // one frame writer at a time on the connection
-	deadline time.Time  // the write deadline in force; guarded by wmu
+	s       *Session
+	nc      net.Conn
+	conn    *gws.Conn                   // set only while gws reads the connection (no epoll: TLS, other systems)
+	pc      atomic.Pointer[wspoll.Conn] // set while the server's poller reads it
+	raw     syscall.RawConn             // for non-blocking direct writes; nil if unsupported
+	probing bool                        // an upgrade probe, not yet the session's transport; read side only
+	probed  bool                        // the probe was answered: polls return at once; guarded by s.mu
+	writing bool                        // a writer goroutine runs; guarded by s.mu
+	closed  atomic.Bool                 // closeConn was called
+	timer   *time.Timer                 // the probe's upgrade timeout; stopped at the end
+
+	writeFn func() // t.writeLoop, bound once: a method value made per kick was an allocation per broadcast recipient
+
+	wmu      sync.Mutex  // one frame writer at a time on the connection
+	rest     []byte      // frames a direct write left unwritten; guarded by wmu
+	direct   directWrite // tryWrite's state; guarded by wmu
+	deadline time.Time   // the write deadline in force; guarded by wmu
+}
+
+func newWSTransport(s *Session, conn *gws.Conn, probing bool) *wsTransport {
+	nc := conn.NetConn()
+	t := &wsTransport{s: s, conn: conn, nc: nc, raw: rawConnOf(nc), probing: probing}
+	t.writeFn = t.writeLoop
+	return t
 }
 
 func (t *wsTransport) name() string { return TransportWebSocket }
@@ -34,7 +56,7 @@ func (t *wsTransport) busy() bool { return t.writing }
 func (t *wsTransport) kick() {
 	if !t.writing && t.s.transport == transport(t) {
 		t.writing = true
-		go t.writeLoop()
+		go t.writeFn()
 	}
 }
 
@@ -44,18 +66,33 @@ func (t *wsTransport) kick() {
 // read, and shut must never make its caller (maybe a broadcast) wait.
 func (t *wsTransport) shut(reason string) {
 	if reason == ReasonTransportError || reason == ReasonTransportClose {
-		_ = t.conn.NetConn().Close()
+		t.closeConn()
 		return
 	}
 	srv := t.s.srv
 	srv.wg.Add()
 	go func() {
 		defer srv.wg.Done()
-		_ = t.conn.SetWriteDeadline(time.Now().Add(time.Second))
+		defer t.closeConn()
+		_ = t.nc.SetWriteDeadline(time.Now().Add(time.Second))
 		t.wmu.Lock()
 		defer t.wmu.Unlock()
-		_ = t.conn.WriteClose(1000, nil)
+		if t.flushRest() == nil {
+			_, _ = t.nc.Write(closeFrame(1000))
+		}
 	}()
+}
+
+// closeConn closes the connection through whatever reads it, so that the
+// read side ends and reports it: the poller must be told (a socket closed
+// behind its back leaves epoll silently); gws's read loop sees the error.
+func (t *wsTransport) closeConn() {
+	t.closed.Store(true)
+	if pc := t.pc.Load(); pc != nil {
+		_ = pc.Close()
+		return
+	}
+	_ = t.nc.Close()
 }
 
 // writeLoop drains the session queue and exits when it is empty. A session
@@ -66,6 +103,10 @@ func (t *wsTransport) shut(reason string) {
 // a system call instead of paying for a new goroutine each.
 func (t *wsTransport) writeLoop() {
 	s := t.s
+	if err := t.writeRest(); err != nil {
+		s.close(ReasonTransportError, err)
+		return
+	}
 	yielded := false
 	for {
 		s.mu.Lock()
@@ -96,6 +137,19 @@ func (t *wsTransport) writeLoop() {
 	}
 }
 
+// writeRest writes what a direct write left, before anything else. Only
+// a writer's start needs it: no direct write runs while a writer owns the
+// connection, so rest stays empty until the writer lets go.
+func (t *wsTransport) writeRest() error {
+	t.wmu.Lock()
+	defer t.wmu.Unlock()
+	if len(t.rest) == 0 {
+		return nil
+	}
+	t.extendDeadline()
+	return t.flushRest()
+}
+
 // writeBatch frames the packets of a batch into one buffer and writes it
 // with as few system calls as its size allows.
 func (t *wsTransport) writeBatch(batch []packet.Packet) error {
@@ -106,15 +160,9 @@ func (t *wsTransport) writeBatch(batch []packet.Packet) error {
 	defer t.wmu.Unlock()
 	t.extendDeadline()
 	for _, p := range batch {
-		if p.Binary {
-			buf = appendFrameHeader(buf, opBinary, len(p.Data))
-		} else {
-			buf = appendFrameHeader(buf, opText, 1+len(p.Data))
-			buf = append(buf, '0'+byte(p.Type))
-		}
-		buf = append(buf, p.Data...)
+		buf = appendFrame(buf, p)
 		if len(buf) >= maxBatchBytes {
-			if _, err := t.conn.NetConn().Write(buf); err != nil {
+			if _, err := t.nc.Write(buf); err != nil {
 				return err
 			}
 			buf = buf[:0]
@@ -124,7 +172,7 @@ func (t *wsTransport) writeBatch(batch []packet.Packet) error {
 	if len(buf) == 0 {
 		return nil
 	}
-	_, err := t.conn.NetConn().Write(buf)
+	_, err := t.nc.Write(buf)
 	return err
 }
 
@@ -138,7 +186,7 @@ func (t *wsTransport) extendDeadline() {
 		return
 	}
 	t.deadline = now.Add(timeout)
-	_ = t.conn.SetWriteDeadline(t.deadline)
+	_ = t.nc.SetWriteDeadline(t.deadline)
 }
 
 // writeControl writes a text or pong frame outside the queue (the probe
@@ -148,7 +196,10 @@ func (t *wsTransport) writeControl(opcode byte, payload []byte) error {
 	defer t.wmu.Unlock()
 	frame := append(appendFrameHeader(make([]byte, 0, 10+len(payload)), opcode, len(payload)), payload...)
 	t.extendDeadline()
-	_, err := t.conn.NetConn().Write(frame)
+	if err := t.flushRest(); err != nil {
+		return err
+	}
+	_, err := t.nc.Write(frame)
 	return err
 }
 
@@ -212,9 +263,15 @@ func (t *wsTransport) dropProbe() {
 	t.shut(ReasonForcedClose)
 }
 
-// onClose is the end of the WebSocket, whoever ended it.
+// onClose is the end of the WebSocket, whoever ended it. A close frame or
+// the end of the TCP stream is "transport close", as Node's ws reports a
+// connection closed without a close frame; anything else (a malformed
+// frame, a reset) is "transport error".
 func (t *wsTransport) onClose(err error) {
 	s := t.s
+	if t.timer != nil {
+		t.timer.Stop()
+	}
 	s.mu.Lock()
 	current := s.transport == transport(t)
 	if s.probe == t {
@@ -225,7 +282,8 @@ func (t *wsTransport) onClose(err error) {
 		return
 	}
 	var ce *gws.CloseError
-	if err == nil || errors.As(err, &ce) {
+	var pe *wspoll.CloseError
+	if err == nil || errors.As(err, &ce) || errors.As(err, &pe) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		s.close(ReasonTransportClose, nil)
 		return
 	}

@@ -36,8 +36,7 @@ var errTooDeep = errors.New("parser: value nested too deep (cycle?)")
 // The attachments alias the []byte values.
 func MarshalArray(values []any) (json.RawMessage, [][]byte, error) {
 	m := marshaler{}
-	m.enc = json.NewEncoder(&m.buf)
-	m.enc.SetEscapeHTML(false)
+	m.buf.Grow(sizeHint(values))
 	if err := m.array(values, 0); err != nil {
 		return nil, nil, err
 	}
@@ -46,8 +45,30 @@ func MarshalArray(values []any) (json.RawMessage, [][]byte, error) {
 
 type marshaler struct {
 	buf         bytes.Buffer
-	enc         *json.Encoder
+	enc         *json.Encoder // made on first use: relayed JSON needs none
 	attachments [][]byte
+}
+
+// sizeHint guesses the encoded size of values, so that the buffer grows
+// once: exactly for json.RawMessage values, the arguments a relay passes on.
+func sizeHint(values []any) int {
+	n := 2
+	for _, v := range values {
+		if r, ok := v.(json.RawMessage); ok {
+			n += len(r) + 1
+		} else {
+			n += 16
+		}
+	}
+	return n
+}
+
+func (m *marshaler) encoder() *json.Encoder {
+	if m.enc == nil {
+		m.enc = json.NewEncoder(&m.buf)
+		m.enc.SetEscapeHTML(false)
+	}
+	return m.enc
 }
 
 func (m *marshaler) value(v any, depth int) error {
@@ -80,7 +101,7 @@ func (m *marshaler) value(v any, depth int) error {
 		}
 		return m.object(v, depth+1)
 	default:
-		if err := m.enc.Encode(v); err != nil {
+		if err := m.encoder().Encode(v); err != nil {
 			return err
 		}
 		m.buf.Truncate(m.buf.Len() - 1) // Encode ends with a newline
@@ -113,7 +134,7 @@ func (m *marshaler) object(obj map[string]any, depth int) error {
 		if i > 0 {
 			m.buf.WriteByte(',')
 		}
-		if err := m.enc.Encode(k); err != nil {
+		if err := m.encoder().Encode(k); err != nil {
 			return err
 		}
 		m.buf.Truncate(m.buf.Len() - 1)

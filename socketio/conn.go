@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -17,14 +18,14 @@ type conn struct {
 	decoder parser.Decoder // used only from OnMessage, which never overlaps
 
 	mu           sync.Mutex
-	sockets      map[string]*Socket // by namespace name
+	sockets      []*Socket // one per namespace: few, so a slice (a map cost 0.2 KiB per idle client)
 	connectTimer *time.Timer
 }
 
 var errInvalidState = errors.New("socketio: packet for a namespace that is not connected")
 
 func newConn(s *Server, sess *engineio.Session) *conn {
-	c := &conn{server: s, session: sess, sockets: map[string]*Socket{}}
+	c := &conn{server: s, session: sess}
 	c.connectTimer = time.AfterFunc(s.opts.ConnectTimeout, c.onConnectTimeout)
 	return c
 }
@@ -61,7 +62,7 @@ func (c *conn) OnMessage(data []byte, binary bool) {
 
 func (c *conn) route(p *parser.Packet) {
 	c.mu.Lock()
-	s := c.sockets[p.Namespace]
+	s := c.socket(p.Namespace)
 	c.mu.Unlock()
 	switch {
 	case s == nil && p.Type == parser.Connect:
@@ -90,18 +91,39 @@ func (c *conn) connect(p *parser.Packet) {
 	s := newSocket(ns, c, p.Data)
 	s.resume(p.Data)
 	c.mu.Lock()
-	c.sockets[ns.name] = s
+	c.sockets = append(c.sockets, s)
 	c.mu.Unlock()
 	s.dispatch(s.runConnect)
 }
 
 // connected is called once a socket passed its middleware.
-func (c *conn) connected() { c.connectTimer.Stop() }
+func (c *conn) connected() { c.stopConnectTimer() }
+
+// stopConnectTimer stops the connect timeout and lets the timer go: an
+// idle connection should not keep it.
+func (c *conn) stopConnectTimer() {
+	c.mu.Lock()
+	if c.connectTimer != nil {
+		c.connectTimer.Stop()
+		c.connectTimer = nil
+	}
+	c.mu.Unlock()
+}
+
+// socket returns the socket of namespace nsp; the caller holds c.mu.
+func (c *conn) socket(nsp string) *Socket {
+	for _, s := range c.sockets {
+		if s.ns.name == nsp {
+			return s
+		}
+	}
+	return nil
+}
 
 func (c *conn) removeSocket(s *Socket) {
 	c.mu.Lock()
-	if c.sockets[s.ns.name] == s {
-		delete(c.sockets, s.ns.name)
+	if i := slices.Index(c.sockets, s); i >= 0 {
+		c.sockets = slices.Delete(c.sockets, i, i+1)
 	}
 	c.mu.Unlock()
 }
@@ -113,17 +135,14 @@ func (c *conn) writePacket(p *parser.Packet) error {
 
 // OnClose implements engineio.Receiver: every socket goes with the engine.
 func (c *conn) OnClose(reason string, err error) {
-	c.connectTimer.Stop()
+	c.stopConnectTimer()
 	c.decoder.Reset()
 	c.closeAll(reason, err)
 }
 
 func (c *conn) closeAll(reason string, err error) {
 	c.mu.Lock()
-	all := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		all = append(all, s)
-	}
+	all := slices.Clone(c.sockets)
 	c.mu.Unlock()
 	for _, s := range all {
 		s.onClose(reason, err)
@@ -134,10 +153,7 @@ func (c *conn) closeAll(reason string, err error) {
 // session once that is written (Socket.Disconnect(true)).
 func (c *conn) disconnectAll() {
 	c.mu.Lock()
-	all := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		all = append(all, s)
-	}
+	all := slices.Clone(c.sockets)
 	c.mu.Unlock()
 	for _, s := range all {
 		s.Disconnect(false)

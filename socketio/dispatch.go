@@ -20,11 +20,13 @@ const maxPendingEvents = 1024
 // maxPendingEvents.
 var ErrTooManyEvents = errors.New("socketio: too many pending events (client too fast for its handlers)")
 
-// dispatcher runs a socket's handlers one at a time, in order, on a
-// goroutine that exists only while there is work.
+// dispatcher runs a socket's handlers one at a time, in order, on one of
+// the server's worker goroutines (internal/workpool) while there is work.
 type dispatcher struct {
 	qmu     sync.Mutex
-	queue   []func()
+	queue   []func() // queue[head:] wait; the array is reused once empty
+	head    int
+	drainFn func() // s.drain, bound by the first dispatch that starts a drain
 	running bool
 	pending int // client events queued; guarded by qmu
 }
@@ -33,13 +35,23 @@ type dispatcher struct {
 // waits.
 func (s *Socket) dispatch(job func()) {
 	s.qmu.Lock()
+	if s.head > 0 && len(s.queue) == cap(s.queue) {
+		// Full with run jobs in front: move the waiting ones down rather
+		// than grow, so that a queue that never empties stays bounded.
+		n := copy(s.queue, s.queue[s.head:])
+		clear(s.queue[n:])
+		s.queue, s.head = s.queue[:n], 0
+	}
 	s.queue = append(s.queue, job)
 	start := !s.running
 	s.running = true
 	s.qmu.Unlock()
 	if start {
 		s.ns.server.handlers.Add()
-		go s.drain()
+		if s.drainFn == nil {
+			s.drainFn = s.drain // bound once: a method value per burst is an allocation
+		}
+		s.ns.server.workers.Go(s.drainFn)
 	}
 }
 
@@ -64,30 +76,33 @@ func (s *Socket) dispatchPacket(job func()) {
 	})
 }
 
-// drain runs the queued jobs. Before exiting it yields once and looks
-// again, so that a client sending a stream of events keeps one goroutine
-// (and its grown stack) instead of starting one per event.
+// drain runs the queued jobs. Before returning its worker it yields once
+// and looks again, so that a client sending a stream of events keeps its
+// worker instead of handing each event to the pool.
 func (s *Socket) drain() {
 	defer s.ns.server.handlers.Done()
 	yielded := false
 	for {
 		s.qmu.Lock()
-		if len(s.queue) == 0 && !yielded {
+		if s.head == len(s.queue) && !yielded {
 			s.qmu.Unlock()
 			yielded = true
 			runtime.Gosched()
 			continue
 		}
 		yielded = false
-		if len(s.queue) == 0 {
-			s.queue = nil
+		if s.head == len(s.queue) {
+			s.queue, s.head = s.queue[:0], 0
+			if cap(s.queue) > 64 {
+				s.queue = nil // a burst's array is not kept for an idle socket
+			}
 			s.running = false
 			s.qmu.Unlock()
 			return
 		}
-		job := s.queue[0]
-		s.queue[0] = nil
-		s.queue = s.queue[1:]
+		job := s.queue[s.head]
+		s.queue[s.head] = nil
+		s.head++
 		s.qmu.Unlock()
 		job()
 	}

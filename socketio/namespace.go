@@ -218,7 +218,7 @@ func (ns *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, ar
 // same bytes are queued for every recipient.
 func (ns *Namespace) Deliver(p *parser.Packet, flags adapter.BroadcastFlags, ids []adapter.SocketID) {
 	msgs := encode(p)
-	ns.each(ids, func(s *Socket) { s.writeEncoded(p, msgs, flags.Volatile) })
+	ns.each(ids, func(s *Socket) { s.writeEncoded(p, msgs, flags.Volatile, false) })
 }
 
 // DeliverWithAck implements adapter.Namespace.
@@ -226,7 +226,7 @@ func (ns *Namespace) DeliverWithAck(p *parser.Packet, flags adapter.BroadcastFla
 	msgs := encode(p)
 	ns.each(ids, func(s *Socket) {
 		s.acks.add(p.ID, &ackWaiter{packet: onAck})
-		s.writeEncoded(p, msgs, flags.Volatile)
+		s.writeEncoded(p, msgs, flags.Volatile, false)
 	})
 }
 
@@ -275,5 +275,5 @@ func (ns *Namespace) Info(id adapter.SocketID) (adapter.SocketInfo, bool) {
 	if s == nil {
 		return adapter.SocketInfo{}, false
 	}
-	return adapter.SocketInfo{ID: s.id, Handshake: s.handshake, Rooms: slices.Clone(s.Rooms()), Data: s.Data()}, true
+	return adapter.SocketInfo{ID: s.id, Handshake: s.Handshake(), Rooms: slices.Clone(s.Rooms()), Data: s.Data()}, true
 }

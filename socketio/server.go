@@ -10,7 +10,12 @@ import (
 
 	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/internal/activity"
+	"github.com/duplexio/duplex/internal/workpool"
 )
+
+// workerIdle is how long a handler goroutine waits for the next socket's
+// events before it exits.
+const workerIdle = 2 * time.Second
 
 // Server is a Socket.IO server: the namespaces, and the engine under them.
 // Its methods on the main namespace "/" (Emit, To, Use, ...) are shortcuts
@@ -25,12 +30,13 @@ type Server struct {
 	closing bool
 
 	handlers activity.Counter // running socket dispatchers
+	workers  *workpool.Pool   // the goroutines the dispatchers run on
 	main     *Namespace
 }
 
 // NewServer returns a server with the main namespace "/" ready.
 func NewServer(opts *Options) *Server {
-	s := &Server{opts: opts.withDefaults(), nsps: map[string]*Namespace{}}
+	s := &Server{opts: opts.withDefaults(), nsps: map[string]*Namespace{}, workers: workpool.New(workerIdle)}
 	s.engine = engineio.NewServer(s.opts.engine(), s.onSession)
 	s.main = s.Of("/")
 	return s
@@ -140,6 +146,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	for _, ns := range nsps {
 		_ = ns.adapter.Close()
+	}
+	if werr := s.workers.Stop(ctx); err == nil {
+		err = werr
 	}
 	return err
 }

@@ -16,7 +16,9 @@ type Socket struct {
 	id        string
 	ns        *Namespace
 	conn      *conn
-	handshake *Handshake
+	auth      json.RawMessage
+	hsOnce    sync.Once
+	handshake *Handshake // built on first use: most sockets never need one
 	acks      ackTable
 	recovery  // see recovery.go
 
@@ -31,9 +33,7 @@ type Socket struct {
 }
 
 func newSocket(ns *Namespace, c *conn, auth json.RawMessage) *Socket {
-	s := &Socket{id: sid.New(), ns: ns, conn: c}
-	s.handshake = newHandshake(c.session.Request(), c.session.Created(), auth)
-	return s
+	return &Socket{id: sid.New(), ns: ns, conn: c, auth: auth}
 }
 
 // ID returns the socket id: 20 URL-safe characters, also the name of the
@@ -48,7 +48,12 @@ func (s *Socket) Server() *Server { return s.ns.server }
 
 // Handshake returns the details of the connection: headers, query, auth
 // payload, address, time.
-func (s *Socket) Handshake() *Handshake { return s.handshake }
+func (s *Socket) Handshake() *Handshake {
+	s.hsOnce.Do(func() {
+		s.handshake = newHandshake(s.conn.session.Request(), s.conn.session.Created(), s.auth)
+	})
+	return s.handshake
+}
 
 // Conn returns the engine session carrying the socket (shared by the
 // socket's sibling namespaces on the same connection).

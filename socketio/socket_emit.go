@@ -135,25 +135,33 @@ func (e *Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (A
 	}
 }
 
-// write encodes p and queues it for the client.
+// write encodes p and sends it to the client (see engineio.Session.Write).
 func (s *Socket) write(p *parser.Packet, volatile bool) error {
-	return s.writeEncoded(p, encode(p), volatile)
+	return s.writeEncoded(p, encode(p), volatile, true)
 }
 
-// writeEncoded queues an encoded packet, telling the outgoing catch-all
-// listeners about events first.
-func (s *Socket) writeEncoded(p *parser.Packet, msgs []engineio.Message, volatile bool) error {
+// writeEncoded sends an encoded packet, telling the outgoing catch-all
+// listeners about events first. Broadcasts pass direct false: they leave
+// the writing to each recipient's writer goroutine (engineio's Enqueue).
+func (s *Socket) writeEncoded(p *parser.Packet, msgs []engineio.Message, volatile, direct bool) error {
 	if p.Type == parser.Event || p.Type == parser.BinaryEvent {
 		s.notifyOutgoing(p)
 	}
-	if volatile {
+	switch {
+	case volatile:
 		s.conn.session.WriteVolatile(msgs...)
 		return nil
+	case direct:
+		return s.conn.session.Write(msgs...)
+	default:
+		return s.conn.session.Enqueue(msgs...)
 	}
-	return s.conn.session.Write(msgs...)
 }
 
 func (s *Socket) notifyOutgoing(p *parser.Packet) {
+	if !s.hasAnyOut.Load() { // the common case, per broadcast recipient: no lock
+		return
+	}
 	s.mu.Lock()
 	fns := s.anyOut
 	s.mu.Unlock()

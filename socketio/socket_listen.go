@@ -5,15 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"sync/atomic"
 
 	"github.com/duplexio/duplex/parser"
 )
 
 // listeners are a socket's registered handlers, guarded by Socket.mu.
 type listeners struct {
-	events      map[string][]*listener
+	events      eventTable
 	anyIn       []func(event string, args Args)
 	anyOut      []func(event string, args Args)
+	hasAnyOut   atomic.Bool // len(anyOut) > 0, read without the lock on every send
 	middlewares []func(event string, args Args) error
 	onError     []func(error)
 }
@@ -21,6 +24,44 @@ type listeners struct {
 type listener struct {
 	h    *eventHandler
 	once bool
+}
+
+// eventTable holds the listeners of each event name in a slice searched
+// in order. A socket listens to a handful of events, usually registered
+// per socket, and a map of four entries cost about 400 bytes per idle
+// client.
+type eventTable []eventEntry
+
+type eventEntry struct {
+	event string
+	ls    []*listener
+}
+
+func (t eventTable) get(event string) []*listener {
+	for i := range t {
+		if t[i].event == event {
+			return t[i].ls
+		}
+	}
+	return nil
+}
+
+// set replaces the listeners of event; none removes the event.
+func (t *eventTable) set(event string, ls []*listener) {
+	for i := range *t {
+		if (*t)[i].event != event {
+			continue
+		}
+		if len(ls) == 0 {
+			*t = slices.Delete(*t, i, i+1)
+		} else {
+			(*t)[i].ls = ls
+		}
+		return
+	}
+	if len(ls) > 0 {
+		*t = append(*t, eventEntry{event, ls})
+	}
 }
 
 // On registers a handler for event. fn is a function whose parameters are
@@ -46,7 +87,7 @@ func (s *Socket) Once(event string, fn any) { s.addListener(event, fn, true) }
 // Off removes every handler of event.
 func (s *Socket) Off(event string) {
 	s.mu.Lock()
-	delete(s.events, event)
+	s.events.set(event, nil)
 	s.mu.Unlock()
 }
 
@@ -63,10 +104,7 @@ func (s *Socket) addListener(event string, fn any, once bool) {
 		panic(fmt.Sprintf("socketio: On(%q): %v", event, err))
 	}
 	s.mu.Lock()
-	if s.events == nil {
-		s.events = map[string][]*listener{}
-	}
-	s.events[event] = append(s.events[event], &listener{h: h, once: once})
+	s.events.set(event, append(s.events.get(event), &listener{h: h, once: once}))
 	s.mu.Unlock()
 }
 
@@ -90,6 +128,7 @@ func (s *Socket) OffAny() {
 func (s *Socket) OnAnyOutgoing(fn func(event string, args Args)) {
 	s.mu.Lock()
 	s.anyOut = append(s.anyOut, fn)
+	s.hasAnyOut.Store(true)
 	s.mu.Unlock()
 }
 
@@ -97,6 +136,7 @@ func (s *Socket) OnAnyOutgoing(fn func(event string, args Args)) {
 func (s *Socket) OffAnyOutgoing() {
 	s.mu.Lock()
 	s.anyOut = nil
+	s.hasAnyOut.Store(false)
 	s.mu.Unlock()
 }
 
@@ -189,16 +229,17 @@ func (s *Socket) runPacketMiddleware(mw func(string, Args) error, event string, 
 // takeListeners returns the handlers of event, removing the once ones; the
 // caller holds s.mu.
 func (s *Socket) takeListeners(event string) []*listener {
-	ls := s.events[event]
-	kept := ls[:0:0]
+	ls := s.events.get(event)
+	if !slices.ContainsFunc(ls, func(l *listener) bool { return l.once }) {
+		return ls
+	}
+	kept := make([]*listener, 0, len(ls)-1)
 	for _, l := range ls {
 		if !l.once {
 			kept = append(kept, l)
 		}
 	}
-	if len(kept) != len(ls) {
-		s.events[event] = kept
-	}
+	s.events.set(event, kept)
 	return ls
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync"
 )
 
 // AckFunc answers an acknowledgement request: its arguments are sent back to
@@ -56,9 +57,17 @@ func orNoAck(ack AckFunc) AckFunc {
 // Handler is a user function with its parameter decoders, built once by
 // New so that a received event costs no type analysis.
 type Handler struct {
-	fv         reflect.Value
-	fast       fastFunc // non-nil when fn has a shape called without reflection
-	params     []param  // the data parameters; params[j] takes argument j on
+	fv     reflect.Value
+	fast   fastFunc // non-nil when fn has a shape called without reflection
+	*shape          // shared by every handler of the same function type
+}
+
+// shape is what New derives from a function's type alone. Servers
+// register the same handlers (often the same closures) on every socket,
+// so it is built once per type and shared: per socket, a handler then
+// costs its function value only.
+type shape struct {
+	params     []param // the data parameters; params[j] takes argument j on
 	numIn      int
 	withErr    bool         // the first parameter is an error
 	variadic   bool         // the last data parameter is variadic
@@ -66,6 +75,13 @@ type Handler struct {
 	noAck      reflect.Value
 	returnsErr bool
 }
+
+type shapeKey struct {
+	t       reflect.Type
+	withErr bool
+}
+
+var shapes sync.Map // shapeKey -> *shape
 
 // fastFunc calls a handler of a common shape without reflect.Value.Call.
 type fastFunc func(event string, a Args, ack AckFunc) error
@@ -98,29 +114,40 @@ func New(fn any, withErr bool) (*Handler, error) {
 	if t == nil || t.Kind() != reflect.Func {
 		return nil, fmt.Errorf("handler is %T, not a function", fn)
 	}
-	h := &Handler{
-		fv:       reflect.ValueOf(fn),
-		numIn:    t.NumIn(),
-		withErr:  withErr,
-		variadic: t.IsVariadic(),
-	}
-	if h.fv.IsNil() {
+	fv := reflect.ValueOf(fn)
+	if fv.IsNil() {
 		return nil, fmt.Errorf("handler is a nil %v", t)
 	}
-	if err := h.checkResults(t); err != nil {
+	sh, err := shapeOf(t, withErr)
+	if err != nil {
 		return nil, err
 	}
-	if err := h.buildParams(t); err != nil {
-		return nil, err
-	}
+	h := &Handler{fv: fv, shape: sh}
 	if !withErr {
 		h.fast = fastPath(fn)
 	}
 	return h, nil
 }
 
+// shapeOf returns the shared shape of function type t.
+func shapeOf(t reflect.Type, withErr bool) (*shape, error) {
+	key := shapeKey{t, withErr}
+	if sh, ok := shapes.Load(key); ok {
+		return sh.(*shape), nil
+	}
+	sh := &shape{numIn: t.NumIn(), withErr: withErr, variadic: t.IsVariadic()}
+	if err := sh.checkResults(t); err != nil {
+		return nil, err
+	}
+	if err := sh.buildParams(t); err != nil {
+		return nil, err
+	}
+	v, _ := shapes.LoadOrStore(key, sh)
+	return v.(*shape), nil
+}
+
 // checkResults accepts no result or a single error.
-func (h *Handler) checkResults(t reflect.Type) error {
+func (h *shape) checkResults(t reflect.Type) error {
 	switch {
 	case t.NumOut() == 0:
 		return nil
@@ -133,7 +160,7 @@ func (h *Handler) checkResults(t reflect.Type) error {
 
 // buildParams sets aside the error and ack parameters and builds a decoder
 // for each data parameter between them.
-func (h *Handler) buildParams(t reflect.Type) error {
+func (h *shape) buildParams(t reflect.Type) error {
 	first, end := 0, t.NumIn()
 	if h.withErr {
 		if end == 0 || t.In(0) != errorType {
@@ -164,7 +191,7 @@ func isAckType(t reflect.Type) bool {
 
 // paramDecoder returns the decoder of a data parameter of type p; last tells
 // whether it is the last data parameter.
-func (h *Handler) paramDecoder(p reflect.Type, last bool) (decoder, error) {
+func (h *shape) paramDecoder(p reflect.Type, last bool) (decoder, error) {
 	switch {
 	case isAckType(p):
 		return nil, fmt.Errorf("ack callback %v must be the last parameter", p)

@@ -1,0 +1,31 @@
+// Package wspoll reads the WebSocket frames of many server-side
+// connections with one epoll instance, so that an idle connection costs
+// no goroutine and no read buffer: only a small [Conn] and what the kernel
+// holds for the socket.
+//
+// The usual Go design (one goroutine per connection blocked in Read, with
+// a bufio.Reader) keeps a stack of 4-8 KiB and a 4 KiB buffer per idle
+// connection, which dominates the memory of a server holding many mostly
+// idle WebSockets. Here one goroutine waits in epoll_wait and hands each
+// readable connection to a pool of warm workers (their stacks are grown
+// once and reused, which measured cheaper than a goroutine per event). A
+// worker reads what the socket holds into its own buffer, delivers every
+// complete message, keeps only the bytes of an incomplete frame, and
+// re-arms the connection (EPOLLONESHOT), so one connection is read by one
+// worker at a time and its messages arrive in order.
+//
+// Only the read side is handled: writing frames stays the caller's
+// business, except for the close frame wspoll writes when it fails a
+// connection, which it writes under the caller's write lock.
+//
+// Connections are read through syscall.RawConn, never net.Conn.Read, so
+// the Go runtime's poller never parks a goroutine for them and the
+// net.Conn keeps working for writes, write deadlines and Close. Callers
+// must close a connection with [Conn.Close], not by closing the net.Conn:
+// the kernel drops a closed socket from the epoll set silently, so wspoll
+// would only notice at the next [Poller.Close].
+//
+// wspoll is Linux only; elsewhere [NewPoller] returns an error wrapping
+// errors.ErrUnsupported, as [Poller.Add] does for connections it cannot
+// poll (e.g. *tls.Conn), and the caller falls back to a goroutine reader.
+package wspoll
