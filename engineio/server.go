@@ -176,20 +176,20 @@ func (srv *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
 // upgrade opens the WebSocket that a polling session probes before moving
 // onto it.
 func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session) {
-	s.mu.Lock()
-	_, polling := s.transport.(*pollingTransport)
-	ok := polling && s.probe == nil && s.state == stateOpen && !srv.opts.DisableUpgrades
-	s.mu.Unlock()
-	if !ok || !originAllowed(srv.opts.CORS, r) {
+	if !originAllowed(srv.opts.CORS, r) || !s.reserveProbe() {
 		writeError(w, requestError(CodeBadRequest))
 		return
 	}
 	conn, err := srv.upgrader.Upgrade(w, r)
 	if err != nil {
+		s.mu.Lock()
+		s.reserved = false
+		s.mu.Unlock()
 		return
 	}
 	t := newWSTransport(s, conn, true)
 	s.mu.Lock()
+	s.reserved = false
 	if s.probe != nil || s.state != stateOpen {
 		s.mu.Unlock()
 		t.shut(ReasonForcedClose)
@@ -206,6 +206,21 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session) {
 		}
 	})
 	srv.startReading(t)
+}
+
+// reserveProbe claims the session's one upgrade slot before the 101 goes
+// out: a client may send its second handshake as soon as it reads the first
+// 101, and that one must get the 400 that Node answers, not a WebSocket
+// closed after the fact.
+func (s *Session) reserveProbe() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, polling := s.transport.(*pollingTransport)
+	if !polling || s.probe != nil || s.reserved || s.state != stateOpen || s.srv.opts.DisableUpgrades {
+		return false
+	}
+	s.reserved = true
+	return true
 }
 
 func (srv *Server) newSession(r *http.Request) *Session {

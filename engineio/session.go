@@ -56,6 +56,7 @@ type Session struct {
 	closeWhy  string // the reason a closing session will close with
 	transport transport
 	probe     *wsTransport // a WebSocket being upgraded to
+	reserved  bool         // an upgrade handshake is under way: no second one
 	queue     []packet.Packet
 	spare     []packet.Packet // the previous queue, kept for reuse
 	hbTimer   *time.Timer
