@@ -6,7 +6,7 @@
 #   make test-interop  official Node clients against bin/testserver
 #   make test-e2e      chat protocol bot test + headless Chromium against bin/duplex
 #   make bench         benchmark suite: Duplex vs socket.io on Node (bench/run.sh,
-#                      ~15 min; ROUNDS=1 DURATION=3s for a quick one) + Go micro-benchmarks
+#                      ~25 min; ROUNDS=1 DURATION=3s for a quick one) + Go micro-benchmarks
 #   make bench-micro   only the Go micro-benchmarks (codecs, broadcast, adapter)
 #   make bench-cluster broadcast on a 2-node Redis cluster vs one node
 #                      (bench/run-cluster.sh; Redis at $REDIS_URL, ~2 min)
@@ -124,7 +124,7 @@ bench: deps bench-micro
 bench-cluster:
 	bench/run-cluster.sh
 
-BENCH_PKGS = ./parser ./engineio ./socketio ./adapter
+BENCH_PKGS = ./parser ./engineio ./socketio ./adapter ./internal/wspoll
 
 bench-micro:
 	@mkdir -p bench/results/latest

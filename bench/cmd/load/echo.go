@@ -82,6 +82,9 @@ func runEcho(ctx context.Context, cfg config) (*result, error) {
 	m.stop()
 	s.stopped.Store(true)
 	time.Sleep(200 * time.Millisecond) // let the echoes in flight finish
+	// Stop reading: Poller.Close returns once no handler runs, so that the
+	// clients' histograms can be read here.
+	closePoller()
 
 	res := newResult()
 	res.metric("acks_per_s", float64(acks)/m.wall.Seconds())

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -18,7 +19,7 @@ import (
 // The idle scenario opens many WebSocket connections that only answer the
 // server's pings. A process may hold 20,000 open files, so the connections
 // are spread over worker processes (this binary with -worker), each dialing
-// from its own loopback address 127.0.0.<k> so that no source address runs
+// from its own loopback address 127.x.y.<k> so that no source address runs
 // out of ephemeral ports. The parent drives the workers over their stdin:
 //
 //	ramp N  -> open connections until N are up; answer "ok UP FAILED NANOS"
@@ -73,6 +74,7 @@ func runWorker(cfg config, src string) error {
 		}
 	}
 	closeAll(clients)
+	closePoller()
 	return in.Err()
 }
 
@@ -103,9 +105,14 @@ func startWorkers(cfg config, n int) ([]*worker, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Each run dials from fresh loopback addresses: the previous run's
+	// connections leave their ports in TIME_WAIT for a minute, and a
+	// connect(2) searching a nearly exhausted port range burned the
+	// load tool's CPU (ramps 7x slower when runs followed each other).
+	base := fmt.Sprintf("127.%d.%d.", 1+rand.IntN(254), rand.IntN(256))
 	ws := make([]*worker, n)
 	for i := range ws {
-		cmd := exec.Command(self, "-worker", "-url", cfg.url, "-src", fmt.Sprintf("127.0.0.%d", i+1))
+		cmd := exec.Command(self, "-worker", "-url", cfg.url, "-src", base+strconv.Itoa(i+1))
 		cmd.Stderr = os.Stderr
 		in, err := cmd.StdinPipe()
 		if err != nil {
@@ -152,10 +159,10 @@ func runIdle(cfg config) (*result, error) {
 	rss0 := readProc(cfg.pid).rss
 	res := newResult()
 	res.metric("server_rss_base_mib", float64(rss0)/(1<<20))
-	var rampTime time.Duration
+	var rampTime, rampCPU time.Duration
 	var up, failed int64
 	for _, n := range steps {
-		t0 := time.Now()
+		t0, cpu0 := time.Now(), readProc(cfg.pid).cpu
 		var wg sync.WaitGroup
 		vals := make([][]int64, nw)
 		errs := make([]error, nw)
@@ -168,6 +175,7 @@ func runIdle(cfg config) (*result, error) {
 		}
 		wg.Wait()
 		rampTime += time.Since(t0)
+		rampCPU += readProc(cfg.pid).cpu - cpu0
 		up, failed = 0, 0
 		for i := range ws {
 			if errs[i] != nil {
@@ -183,6 +191,12 @@ func runIdle(cfg config) (*result, error) {
 	}
 	res.metric("conns", float64(up))
 	res.metric("conns_per_s", float64(up)/rampTime.Seconds())
+	// The ramp rate also depends on the load tool, which shares its core
+	// with the worker processes; the server's CPU per connection does not.
+	res.metric("server_cpu_ramp", rampCPU.Seconds()/rampTime.Seconds())
+	if rampCPU > 0 {
+		res.metric("conns_per_server_cpu_s", float64(up)/rampCPU.Seconds())
+	}
 	res.check("connect_failed", uint64(failed))
 
 	m := startMeter(cfg.pid)

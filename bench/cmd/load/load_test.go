@@ -1,6 +1,10 @@
 package main
 
 import (
+	"bufio"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -120,5 +124,84 @@ func TestBucketsMonotonic(t *testing.T) {
 			t.Fatalf("bucketValue(bucketOf(%d)) = %d", ns, v)
 		}
 		prev = b
+	}
+}
+
+// startTestServer builds internal/testserver and runs its bench fixture on
+// a free loopback port, returning its base URL and process id.
+func startTestServer(t *testing.T) (string, int) {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "testserver")
+	build := exec.Command("go", "build", "-o", bin, "github.com/duplexio/duplex/internal/testserver")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build testserver: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-fixture", "bench")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if u, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
+				lines <- u
+			}
+		}
+	}()
+	select {
+	case u := <-lines:
+		return u, cmd.Process.Pid
+	case <-time.After(30 * time.Second):
+		t.Fatal("testserver did not start")
+		return "", 0
+	}
+}
+
+// TestScenarios runs the WebSocket scenarios briefly against the Duplex
+// bench fixture: every delivery must be checked and none fail.
+func TestScenarios(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a server")
+	}
+	url, pid := startTestServer(t)
+	for _, tc := range []struct {
+		scenario string
+		clients  int
+		metric   string
+	}{
+		{"echo", 20, "acks_per_s"},
+		{"fanout", 100, "deliveries_per_s"},
+		{"rooms", 100, "deliveries_per_s"},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			cfg := config{url: url, pid: pid, clients: tc.clients, rooms: 5, window: 8,
+				warmup: 200 * time.Millisecond, duration: 500 * time.Millisecond}
+			res, err := run(tc.scenario, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.finish()
+			t.Log(res.summary())
+			if !res.OK {
+				t.Errorf("not ok: %s", res.summary())
+			}
+			if res.Metrics[tc.metric] <= 0 {
+				t.Errorf("%s = %v: %s", tc.metric, res.Metrics[tc.metric], res.summary())
+			}
+			pollerMu.Lock()
+			defer pollerMu.Unlock()
+			if poller != nil {
+				t.Error("poller left open after the scenario")
+			}
+		})
 	}
 }

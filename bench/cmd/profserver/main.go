@@ -82,6 +82,10 @@ func run(addr, cpuProfile, memProfile string, memRate int) error {
 
 func writeHeap(path string) error {
 	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Fprintf(os.Stderr, "goroutines %d, heap live %d KiB, heap in use %d KiB, stacks in use %d KiB, sys %d KiB\n",
+		runtime.NumGoroutine(), ms.HeapAlloc>>10, ms.HeapInuse>>10, ms.StackInuse>>10, ms.Sys>>10)
 	f, err := os.Create(path)
 	if err != nil {
 		return err
