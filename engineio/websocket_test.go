@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/internal/eiotest"
@@ -185,4 +186,29 @@ func TestWebSocketClientCloses(t *testing.T) {
 	ws, r := dialWS(t, e, nil)
 	ws.Close() // close frame 1000
 	r.waitClose(t, engineio.ReasonTransportClose, nil)
+}
+
+// TestWebSocketWriteAfterIdle: a reply written on the caller's goroutine
+// after the connection was quiet for longer than WriteTimeout still goes
+// out. The writer's last deadline had passed by then, and the direct write
+// failed with "i/o timeout", closing the session (seen in the browser e2e
+// test, where a chat page was idle for 10 s).
+func TestWebSocketWriteAfterIdle(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, &engineio.Options{WriteTimeout: 100 * time.Millisecond}, false)
+	ws, r := dialWS(t, e, nil)
+	if err := r.s.Enqueue(engineio.Message{Data: []byte("queued")}); err != nil {
+		t.Fatal(err)
+	}
+	expectFrame(t, ws, "4queued", false)
+	for i := range 3 {
+		time.Sleep(150 * time.Millisecond)
+		if err := r.s.Write(engineio.Message{Data: []byte("direct")}); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+		expectFrame(t, ws, "4direct", false)
+	}
+	if r.isClosed() {
+		t.Errorf("closed: %q %v", r.reason, r.err)
+	}
 }

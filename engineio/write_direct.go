@@ -42,6 +42,9 @@ func (t *wsTransport) writeDirect(batch []packet.Packet) {
 	left := frames
 	var err error
 	if !partial {
+		// The deadline the last writer set may have passed since: RawConn
+		// then fails the write with a timeout before it makes the call.
+		t.extendDeadline()
 		var n int
 		n, err = t.tryWrite(frames)
 		left = frames[n:]
