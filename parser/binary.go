@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"sync"
 )
 
 // placeholderKey is the member that marks a placeholder object.
@@ -35,32 +36,61 @@ var errTooDeep = errors.New("parser: value nested too deep (cycle?)")
 //
 // The attachments alias the []byte values.
 func MarshalArray(values []any) (json.RawMessage, [][]byte, error) {
-	m := marshaler{}
-	m.buf.Grow(sizeHint(values))
+	m := getMarshaler()
+	defer m.release()
 	if err := m.array(values, 0); err != nil {
 		return nil, nil, err
 	}
-	return m.buf.Bytes(), m.attachments, nil
+	return bytes.Clone(m.buf.Bytes()), m.attachments, nil
 }
 
+// EncodeValues sets p.Data to the JSON array of values and p.Attachments
+// to their binary values, as MarshalArray does, and returns the text
+// encoding of p (AppendText). The text is one allocation, which p.Data
+// aliases: an acknowledgement or an emit to one client costs one buffer,
+// not a marshaled array and then a packet around it.
+func (p *Packet) EncodeValues(values []any) ([]byte, error) {
+	m := getMarshaler()
+	defer m.release()
+	if err := m.array(values, 0); err != nil {
+		return nil, err
+	}
+	p.Data, p.Attachments = nil, m.attachments
+	var hb [48]byte
+	header := p.AppendText(hb[:0])
+	text := make([]byte, len(header)+m.buf.Len())
+	n := copy(text, header)
+	copy(text[n:], m.buf.Bytes())
+	p.Data = text[n:len(text):len(text)]
+	return text, nil
+}
+
+// marshaler writes JSON arrays with placeholders. Marshalers are pooled:
+// one per call cost two allocations (itself, as its encoder points into
+// it, and its buffer) on every acknowledgement.
 type marshaler struct {
 	buf         bytes.Buffer
 	enc         *json.Encoder // made on first use: relayed JSON needs none
 	attachments [][]byte
 }
 
-// sizeHint guesses the encoded size of values, so that the buffer grows
-// once: exactly for json.RawMessage values, the arguments a relay passes on.
-func sizeHint(values []any) int {
-	n := 2
-	for _, v := range values {
-		if r, ok := v.(json.RawMessage); ok {
-			n += len(r) + 1
-		} else {
-			n += 16
-		}
+var marshalers = sync.Pool{New: func() any { return new(marshaler) }}
+
+// maxPooledBuffer is the largest buffer a marshaler keeps when it goes
+// back to the pool: one huge message must not pin its buffer.
+const maxPooledBuffer = 64 << 10
+
+func getMarshaler() *marshaler { return marshalers.Get().(*marshaler) }
+
+// release returns m to the pool. What m produced must have been copied:
+// its buffer is reused; its attachments slice is not (the caller keeps it).
+func (m *marshaler) release() {
+	m.attachments = nil
+	if m.buf.Cap() > maxPooledBuffer {
+		return
 	}
-	return n
+	m.buf.Reset()
+	marshalers.Put(m)
 }
 
 func (m *marshaler) encoder() *json.Encoder {

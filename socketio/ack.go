@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/duplexio/duplex/parser"
@@ -94,15 +95,17 @@ func (s *Socket) onAck(p *parser.Packet) {
 // ackFunc returns the callback a handler uses to answer the client's
 // acknowledgement request id; only its first call sends.
 func (s *Socket) ackFunc(id uint64) AckFunc {
-	var once sync.Once
+	var sent atomic.Bool
 	return func(args ...any) {
-		once.Do(func() {
-			data, att, err := parser.MarshalArray(args)
-			if err != nil {
-				s.logger().Error("socketio: cannot encode ack", "id", s.id, "err", err)
-				return
-			}
-			_ = s.write(&parser.Packet{Type: parser.Ack, Namespace: s.ns.name, ID: id, HasID: true, Data: data, Attachments: att}, false)
-		})
+		if sent.Swap(true) {
+			return
+		}
+		p := &parser.Packet{Type: parser.Ack, Namespace: s.ns.name, ID: id, HasID: true}
+		text, err := p.EncodeValues(args)
+		if err != nil {
+			s.logger().Error("socketio: cannot encode ack", "id", s.id, "err", err)
+			return
+		}
+		_ = s.writeText(p, text, false)
 	}
 }

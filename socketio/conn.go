@@ -164,9 +164,21 @@ func (c *conn) disconnectAll() {
 // encode turns a packet into its engine messages: the text part, then one
 // binary message per attachment.
 func encode(p *parser.Packet) []engineio.Message {
-	msgs := make([]engineio.Message, 1, 1+len(p.Attachments))
-	msgs[0] = engineio.Message{Data: p.AppendText(nil)}
-	for _, a := range p.Attachments {
+	return messages(textOf(p), p.Attachments)
+}
+
+// textOf returns the text part of p in one allocation: 43 bytes bound what
+// comes before the data (type, attachment count and dash, namespace
+// comma, a 20-digit ack id).
+func textOf(p *parser.Packet) []byte {
+	return p.AppendText(make([]byte, 0, 43+len(p.Namespace)+len(p.Data)))
+}
+
+// messages returns the engine messages of a packet's text and attachments.
+func messages(text []byte, attachments [][]byte) []engineio.Message {
+	msgs := make([]engineio.Message, 1, 1+len(attachments))
+	msgs[0] = engineio.Message{Data: text}
+	for _, a := range attachments {
 		msgs = append(msgs, engineio.Message{Data: a, Binary: true})
 	}
 	return msgs

@@ -137,7 +137,17 @@ func (e *Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (A
 
 // write encodes p and sends it to the client (see engineio.Session.Write).
 func (s *Socket) write(p *parser.Packet, volatile bool) error {
-	return s.writeEncoded(p, encode(p), volatile, true)
+	return s.writeText(p, textOf(p), volatile)
+}
+
+// writeText sends a packet encoded as text (AppendText) to this client.
+// Without attachments, the one message stays on the stack.
+func (s *Socket) writeText(p *parser.Packet, text []byte, volatile bool) error {
+	if len(p.Attachments) == 0 {
+		msg := [1]engineio.Message{{Data: text}}
+		return s.writeEncoded(p, msg[:], volatile, true)
+	}
+	return s.writeEncoded(p, messages(text, p.Attachments), volatile, true)
 }
 
 // writeEncoded sends an encoded packet, telling the outgoing catch-all

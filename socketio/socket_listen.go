@@ -164,7 +164,7 @@ func (s *Socket) onPacket(p *parser.Packet) {
 		if s.ns.server.isClosing() {
 			return // shutting down: only what already runs may finish
 		}
-		s.dispatchPacket(func() { s.onEvent(p) })
+		s.dispatchPacket(p)
 	case parser.Ack, parser.BinaryAck:
 		s.onAck(p)
 	case parser.Disconnect:
@@ -292,7 +292,9 @@ func (s *Socket) callAck(h *eventHandler, event string, withErr bool, ackErr err
 // arguments are sub-slices of p.Data, which the decoder made for this
 // packet alone.
 func splitEvent(p *parser.Packet) (string, Args, error) {
-	raw, err := parser.SplitArray(p.Data, nil)
+	// Room for the name and three arguments in one allocation; appending
+	// to nil took one per element.
+	raw, err := parser.SplitArray(p.Data, make([]json.RawMessage, 0, 4))
 	if err != nil || len(raw) == 0 {
 		return "", Args{}, fmt.Errorf("socketio: invalid event payload: %w", parser.ErrInvalidPacket)
 	}

@@ -114,6 +114,10 @@ func (p *Poller) loop() {
 	defer close(p.loopDone)
 	events := make([]unix.EpollEvent, maxEvents)
 	ready := make([]*Conn, 0, maxEvents)
+	var inline *reader
+	if p.opts.Inline {
+		inline = newReader(&p.bufs, p.opts.BufferSize)
+	}
 	var n int
 	var werr error
 	wait := func(fd uintptr) bool {
@@ -153,7 +157,11 @@ func (p *Poller) loop() {
 			return
 		}
 		for i, c := range ready {
-			p.dispatch(c)
+			if inline != nil {
+				c.serve(inline)
+			} else {
+				p.dispatch(c)
+			}
 			ready[i] = nil
 		}
 	}
