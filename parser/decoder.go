@@ -59,23 +59,38 @@ func (d *Decoder) maxAttachments() int {
 // The packet does not alias msg. A binary packet is returned with Type Event
 // or Ack (see Type).
 func (d *Decoder) DecodeText(msg []byte) (*Packet, error) {
+	p := new(Packet)
+	complete, err := d.DecodeTextTo(p, msg)
+	if !complete {
+		return nil, err
+	}
+	return p, nil
+}
+
+// DecodeTextTo is DecodeText into *p, which it reports complete or not:
+// a caller whose packets do not outlive the call can keep p on its stack,
+// an allocation less per message. A binary packet waiting for its
+// attachments is copied to the heap; *p is then not complete.
+func (d *Decoder) DecodeTextTo(p *Packet, msg []byte) (complete bool, err error) {
 	if d.pending != nil {
 		n := d.want - len(d.pending.Attachments)
 		d.Reset()
-		return nil, invalidf("text message while %d attachments are awaited", n)
+		return false, invalidf("text message while %d attachments are awaited", n)
 	}
-	p, n, err := decodeText(msg, d.maxAttachments())
+	n, err := decodeText(p, msg, d.maxAttachments())
 	if err != nil {
-		return nil, err
+		return false, err
 	}
 	if n == 0 {
-		return p, nil
+		return true, nil
 	}
+	pending := new(Packet)
+	*pending = *p
 	// The count is bounded by MaxAttachments, which a server may set high:
 	// let append grow the slice as attachments really arrive.
-	p.Attachments = make([][]byte, 0, min(n, DefaultMaxAttachments))
-	d.pending, d.want = p, n
-	return nil, nil
+	pending.Attachments = make([][]byte, 0, min(n, DefaultMaxAttachments))
+	d.pending, d.want = pending, n
+	return false, nil
 }
 
 // DecodeBinary adds one attachment (copied: msg is reused by the caller). It
@@ -104,34 +119,34 @@ func (d *Decoder) Reset() {
 
 // decodeText decodes the text of a packet, returning the number of
 // attachments that must follow it.
-func decodeText(msg []byte, maxAttachments int) (*Packet, int, error) {
+func decodeText(p *Packet, msg []byte, maxAttachments int) (int, error) {
 	if len(msg) == 0 {
-		return nil, 0, invalidf("empty message")
+		return 0, invalidf("empty message")
 	}
 	if c := msg[0]; c < '0' || c > '0'+byte(BinaryAck) {
-		return nil, 0, invalidf("unknown packet type %q", c)
+		return 0, invalidf("unknown packet type %q", c)
 	}
 	t, i := Type(msg[0]-'0'), 1
 	n := 0
 	if t == BinaryEvent || t == BinaryAck {
 		var err error
 		if n, i, err = parseAttachmentCount(msg, i, maxAttachments); err != nil {
-			return nil, 0, err
+			return 0, err
 		}
 	}
-	p := &Packet{Type: t.plain(), Namespace: "/"}
+	*p = Packet{Type: t.plain(), Namespace: "/"}
 	i = p.parseNamespace(msg, i)
 	i, err := p.parseID(msg, i)
 	if err != nil {
-		return nil, 0, err
+		return 0, err
 	}
 	if err := checkData(p.Type, msg[i:], p.HasID); err != nil {
-		return nil, 0, err
+		return 0, err
 	}
 	if i < len(msg) {
 		p.Data = bytes.Clone(msg[i:])
 	}
-	return p, n, nil
+	return n, nil
 }
 
 // parseAttachmentCount reads "<count>-" at msg[i].

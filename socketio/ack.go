@@ -80,9 +80,9 @@ func (s *Socket) onAck(p *parser.Packet) {
 	}
 	switch {
 	case w.ch != nil:
-		w.ch <- p
+		w.ch <- heapCopy(p)
 	case w.packet != nil:
-		w.packet(p)
+		w.packet(heapCopy(p))
 	case w.handler != nil:
 		args, err := ackArgs(p)
 		if err != nil {
@@ -90,6 +90,13 @@ func (s *Socket) onAck(p *parser.Packet) {
 		}
 		s.dispatch(func() { s.callAck(w.handler, w.event, w.withErr, nil, args) })
 	}
+}
+
+// heapCopy returns a copy of a packet that may be on the reader's stack,
+// for a waiter that keeps it.
+func heapCopy(p *parser.Packet) *parser.Packet {
+	c := *p
+	return &c
 }
 
 // ackFunc returns the callback a handler uses to answer the client's

@@ -43,12 +43,19 @@ func (c *conn) onConnectTimeout() {
 
 // OnMessage implements engineio.Receiver.
 func (c *conn) OnMessage(data []byte, binary bool) {
+	// A text packet is decoded on the stack: route copies what it keeps
+	// (a socket queues events by value), so that an event costs no
+	// allocation for its packet.
+	var text parser.Packet
 	var p *parser.Packet
 	var err error
 	if binary {
 		p, err = c.decoder.DecodeBinary(data)
 	} else {
-		p, err = c.decoder.DecodeText(data)
+		var complete bool
+		if complete, err = c.decoder.DecodeTextTo(&text, data); complete {
+			p = &text
+		}
 	}
 	if err != nil {
 		c.server.opts.Logger.Debug("socketio: invalid packet", "sid", c.session.ID(), "err", err)

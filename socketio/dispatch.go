@@ -36,7 +36,7 @@ type dispatcher struct {
 // job. An event is queued as its packet rather than as a closure over it:
 // two closures per event were two of the allocations of every echo.
 type job struct {
-	event *parser.Packet
+	event parser.Packet // when fn is nil
 	fn    func()
 }
 
@@ -68,6 +68,7 @@ func (s *Socket) enqueue(j job) {
 
 // dispatchPacket queues the handling of a client event; it never waits.
 func (s *Socket) dispatchPacket(p *parser.Packet) {
+	// p is copied into the queue: it may be on the reader's stack.
 	s.qmu.Lock()
 	full := s.pending >= maxPendingEvents
 	if !full {
@@ -79,16 +80,16 @@ func (s *Socket) dispatchPacket(p *parser.Packet) {
 		s.conn.session.Abort(engineio.ReasonTransportError, ErrTooManyEvents)
 		return
 	}
-	s.enqueue(job{event: p})
+	s.enqueue(job{event: *p})
 }
 
 // run runs one job of the queue.
 func (s *Socket) run(j job) {
-	if j.event == nil {
+	if j.fn != nil {
 		j.fn()
 		return
 	}
-	s.onEvent(j.event)
+	s.onEvent(&j.event)
 	s.qmu.Lock()
 	s.pending--
 	s.qmu.Unlock()
