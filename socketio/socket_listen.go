@@ -292,9 +292,9 @@ func (s *Socket) callAck(h *eventHandler, event string, withErr bool, ackErr err
 // arguments are sub-slices of p.Data, which the decoder made for this
 // packet alone.
 func splitEvent(p *parser.Packet) (string, Args, error) {
-	// Room for the name and three arguments in one allocation; appending
-	// to nil took one per element.
-	raw, err := parser.SplitArray(p.Data, make([]json.RawMessage, 0, 4))
+	// Room for the name and one argument, the common event, in one
+	// allocation of 48 bytes; appending to nil took one per element.
+	raw, err := parser.SplitArray(p.Data, make([]json.RawMessage, 0, 2))
 	if err != nil || len(raw) == 0 {
 		return "", Args{}, fmt.Errorf("socketio: invalid event payload: %w", parser.ErrInvalidPacket)
 	}
