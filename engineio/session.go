@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/duplexio/duplex/engineio/packet"
+	"github.com/duplexio/duplex/internal/wspoll"
 )
 
 // Message is one Engine.IO message to send: text (UTF-8) or binary. Data is
@@ -48,8 +49,9 @@ type Session struct {
 	created time.Time
 	done    chan struct{}
 
-	rmu  sync.Mutex // serializes calls into recv
-	recv Receiver
+	rmu     sync.Mutex // serializes calls into recv
+	recv    Receiver
+	deferTo *wspoll.Conn // the poller's connection delivering to recv; under rmu
 
 	mu        sync.Mutex
 	state     sessionState
@@ -228,12 +230,18 @@ func (s *Session) close(reason string, err error) {
 }
 
 // onPacket handles one packet from the client, whatever its transport.
-func (s *Session) onPacket(p packet.Packet) {
+func (s *Session) onPacket(p packet.Packet) { s.onPacketFrom(p, nil) }
+
+// onPacketFrom handles a packet that pc, when not nil, read: the
+// Receiver may then Defer work to the poller's goroutine.
+func (s *Session) onPacketFrom(p packet.Packet, pc *wspoll.Conn) {
 	switch p.Type {
 	case packet.Message:
 		s.rmu.Lock()
 		if !s.closed() {
+			s.deferTo = pc
 			s.recv.OnMessage(p.Data, p.Binary)
+			s.deferTo = nil
 		}
 		s.rmu.Unlock()
 	case packet.Pong:
@@ -246,6 +254,16 @@ func (s *Session) onPacket(p packet.Packet) {
 		// In v4 the server pings, never the client; anything else is an error.
 		s.close(ReasonTransportError, packet.ErrInvalidPacket)
 	}
+}
+
+// Defer runs fn on the goroutine delivering the current message, once it
+// has let the connection go: fn may block, even until the client's next
+// message, which another goroutine then reads. A Receiver that would hand
+// fn to a goroutine of its own saves the switch. Defer must be called only
+// from the Receiver's OnMessage; it reports false, and does not take fn,
+// when the message did not come that way (long-polling, TLS).
+func (s *Session) Defer(fn func()) bool {
+	return s.deferTo != nil && s.deferTo.Defer(fn)
 }
 
 func (s *Session) closed() bool {

@@ -214,7 +214,7 @@ func (t *wsTransport) onMessage(data []byte, binary bool) {
 		t.s.close(ReasonParseError, err)
 		return
 	}
-	t.s.onPacket(p)
+	t.s.onPacketFrom(p, t.pc.Load())
 }
 
 // onProbeMessage runs the upgrade: "2probe" is answered "3probe", and from

@@ -43,6 +43,7 @@ type Conn struct {
 	hup     atomic.Bool // the peer closed or the socket failed: read to the end
 	closed  bool        // teardown decided; done by whoever holds reading, else by the closer
 	err     error       // what OnClose gets: the first reason the connection closed
+	r       *reader     // the reader's, while a worker holds the read state; for Defer
 }
 
 // Add starts reading conn's WebSocket frames (the handshake is done) and
@@ -110,6 +111,7 @@ func (p *Poller) Add(conn net.Conn, h Handler, o ConnOptions) (*Conn, error) {
 	if c.finish(ferr) {
 		r := newReader(&p.bufs, p.opts.BufferSize)
 		c.readLoop(r)
+		r.runDeferred() // on Add's goroutine, which is no worker
 	}
 	return c, nil
 }
@@ -182,6 +184,7 @@ func (c *Conn) serve(r *reader) {
 func (c *Conn) readLoop(r *reader) {
 	r.acquire()
 	defer r.release()
+	c.r = r
 	for c.finish(c.readAll(r)) {
 	}
 }
@@ -232,6 +235,7 @@ func (c *Conn) finish(err error) (again bool) {
 		c.mu.Unlock()
 		return true
 	}
+	c.r = nil
 	if err != nil && !c.closed {
 		c.closed = true
 		c.err = err
@@ -244,6 +248,23 @@ func (c *Conn) finish(err error) (again bool) {
 		c.teardown()
 	}
 	return false
+}
+
+// Defer runs fn on the goroutine that is delivering this connection's
+// messages, once it has let the connection go: after the messages of the
+// current read, when another worker may already read the next ones. fn
+// may therefore block, even waiting for this connection's next message,
+// without holding up any connection, and Poller.Close does not wait for
+// it. Running it there rather than handing it to another goroutine saves
+// a goroutine switch per message. Defer must be called only from a
+// Handler method; it reports false, and does not take fn, when the
+// message is being delivered outside a read (ConnOptions.Buffered).
+func (c *Conn) Defer(fn func()) bool {
+	if c.r == nil {
+		return false
+	}
+	c.r.deferred = append(c.r.deferred, fn)
+	return true
 }
 
 // Close closes the connection: the net.Conn at once, and OnClose with

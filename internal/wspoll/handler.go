@@ -5,7 +5,8 @@ package wspoll
 // They run on the worker reading the connection (or, for
 // ConnOptions.Buffered, on the goroutine calling Add): they may take locks
 // and do some work, but a call that blocks holds a worker and delays the
-// connection's next messages, and Poller.Close waits for it.
+// connection's next messages, and Poller.Close waits for it. Work that
+// may block belongs in Conn.Defer.
 type Handler interface {
 	// OnMessage receives a complete (reassembled) message. data is only
 	// valid during the call. Text messages are valid UTF-8.

@@ -27,14 +27,6 @@ type Options struct {
 	// connections wait for a worker. Default 1024.
 	MaxWorkers int
 
-	// Inline runs the Handler methods on the poller's own goroutine, one
-	// ready connection after the other in the order epoll reports them:
-	// no worker, no handoff, and first come, first served. It is for
-	// handlers that never block (a load generator's): one that does
-	// stops every connection of the poller meanwhile. MaxWorkers and
-	// IdleWorkerTimeout do not apply.
-	Inline bool
-
 	// Client means the connections are the client ends: frames from the
 	// peer (a server) must not be masked (RFC 6455 section 5.1: a masked
 	// server frame is a protocol error, failing the connection with close

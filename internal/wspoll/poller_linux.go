@@ -114,10 +114,6 @@ func (p *Poller) loop() {
 	defer close(p.loopDone)
 	events := make([]unix.EpollEvent, maxEvents)
 	ready := make([]*Conn, 0, maxEvents)
-	var inline *reader
-	if p.opts.Inline {
-		inline = newReader(&p.bufs, p.opts.BufferSize)
-	}
 	var n int
 	var werr error
 	wait := func(fd uintptr) bool {
@@ -157,11 +153,7 @@ func (p *Poller) loop() {
 			return
 		}
 		for i, c := range ready {
-			if inline != nil {
-				c.serve(inline)
-			} else {
-				p.dispatch(c)
-			}
+			p.dispatch(c)
 			ready[i] = nil
 		}
 	}
@@ -203,14 +195,38 @@ func (p *Poller) dispatch(c *Conn) {
 // worker reads the connections it is handed until Close, or until it
 // has waited IdleWorkerTimeout for one.
 func (p *Poller) worker(c *Conn) {
-	defer p.wg.Done()
 	r := newReader(&p.bufs, p.opts.BufferSize)
 	idle := time.NewTimer(p.opts.IdleWorkerTimeout)
 	defer idle.Stop()
 	for c != nil {
 		c.serve(r)
+		if len(r.deferred) > 0 && !p.runDeferred(r) {
+			return // out of the pool: its count and wg were given back
+		}
 		c = p.next(idle)
 	}
+	p.wg.Done()
+}
+
+// runDeferred runs what the handlers deferred (Conn.Defer) during the read
+// that just ended, after the connection was let go. It leaves the pool of
+// workers first: the work may block (a handler waiting for the client's
+// next message, which another worker must be free to read), and
+// Poller.Close must not wait for it. Afterwards it rejoins the pool if
+// the poller is open and not full, reporting whether it did; the
+// goroutine keeps its grown stack either way for the next job.
+func (p *Poller) runDeferred(r *reader) (rejoined bool) {
+	p.workers.Add(-1)
+	p.wg.Done()
+	r.runDeferred()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || p.workers.Load() >= int32(p.opts.MaxWorkers) {
+		return false
+	}
+	p.workers.Add(1)
+	p.wg.Add(1) // under mu, before Close (which sets closed under mu) can Wait
+	return true
 }
 
 // next waits for the next connection to read, or returns nil when the
@@ -238,13 +254,24 @@ func (p *Poller) next(idle *time.Timer) *Conn {
 // reader is a worker's read buffer and the RawConn.Read callback over it,
 // bound once so that a read allocates nothing.
 type reader struct {
-	pool *sync.Pool
-	size int
-	bp   *[]byte // while reading: from pool
-	buf  []byte  // *bp
-	n    int
-	err  error
-	fn   func(fd uintptr) bool
+	pool     *sync.Pool
+	size     int
+	bp       *[]byte // while reading: from pool
+	buf      []byte  // *bp
+	n        int
+	err      error
+	fn       func(fd uintptr) bool
+	deferred []func() // Conn.Defer's work, run once the connection is let go
+}
+
+// runDeferred runs and forgets the deferred work, in order.
+func (r *reader) runDeferred() {
+	for i := 0; i < len(r.deferred); i++ { // a deferred func may defer more
+		fn := r.deferred[i]
+		r.deferred[i] = nil
+		fn()
+	}
+	r.deferred = r.deferred[:0]
 }
 
 func newReader(pool *sync.Pool, size int) *reader {

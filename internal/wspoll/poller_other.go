@@ -33,5 +33,8 @@ type Conn struct{ framer }
 // Close does nothing outside Linux.
 func (*Conn) Close() error { return nil }
 
+// Defer reports false outside Linux.
+func (*Conn) Defer(func()) bool { return false }
+
 // NetConn returns nil outside Linux.
 func (*Conn) NetConn() net.Conn { return nil }
