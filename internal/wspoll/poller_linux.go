@@ -36,6 +36,7 @@ type Poller struct {
 	closed bool
 
 	work     chan *Conn    // hands a ready connection to an idle worker
+	left     chan struct{} // a worker left the pool to run deferred work
 	quit     chan struct{} // closed by Close: idle workers exit
 	loopDone chan struct{} // closed when the epoll loop returns
 	wg       sync.WaitGroup
@@ -88,6 +89,7 @@ func NewPoller(opts Options) (*Poller, error) {
 		wakefd:   wakefd,
 		conns:    make(map[uint64]*Conn),
 		work:     make(chan *Conn),
+		left:     make(chan struct{}, 1),
 		quit:     make(chan struct{}),
 		loopDone: make(chan struct{}),
 	}
@@ -171,25 +173,38 @@ func (p *Poller) dispatch(c *Conn) {
 	// and starting a worker instead for each ready connection of a burst
 	// (thousands during a connection ramp) would cost a stack each.
 	runtime.Gosched()
-	select {
-	case p.work <- c:
-		return
-	default:
+	for {
+		select {
+		case p.work <- c:
+			return
+		default:
+		}
+		if p.spawn(c) {
+			return
+		}
+		// Full: wait for a worker to be free, or to leave the pool for
+		// deferred work (which makes room for a new one).
+		select {
+		case p.work <- c:
+			return
+		case <-p.left:
+		}
 	}
+}
+
+// spawn starts a worker for c unless MaxWorkers run.
+func (p *Poller) spawn(c *Conn) bool {
 	for {
 		n := p.workers.Load()
 		if n >= int32(p.opts.MaxWorkers) {
-			break
+			return false
 		}
 		if p.workers.CompareAndSwap(n, n+1) {
 			p.wg.Add(1)
 			go p.worker(c)
-			return
+			return true
 		}
 	}
-	// The last worker never exits while the loop runs, so this send is
-	// eventually received.
-	p.work <- c
 }
 
 // worker reads the connections it is handed until Close, or until it
@@ -218,6 +233,10 @@ func (p *Poller) worker(c *Conn) {
 func (p *Poller) runDeferred(r *reader) (rejoined bool) {
 	p.workers.Add(-1)
 	p.wg.Done()
+	select {
+	case p.left <- struct{}{}: // a dispatch waiting at MaxWorkers may start one
+	default:
+	}
 	r.runDeferred()
 	p.mu.Lock()
 	defer p.mu.Unlock()
