@@ -21,8 +21,10 @@ const maxPendingEvents = 1024
 // maxPendingEvents.
 var ErrTooManyEvents = errors.New("socketio: too many pending events (client too fast for its handlers)")
 
-// dispatcher runs a socket's handlers one at a time, in order, on one of
-// the server's worker goroutines (internal/workpool) while there is work.
+// dispatcher runs a socket's handlers one at a time, in order, while there
+// is work: on the goroutine that read the event from a polled WebSocket
+// once it let the connection go, else on one of the server's worker
+// goroutines (internal/workpool).
 type dispatcher struct {
 	qmu       sync.Mutex
 	queue     []job // queue[head:] wait; the array is reused once empty
