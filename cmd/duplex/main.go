@@ -21,6 +21,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/duplexio/duplex/internal/gctune"
 )
 
 func main() {
@@ -43,6 +45,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	logger := newLogger(cfg, stderr)
+	defer gctune.Start(gctune.Default)() // GC headroom sized to the heap; GOGC overrides
 	// The first signal starts a graceful shutdown; stop() then restores the
 	// default handling, so a second one kills at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -22,6 +22,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/duplexio/duplex/internal/gctune"
 )
 
 func main() {
@@ -32,6 +34,8 @@ func main() {
 	flag.StringVar(&cl.redisURL, "redis", "", "bench fixture: join the Redis cluster at this URL (redis://host:port or host:port)")
 	flag.StringVar(&cl.redisKey, "redis-key", "", "with -redis: channel prefix of the cluster (default socket.io)")
 	flag.Parse()
+	// The GC policy of cmd/duplex, so that the benchmark measures it.
+	defer gctune.Start(gctune.Default)()
 	if err := run(*addr, *fixture, *verbose, cl); err != nil {
 		fmt.Fprintln(os.Stderr, "testserver:", err)
 		os.Exit(1)

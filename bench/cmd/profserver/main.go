@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/duplexio/duplex/internal/benchfixture"
+	"github.com/duplexio/duplex/internal/gctune"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -31,6 +32,8 @@ func main() {
 	memProfile := flag.String("memprofile", "", "write a heap profile to this file on SIGUSR1 and at exit")
 	memRate := flag.Int("memprofilerate", 0, "runtime.MemProfileRate (0: Go's default)")
 	flag.Parse()
+	// The GC policy of cmd/duplex, so that the benchmark measures it.
+	defer gctune.Start(gctune.Default)()
 	if err := run(*addr, *cpuProfile, *memProfile, *memRate); err != nil {
 		fmt.Fprintln(os.Stderr, "profserver:", err)
 		os.Exit(1)
