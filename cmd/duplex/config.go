@@ -163,6 +163,10 @@ Examples:
   duplex                                   http://localhost:3000
   duplex --addr 127.0.0.1:8080 --log-level debug
   DUPLEX_LOG_FORMAT=json DUPLEX_CORS_ORIGINS=https://example.com duplex
+
+The Go collector lets the heap grow by max(8 MiB, 35% of the live heap)
+between collections (package gctune); GOGC in the environment replaces that
+with Go's own rule, GOMEMLIMIT caps the heap as usual.
 `)
 }
 

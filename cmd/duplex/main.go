@@ -22,7 +22,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/duplexio/duplex/internal/gctune"
+	"github.com/duplexio/duplex/gctune"
 )
 
 func main() {

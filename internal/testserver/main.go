@@ -23,7 +23,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/duplexio/duplex/internal/gctune"
+	"github.com/duplexio/duplex/gctune"
 )
 
 func main() {

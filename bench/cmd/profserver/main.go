@@ -21,8 +21,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/duplexio/duplex/gctune"
 	"github.com/duplexio/duplex/internal/benchfixture"
-	"github.com/duplexio/duplex/internal/gctune"
 	"github.com/duplexio/duplex/socketio"
 )
 

@@ -1,5 +1,6 @@
 // Package gctune sizes the Go collector's headroom to the heap of a
-// real-time server, for the binaries (cmd/duplex, internal/testserver).
+// real-time server. The duplex binary and the benchmark's test server use
+// it; a program that embeds the socketio package can call Start too.
 //
 // Go lets the heap grow by GOGC% of the live heap between collections
 // (100 by default: up to twice the live data), and by at least 4 MiB. Both
