@@ -10,9 +10,15 @@
 // readable connection to a pool of warm workers (their stacks are grown
 // once and reused, which measured cheaper than a goroutine per event). A
 // worker reads what the socket holds into its own buffer, delivers every
-// complete message, keeps only the bytes of an incomplete frame, and
-// re-arms the connection (EPOLLONESHOT), so one connection is read by one
-// worker at a time and its messages arrive in order.
+// complete message and keeps only the bytes of an incomplete frame. The
+// registration is edge-triggered: an event for a connection being read
+// only tells its reader to read once more, so one connection is read by
+// one worker at a time and its messages arrive in order.
+//
+// A handler that has work which may block (a Socket.IO handler may wait
+// for its client's next message) defers it with [Conn.Defer]: the worker
+// runs it once it has let the connection go, outside the pool, so that
+// another worker reads that next message.
 //
 // Only the read side is handled: writing frames stays the caller's
 // business, except for the close frame wspoll writes when it fails a

@@ -283,10 +283,10 @@ type reader struct {
 	deferred []func() // Conn.Defer's work, run once the connection is let go
 }
 
-// runDeferred runs and forgets the deferred work, in order.
+// runDeferred runs and forgets the deferred work, in order. Nothing is
+// deferred meanwhile: the connection was let go, so Defer refuses.
 func (r *reader) runDeferred() {
-	for i := 0; i < len(r.deferred); i++ { // a deferred func may defer more
-		fn := r.deferred[i]
+	for i, fn := range r.deferred {
 		r.deferred[i] = nil
 		fn()
 	}
