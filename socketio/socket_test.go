@@ -222,13 +222,19 @@ func TestOnAnyOutgoing(t *testing.T) {
 	t.Parallel()
 	io, url := newServer(t, nil)
 	out := make(chan string, 16)
+	joined := make(chan struct{}, 2)
 	onConnect(io, func(s *socketio.Socket) {
 		s.Join("room")
 		s.On("ping", func(ack socketio.AckFunc) { ack("pong") }) // acks are not events
 		s.On("stop", func() { s.OffAnyOutgoing() })
+		joined <- struct{}{}
 	})
 	c, sid := connect(t, url, "websocket", "/")
 	_, otherID := connect(t, url, "websocket", "/")
+	// The CONNECT packet goes out before the connection handlers run, as
+	// in Node: wait for the joins before emitting to the room.
+	recv(t, joined, "join")
+	recv(t, joined, "join")
 	s := socketOf(t, io, "/", sid)
 	s.OnAnyOutgoing(func(event string, a socketio.Args) {
 		v, _ := a.Values()
