@@ -233,3 +233,35 @@ func TestMarshalDecodeRoundTrip(t *testing.T) {
 		t.Errorf("second attachment = %v, %v", zero, err)
 	}
 }
+
+// TestEncodeValues: the one-allocation text of a packet equals what
+// MarshalArray and AppendText give, attachments and namespace included, and
+// p.Data holds the array.
+func TestEncodeValues(t *testing.T) {
+	cases := []struct {
+		p      Packet
+		values []any
+		want   string
+	}{
+		{Packet{Type: Ack, Namespace: "/", ID: 7, HasID: true}, []any{json.RawMessage(`{"a":1}`), "x"}, `37[{"a":1},"x"]`},
+		{Packet{Type: Ack, Namespace: "/chat", ID: 12, HasID: true}, []any{[]byte{1, 2}, 3}, `61-/chat,12[{"_placeholder":true,"num":0},3]`},
+		{Packet{Type: Event, Namespace: "/"}, []any{"ev", nil, map[string]any{"b": true}}, `2["ev",null,{"b":true}]`},
+		{Packet{Type: Ack, Namespace: "/" + strings.Repeat("n", 100), ID: 1, HasID: true}, nil, `3/` + strings.Repeat("n", 100) + `,1[]`},
+	}
+	for _, c := range cases {
+		p := c.p
+		text, err := p.EncodeValues(c.values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(text) != c.want {
+			t.Errorf("EncodeValues %+v = %s, want %s", c.values, text, c.want)
+		}
+		data, att, _ := MarshalArray(c.values)
+		ref := c.p
+		ref.Data, ref.Attachments = data, att
+		if string(ref.AppendText(nil)) != string(text) || string(p.Data) != string(data) || len(p.Attachments) != len(att) {
+			t.Errorf("EncodeValues %+v: text %s data %s, MarshalArray+AppendText: %s data %s", c.values, text, p.Data, ref.AppendText(nil), data)
+		}
+	}
+}
