@@ -10,7 +10,7 @@
 //     and the process ends at about twice it: 7.6 KiB of RSS for 3.2 KiB of
 //     live data per connection in the idle benchmark.
 //   - Busy with a small live heap (100 clients echoing), 4 MiB of headroom
-//     lasts about 80 ms, and each collection delays every message in
+//     lasts about 72 ms, and each collection delays every message in
 //     flight: collections set the echo benchmark's 99th percentile.
 //
 // Start replaces the rule by headroom = max(Floor, Ratio × live heap),
@@ -18,7 +18,7 @@
 // defaults (8 MiB, 0.35) a large heap gets about a third of Go's headroom
 // and a small one twice its floor. In quick runs of the benchmarks (one
 // core each): idle RSS 7.6 -> 5.7-5.9 KiB per connection, echo p99 1.3 ->
-// 0.96-1.13 ms with a collection every 160 ms instead of 80; a ratio of
+// 0.96-1.13 ms with a collection every 165 ms instead of 72; a ratio of
 // 0.25 cost a fifth of the connection ramp's rate, 0.35 about nothing
 // (BENCHMARKS.md has the full run). A GOGC set in the environment is the
 // user's choice and turns Start into a no-op; GOMEMLIMIT applies as usual.
