@@ -120,16 +120,16 @@ func (s *Socket) drainDeferred() { s.drain(false) }
 // drain runs the queued jobs.
 func (s *Socket) drain(yield bool) {
 	defer s.ns.server.handlers.Done()
-	yielded := !yield
+	yielded := false // since the last job: yield at most once before returning
 	for {
 		s.qmu.Lock()
-		if s.head == len(s.queue) && !yielded {
+		if s.head == len(s.queue) && yield && !yielded {
 			s.qmu.Unlock()
 			yielded = true
 			runtime.Gosched()
 			continue
 		}
-		yielded = !yield
+		yielded = false
 		if s.head == len(s.queue) {
 			s.queue, s.head = s.queue[:0], 0
 			if cap(s.queue) > 64 {
