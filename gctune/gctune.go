@@ -18,9 +18,11 @@
 // defaults (8 MiB, 0.35) a large heap gets about a third of Go's headroom
 // and a small one twice its floor. In quick runs of the benchmarks (one
 // core each): idle RSS 7.6 -> 5.7-5.9 KiB per connection, echo p99 1.3 ->
-// 0.96-1.13 ms with a collection every 165 ms instead of 72; a ratio of
-// 0.25 cost a fifth of the connection ramp's rate, 0.35 about nothing
-// (BENCHMARKS.md has the full run). A GOGC set in the environment is the
+// 0.96-1.13 ms with a collection every 165 ms instead of 72. The price is
+// collector CPU while the heap grows: the 10,000-connection ramp fell from
+// 12,658 to 9,709 connections per server CPU-second between the two full
+// runs (BENCHMARKS.md); a ratio of 0.25 cost more still, 0.5 would leave
+// idle memory at half of Node's. A GOGC set in the environment is the
 // user's choice and turns Start into a no-op; GOMEMLIMIT applies as usual.
 package gctune
 
