@@ -110,7 +110,9 @@ func ExampleSocket_EmitWithAck() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	var v struct{ N int }
+	var v struct {
+		N int `json:"n"` // keys match exactly, as in JavaScript
+	}
 	if err := ack.Decode(0, &v); err != nil {
 		log.Fatal(err)
 	}

@@ -169,9 +169,12 @@ func (s *Socket) dispatchConnectErrorLocked(err error) {
 	var ce *ConnectError
 	if errors.As(err, &ce) {
 		raw[0] = jsonString(ce.Message)
-		if len(ce.Data) > 0 {
-			raw = append(raw, ce.Data)
-		}
+	}
+	// The data always, null when none: a typed listener's second
+	// parameter must not fail as a missing argument.
+	raw = append(raw, json.RawMessage("null"))
+	if ce != nil && len(ce.Data) > 0 {
+		raw[1] = ce.Data
 	}
 	s.dispatchReservedLocked("connect_error", raw)
 }

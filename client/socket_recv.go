@@ -165,10 +165,13 @@ func (s *Socket) endLocked(reason string, cause error, sendDisconnect bool) {
 // dispatchDisconnect queues the "disconnect" listeners; s.mu is held.
 func (s *Socket) dispatchDisconnect(reason string, err error) {
 	s.m.opts.Logger.Debug("client: socket disconnected", "nsp", s.nsp, "reason", reason, "err", err)
-	raw := []json.RawMessage{jsonString(reason)}
+	desc := ""
 	if err != nil {
-		raw = append(raw, jsonString(err.Error()))
+		desc = err.Error()
 	}
+	// Both arguments always: a func(reason, desc string) listener must not
+	// fail on a missing description.
+	raw := []json.RawMessage{jsonString(reason), jsonString(desc)}
 	s.dispatchReservedLocked("disconnect", raw)
 }
 

@@ -24,6 +24,7 @@ import (
 type Args struct {
 	raw         []json.RawMessage
 	attachments [][]byte
+	foldKeys    bool // encoding/json's case-insensitive keys (see FoldKeys)
 }
 
 // NewArgs takes ownership of raw and attachments: since decoded values share
@@ -53,13 +54,15 @@ func (a Args) Attachments() [][]byte { return a.attachments }
 // the argument's.
 func (a Args) slice(from int) Args {
 	if from >= len(a.raw) {
-		return Args{attachments: a.attachments}
+		return Args{attachments: a.attachments, foldKeys: a.foldKeys}
 	}
-	return Args{raw: a.raw[from:], attachments: a.attachments}
+	return Args{raw: a.raw[from:], attachments: a.attachments, foldKeys: a.foldKeys}
 }
 
 // Decode decodes argument i into v, which must be a non-nil pointer, with
-// encoding/json rules plus binary attachments:
+// encoding/json rules plus binary attachments, and object keys matching
+// struct fields exactly, as in JavaScript (encoding/json folds case:
+// {"text":"a","TEXT":"b"} would fill a field tagged "text" with "b"):
 //   - *[]byte takes a binary argument, or a base64 string as encoding/json
 //     does;
 //   - *any, *map[string]any and *[]any get generic values with []byte for
@@ -77,7 +80,7 @@ func (a Args) Decode(i int, v any) error {
 		return fmt.Errorf("argument %d out of range (%d arguments)", i, len(a.raw))
 	}
 	if !a.hasPlaceholder(i) {
-		return decodePlain(a.raw[i], v)
+		return a.decodePlain(a.raw[i], v)
 	}
 	return a.decodeBinary(a.raw[i], v)
 }
@@ -135,7 +138,7 @@ func (a Args) decodeRaw(i int) (json.RawMessage, error) {
 }
 
 // decodePlain decodes JSON without placeholders.
-func decodePlain(raw json.RawMessage, v any) error {
+func (a Args) decodePlain(raw json.RawMessage, v any) error {
 	switch p := v.(type) {
 	case *json.RawMessage:
 		// Unmarshal would copy; the arguments are immutable, so share.
@@ -150,7 +153,7 @@ func decodePlain(raw json.RawMessage, v any) error {
 			return nil
 		}
 	}
-	return json.Unmarshal(raw, v)
+	return a.unmarshal(raw, v)
 }
 
 // decodeBinary decodes JSON that may hold placeholders.
@@ -175,7 +178,7 @@ func (a Args) decodeBinary(raw json.RawMessage, v any) error {
 	if err != nil {
 		return err
 	}
-	return json.Unmarshal(inlined, v)
+	return a.unmarshal(inlined, v)
 }
 
 // decodeGeneric decodes raw as any with []byte for binary and stores the
@@ -188,6 +191,8 @@ func (a Args) decodeGeneric(raw json.RawMessage, v any) (bool, error) {
 		return false, nil // encoding/json reports it
 	}
 	var x any
+	// Keys do not matter in an any, and encoding/json makes the maps with
+	// fewer allocations here (11 against 15 for a small binary event).
 	if err := json.Unmarshal(raw, &x); err != nil {
 		return false, err
 	}

@@ -15,8 +15,15 @@ import (
 // for no acknowledgement, so that it may call it without checking.
 type AckFunc func(args ...any)
 
+// ErrMissingArgument is the Err of an ArgError for an argument the peer
+// did not send, for a parameter that has no "absent" value: Go has no
+// undefined, and a zero value ("", 0, false, an empty struct) would pass
+// for one the peer sent.
+var ErrMissingArgument = errors.New("missing argument")
+
 // ArgError says an event's arguments did not fit the handler's parameters.
-// The handler is not called then.
+// The handler is not called then, unless it has an error parameter to
+// receive it.
 type ArgError struct {
 	Event string       // the event name
 	Index int          // the index of the argument, the event name not counted
@@ -70,6 +77,7 @@ type shape struct {
 	params     []param // the data parameters; params[j] takes argument j on
 	numIn      int
 	withErr    bool         // the first parameter is an error
+	argErrAt   int          // index of the parameter receiving decode errors, -1 when none
 	variadic   bool         // the last data parameter is variadic
 	ack        reflect.Type // the type of the ack parameter, nil when none
 	noAck      reflect.Value
@@ -104,7 +112,17 @@ type decoder func(event string, a Args, i int) (reflect.Value, error)
 //   - with withErr, a first parameter of type error, for ack callbacks with a
 //     timeout: it receives the timeout error;
 //   - a parameter of type Args, which must be the last data parameter,
-//     receives all remaining arguments.
+//     receives all remaining arguments;
+//   - a parameter of type error after the data parameters (before the ack
+//     callback) receives the *ArgError of arguments that do not fit, as
+//     socketioxide's TryData does: the function is then called anyway, the
+//     parameters from the failing one on holding zero values, instead of
+//     not at all. It is nil when every argument decoded.
+//
+// A missing argument (the peer sent fewer) leaves a parameter whose type
+// has a nil value (pointer, interface, slice, map, json.RawMessage) nil,
+// and Args empty; for any other type it is an ArgError wrapping
+// ErrMissingArgument.
 //
 // Any other parameter type T is decoded from its argument as Args.Decode
 // does. Channel, function, complex and non-empty interface types cannot be
@@ -135,7 +153,7 @@ func shapeOf(t reflect.Type, withErr bool) (*shape, error) {
 	if sh, ok := shapes.Load(key); ok {
 		return sh.(*shape), nil
 	}
-	sh := &shape{numIn: t.NumIn(), withErr: withErr, variadic: t.IsVariadic()}
+	sh := &shape{numIn: t.NumIn(), withErr: withErr, variadic: t.IsVariadic(), argErrAt: -1}
 	if err := sh.checkResults(t); err != nil {
 		return nil, err
 	}
@@ -173,6 +191,13 @@ func (h *shape) buildParams(t reflect.Type) error {
 		h.noAck = reflect.ValueOf(AckFunc(noAck)).Convert(h.ack)
 		end--
 	}
+	// An error parameter needs data parameters before it: without them it
+	// would never be set, and it is more likely an ack callback of
+	// func(error) given where no timeout makes one.
+	if end-1 > first && !h.variadic && t.In(end-1) == errorType {
+		h.argErrAt = end - 1
+		end--
+	}
 	for i := first; i < end; i++ {
 		d, err := h.paramDecoder(t.In(i), i == end-1)
 		if err != nil {
@@ -196,7 +221,7 @@ func (h *shape) paramDecoder(p reflect.Type, last bool) (decoder, error) {
 	case isAckType(p):
 		return nil, fmt.Errorf("ack callback %v must be the last parameter", p)
 	case p == errorType:
-		return nil, errors.New("type error is only allowed as the first parameter of an ack callback with a timeout")
+		return nil, errors.New("type error is only allowed after the data parameters, or first in an ack callback with a timeout")
 	case p == argsType && !last:
 		return nil, errors.New("a parameter of type Args must be the last data parameter")
 	case p == argsType:
@@ -238,10 +263,15 @@ func decodeArgs(_ string, a Args, i int) (reflect.Value, error) {
 }
 
 // valueDecoder returns the decoder of a parameter that takes one argument,
-// with shortcuts for the common types. A missing argument gives the zero
-// value, as a missing argument is undefined in JavaScript.
+// with shortcuts for the common types. A missing argument gives nil for
+// types that have it, the closest Go has to JavaScript's undefined, and
+// an error for the others.
 func valueDecoder(p reflect.Type) decoder {
 	zero := reflect.Zero(p)
+	missing := error(nil)
+	if !nilable(p) {
+		missing = ErrMissingArgument
+	}
 	decode := decodeValue
 	switch p {
 	case stringType:
@@ -257,6 +287,9 @@ func valueDecoder(p reflect.Type) decoder {
 	}
 	return func(event string, a Args, i int) (reflect.Value, error) {
 		if i >= a.Len() {
+			if missing != nil {
+				return zero, &ArgError{Event: event, Index: i, Want: p, Err: missing}
+			}
 			return zero, nil
 		}
 		v, err := decode(a, i, p)
@@ -265,6 +298,15 @@ func valueDecoder(p reflect.Type) decoder {
 		}
 		return v, nil
 	}
+}
+
+// nilable reports whether the zero value of p is nil.
+func nilable(p reflect.Type) bool {
+	switch p.Kind() {
+	case reflect.Pointer, reflect.Interface, reflect.Slice, reflect.Map:
+		return true
+	}
+	return false
 }
 
 // decodeValue is the general decoder: Args.Decode into a new value of type p.
@@ -432,6 +474,9 @@ func (h *Handler) callZero(err error) error {
 	for j, p := range h.params {
 		in[1+j] = reflect.Zero(p.typ)
 	}
+	if h.argErrAt >= 0 {
+		in[h.argErrAt] = nilError
+	}
 	if h.ack != nil {
 		in[h.numIn-1] = h.noAck
 	}
@@ -451,17 +496,39 @@ func (h *Handler) invoke(event string, errArg reflect.Value, args Args, ack AckF
 		in[0] = errArg
 		k = 1
 	}
-	for j, p := range h.params {
-		v, err := p.decode(event, args, j)
-		if err != nil {
+	if err := h.decodeParams(event, args, in[k:k+len(h.params)]); err != nil {
+		if h.argErrAt < 0 {
 			return err
 		}
-		in[k+j] = v
+		in[h.argErrAt] = errorValue(err)
+	} else if h.argErrAt >= 0 {
+		in[h.argErrAt] = nilError
 	}
 	if h.ack != nil {
 		in[h.numIn-1] = h.ackValue(ack)
 	}
 	return h.callFn(in)
+}
+
+// errorValue returns err as a Value of type error, not of err's type. It
+// is a function of its own so that only the failing call moves err to the
+// heap, not every call of invoke.
+func errorValue(err error) reflect.Value { return reflect.ValueOf(&err).Elem() }
+
+// decodeParams decodes the data parameters into in. On an error, the
+// failing parameter and those after it are zero values.
+func (h *Handler) decodeParams(event string, args Args, in []reflect.Value) error {
+	for j, p := range h.params {
+		v, err := p.decode(event, args, j)
+		if err != nil {
+			for ; j < len(h.params); j++ {
+				in[j] = reflect.Zero(h.params[j].typ)
+			}
+			return err
+		}
+		in[j] = v
+	}
+	return nil
 }
 
 // ackValue returns ack as a value of the ack parameter's type.
@@ -540,12 +607,12 @@ func fastArgs(fn any) fastFunc {
 // fastString calls f with the first argument as a string.
 func fastString(f func(string, AckFunc) error) fastFunc {
 	return func(event string, a Args, ack AckFunc) error {
-		var s string
-		if a.Len() > 0 {
-			var err error
-			if s, err = a.decodeString(0); err != nil {
-				return &ArgError{Event: event, Index: 0, Want: stringType, Err: err}
-			}
+		if a.Len() == 0 {
+			return &ArgError{Event: event, Index: 0, Want: stringType, Err: ErrMissingArgument}
+		}
+		s, err := a.decodeString(0)
+		if err != nil {
+			return &ArgError{Event: event, Index: 0, Want: stringType, Err: err}
 		}
 		return f(s, orNoAck(ack))
 	}

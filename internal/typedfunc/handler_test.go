@@ -38,17 +38,15 @@ func TestHandlerCall(t *testing.T) {
 			`["hello"]`, nil, []any{"hello"}},
 		{"string escaped", func(rec func(...any)) any { return func(s string) { rec(s) } },
 			`["\u00e9\"\\"]`, nil, []any{"é\"\\"}},
-		{"string missing", func(rec func(...any)) any { return func(s string) error { rec(s); return nil } },
-			`[]`, nil, []any{""}},
 		{"named string", func(rec func(...any)) any { return func(r room) { rec(r) } },
 			`["lobby"]`, nil, []any{room("lobby")}},
 		{"string and int", func(rec func(...any)) any { return func(s string, n int) { rec(s, n) } },
 			`["a",7]`, nil, []any{"a", 7}},
 		{"extra args ignored", func(rec func(...any)) any { return func(s string, n int) { rec(s, n) } },
 			`["a",7,8,"z"]`, nil, []any{"a", 7}},
-		{"missing args zero", func(rec func(...any)) any {
-			return func(s string, n int, p *int, m map[string]int, v any) { rec(s, n, p, m, v) }
-		}, `[]`, nil, []any{"", 0, (*int)(nil), map[string]int(nil), nil}},
+		{"missing args nil", func(rec func(...any)) any {
+			return func(p *int, m map[string]int, v any, l []int, r json.RawMessage, a Args) { rec(p, m, v, l, r, a.Len()) }
+		}, `[]`, nil, []any{(*int)(nil), map[string]int(nil), nil, []int(nil), json.RawMessage(nil), 0}},
 		{"scalars", func(rec func(...any)) any {
 			return func(b bool, u uint8, f float64, g float32, n int64, c bool) { rec(b, u, f, g, n, c) }
 		}, `[true,255,3,1.5,-7,false]`, nil, []any{true, uint8(255), 3.0, float32(1.5), int64(-7), false}},
@@ -102,7 +100,7 @@ func TestHandlerCall(t *testing.T) {
 			}
 		}, `["x",2,{"_placeholder":true,"num":0}]`, [][]byte{bin}, []any{"x", 2, "hi", nil}},
 		{"args missing", func(rec func(...any)) any { return func(s string, a Args) { rec(s, a.Len()) } },
-			`[]`, nil, []any{"", 0}},
+			`["s"]`, nil, []any{"s", 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -284,23 +282,28 @@ func TestHandlerArgError(t *testing.T) {
 func TestHandlerResultError(t *testing.T) {
 	t.Parallel()
 	boom := errors.New("boom")
-	fns := []any{
-		func() error { return boom },
-		func(string) error { return boom },
-		func(json.RawMessage) error { return boom },
-		func(Args) error { return boom },
-		func(Args, AckFunc) error { return boom },
-		func(string, AckFunc) error { return boom },
-		func(...any) error { return boom },
-		func(int, string) error { return boom },
-		func(int, ...string) error { return boom },
+	fns := []struct {
+		fn   any
+		data string
+	}{
+		{func() error { return boom }, `[]`},
+		{func(string) error { return boom }, `["s"]`},
+		{func(json.RawMessage) error { return boom }, `[]`},
+		{func(Args) error { return boom }, `[]`},
+		{func(Args, AckFunc) error { return boom }, `[]`},
+		{func(string, AckFunc) error { return boom }, `["s"]`},
+		{func(...any) error { return boom }, `[]`},
+		{func(int, string) error { return boom }, `[1,"s"]`},
+		{func(int, ...string) error { return boom }, `[1]`},
+		{func(int, error) error { return boom }, `["not a number"]`},
 	}
-	for _, fn := range fns {
+	for _, tt := range fns {
+		fn := tt.fn
 		h, err := New(fn, false)
 		if err != nil {
 			t.Fatalf("New(%T): %v", fn, err)
 		}
-		if err := h.Call("ev", testArgs(t, `[]`), nil); err != boom {
+		if err := h.Call("ev", testArgs(t, tt.data), nil); err != boom {
 			t.Errorf("%T: call = %v, want %v", fn, err, boom)
 		}
 	}
@@ -366,6 +369,8 @@ func TestNewEventHandlerInvalid(t *testing.T) {
 		{"withErr no params", func() {}, true},
 		{"withErr error not first", func(string, error) {}, true},
 		{"withErr two errors", func(error, error) {}, true},
+		{"error param in the middle", func(int, error, string) {}, false},
+		{"error param and variadic", func(int, error, ...int) {}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
