@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/duplexio/duplex/internal/typedfunc"
 	"github.com/duplexio/duplex/parser"
 )
 
@@ -84,7 +85,7 @@ func (s *Socket) onAck(p *parser.Packet) {
 	case w.packet != nil:
 		w.packet(heapCopy(p))
 	case w.handler != nil:
-		args, err := ackArgs(p)
+		args, err := s.ns.server.ackArgs(p)
 		if err != nil {
 			return
 		}
@@ -99,20 +100,39 @@ func heapCopy(p *parser.Packet) *parser.Packet {
 	return &c
 }
 
-// ackFunc returns the callback a handler uses to answer the client's
-// acknowledgement request id; only its first call sends.
-func (s *Socket) ackFunc(id uint64) AckFunc {
-	var sent atomic.Bool
-	return func(args ...any) {
-		if sent.Swap(true) {
-			return
-		}
-		p := &parser.Packet{Type: parser.Ack, Namespace: s.ns.name, ID: id, HasID: true}
-		text, err := p.EncodeValues(args)
-		if err != nil {
-			s.logger().Error("socketio: cannot encode ack", "id", s.id, "err", err)
-			return
-		}
-		_ = s.writeText(p, text, false)
+// ackReply answers the client's acknowledgement request id; only its
+// first send goes out.
+type ackReply struct {
+	s    *Socket
+	id   uint64
+	sent atomic.Bool
+}
+
+func (s *Socket) newAckReply(id uint64) *ackReply { return &ackReply{s: s, id: id} }
+
+// send is the AckFunc given to the handlers.
+func (r *ackReply) send(args ...any) {
+	if r.sent.Swap(true) {
+		return
 	}
+	s := r.s
+	p := &parser.Packet{Type: parser.Ack, Namespace: s.ns.name, ID: r.id, HasID: true}
+	text, err := p.EncodeValues(args)
+	if err != nil {
+		s.logger().Error("socketio: cannot encode ack", "id", s.id, "err", err)
+		return
+	}
+	_ = s.writeText(p, text, false)
+}
+
+// argErrorReply is the acknowledgement the server sends to a client whose
+// event could not be handled because its arguments did not fit the
+// handler: an object with an "error" member, which a JavaScript client
+// tests for (`if (res && res.error)`), describing the argument in the
+// client's terms:
+//
+//	{"error": "invalid argument 1: want number"}
+//	{"error": "missing argument 0: want string"}
+func argErrorReply(e *ArgError) map[string]any {
+	return map[string]any{"error": typedfunc.PeerMessage(e)}
 }

@@ -111,7 +111,7 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 		return nil, err
 	}
 	p.ID, p.HasID = b.ns.nextAckID(), true
-	c := newAckCollector()
+	c := newAckCollector(b.ns.server)
 	b.ns.adapter.BroadcastWithAck(p, b.options(), c.onClientCount, c.onAck)
 	servers, err := b.ns.adapter.ServerCount(ctx)
 	if err != nil {
@@ -131,6 +131,7 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 // ackCollector counts the acknowledgements of a broadcast: it is complete
 // when every node reported its client count and that many answers came.
 type ackCollector struct {
+	srv       *Server
 	mu        sync.Mutex
 	responses []Args
 	clients   int
@@ -140,8 +141,8 @@ type ackCollector struct {
 	finished  bool
 }
 
-func newAckCollector() *ackCollector {
-	return &ackCollector{expected: -1, done: make(chan struct{})}
+func newAckCollector(srv *Server) *ackCollector {
+	return &ackCollector{srv: srv, expected: -1, done: make(chan struct{})}
 }
 
 func (c *ackCollector) onClientCount(n int) {
@@ -162,7 +163,7 @@ func (c *ackCollector) onAck(p *parser.Packet) {
 		c.check()
 		return
 	}
-	args, err := ackArgs(p)
+	args, err := c.srv.ackArgs(p)
 	if err != nil {
 		c.clients--
 	} else {

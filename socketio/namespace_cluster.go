@@ -46,7 +46,7 @@ func (ns *Namespace) OnServerSideEmit(event string, fn any) {
 // handlers of the event, on a new goroutine so that the transport that
 // delivered it is never held up by user code.
 func (ns *Namespace) ServerSideEmitReceived(p *parser.Packet, ack func(json.RawMessage)) {
-	event, args, err := splitEvent(p)
+	event, args, err := ns.server.splitEvent(p)
 	if err != nil {
 		ns.server.opts.Logger.Warn("socketio: invalid server-side event", "nsp", ns.name, "err", err)
 		return

@@ -27,6 +27,20 @@ type Options struct {
 	// connection resume its session (id, rooms, data) and receive the
 	// broadcasts it missed; nil turns it off. See RecoveryOptions.
 	ConnectionStateRecovery *RecoveryOptions
+	// CaseInsensitiveKeys matches the object keys of received arguments to
+	// struct fields as encoding/json does, ignoring case. By default they
+	// match exactly, as JavaScript reads them: encoding/json would fill a
+	// field tagged "text" from {"text":"hi","TEXT":"evil"} with "evil".
+	CaseInsensitiveKeys bool
+	// OnArgError is called when an event's arguments do not fit a handler
+	// that has no error parameter to receive the *ArgError; the handler is
+	// not called. ack answers the client's acknowledgement request (a
+	// no-op when it made none); if OnArgError does not answer, the
+	// library does, with {"error": "invalid argument 1: want number"}, so
+	// that the client does not wait for its timeout. Nil logs the first
+	// such error of each socket at debug level. The OnError listeners of
+	// the socket get the error either way.
+	OnArgError func(s *Socket, err *ArgError, ack AckFunc)
 
 	// Engine.IO options; see engineio.Options.
 	PingInterval      time.Duration

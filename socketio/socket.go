@@ -28,6 +28,8 @@ type Socket struct {
 	mu        sync.Mutex
 	connected bool        // passed the middleware and not yet closing
 	closing   atomic.Bool // disconnecting: receives and sends nothing more
+
+	argErrLogged atomic.Bool // an ArgError of this socket was logged
 	listeners
 	dispatcher
 }

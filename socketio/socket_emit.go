@@ -128,7 +128,7 @@ func (e *Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (A
 		if ap == nil {
 			return Args{}, ErrDisconnected
 		}
-		return ackArgs(ap)
+		return s.ns.server.ackArgs(ap)
 	case <-ctx.Done():
 		s.acks.take(p.ID)
 		return Args{}, fmt.Errorf("%w: %w", ErrAckTimeout, ctx.Err())
@@ -178,7 +178,7 @@ func (s *Socket) notifyOutgoing(p *parser.Packet) {
 	if len(fns) == 0 {
 		return
 	}
-	event, args, err := splitEvent(p)
+	event, args, err := s.ns.server.splitEvent(p)
 	if err != nil {
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync/atomic"
 
+	"github.com/duplexio/duplex/internal/typedfunc"
 	"github.com/duplexio/duplex/parser"
 )
 
@@ -175,7 +176,7 @@ func (s *Socket) onPacket(p *parser.Packet) {
 // onEvent runs the middleware, the catch-all listeners and the handlers of
 // one event.
 func (s *Socket) onEvent(p *parser.Packet) {
-	event, args, err := splitEvent(p)
+	event, args, err := s.ns.server.splitEvent(p)
 	if err != nil {
 		s.emitError(err)
 		return
@@ -195,22 +196,54 @@ func (s *Socket) onEvent(p *parser.Packet) {
 	s.mu.Lock()
 	anys, ls := s.anyIn, s.takeListeners(event)
 	s.mu.Unlock()
+	var reply *ackReply
 	var ack AckFunc
 	if p.HasID {
-		ack = s.ackFunc(p.ID)
+		reply = s.newAckReply(p.ID)
+		ack = reply.send
 	}
 	for _, fn := range anys {
 		s.protect(event, func() { fn(event, args) })
 	}
+	var argErr *ArgError
 	for _, l := range ls {
 		var err error
 		s.protect(event, func() { err = l.h.Call(event, args, ack) })
-		if err != nil {
+		switch {
+		case err == nil:
+		case errors.As(err, &argErr):
+			s.emitError(err)
+		default:
 			s.logger().Warn("socketio: handler error", "event", event, "nsp", s.ns.name, "id", s.id, "err", err)
 			s.emitError(err)
 		}
 	}
+	if argErr != nil {
+		s.onArgError(argErr, reply)
+	}
 }
+
+// onArgError reports arguments that did not fit a handler: to the
+// OnArgError hook, or else to the log once per socket (at debug level: a
+// client decides what it sends, and must not be able to fill the log),
+// and then to the client if it waits for an acknowledgement that no
+// handler gave, so that it learns at once instead of at its timeout.
+func (s *Socket) onArgError(ae *ArgError, reply *ackReply) {
+	if hook := s.ns.server.opts.OnArgError; hook != nil {
+		ack := AckFunc(noAck)
+		if reply != nil {
+			ack = reply.send
+		}
+		s.protect(ae.Event+" (OnArgError)", func() { hook(s, ae, ack) })
+	} else if !s.argErrLogged.Swap(true) {
+		s.logger().Debug("socketio: arguments do not fit the handler", "event", ae.Event, "nsp", s.ns.name, "id", s.id, "err", ae)
+	}
+	if reply != nil {
+		reply.send(argErrorReply(ae))
+	}
+}
+
+func noAck(...any) {}
 
 // errMiddlewarePanic refuses an event whose packet middleware panicked: a
 // crashed check must not let the event through.
@@ -252,13 +285,15 @@ func (s *Socket) emitReserved(event, reason string, cause error) {
 	if len(ls) == 0 {
 		return
 	}
-	r, _ := json.Marshal(reason)
-	raw := []json.RawMessage{r}
+	desc := ""
 	if cause != nil {
-		d, _ := json.Marshal(cause.Error())
-		raw = append(raw, d)
+		desc = cause.Error()
 	}
-	args := newArgs(raw, nil)
+	r, _ := json.Marshal(reason)
+	d, _ := json.Marshal(desc)
+	// Both arguments always: a func(reason, desc string) listener must not
+	// fail on a missing description.
+	args := s.ns.server.newArgs([]json.RawMessage{r, d}, nil)
 	for _, l := range ls {
 		s.protect(event, func() { _ = l.h.Call(event, args, nil) })
 	}
@@ -302,16 +337,23 @@ func splitEvent(p *parser.Packet) (string, Args, error) {
 	if err != nil {
 		return "", Args{}, err
 	}
-	return event, newArgs(raw[1:], p.Attachments), nil
+	return event, typedfunc.NewArgs(raw[1:], p.Attachments), nil
 }
 
-// ackArgs returns the arguments of an ACK packet.
-func ackArgs(p *parser.Packet) (Args, error) {
+// splitEvent is splitEvent with the server's rules for object keys.
+func (srv *Server) splitEvent(p *parser.Packet) (string, Args, error) {
+	event, args, err := splitEvent(p)
+	return event, srv.withKeyRules(args), err
+}
+
+// ackArgs returns the arguments of an ACK packet, with the server's rules
+// for object keys.
+func (srv *Server) ackArgs(p *parser.Packet) (Args, error) {
 	raw, err := parser.SplitArray(p.Data, nil)
 	if err != nil {
 		return Args{}, err
 	}
-	return newArgs(raw, p.Attachments), nil
+	return srv.newArgs(raw, p.Attachments), nil
 }
 
 func (s *Socket) logger() *slog.Logger { return s.ns.server.opts.Logger }

@@ -38,8 +38,9 @@ func TestOnTypedHandlers(t *testing.T) {
 			[]any{42}, "", 42},
 		{"several", func(got chan<- any) any { return func(n int, s string, b bool) { got <- fmt.Sprintln(n, s, b) } },
 			[]any{-7, "a", true}, "", "-7 a true\n"},
-		{"missing argument", func(got chan<- any) any { return func(s string, n int) { got <- fmt.Sprintf("%q %d", s, n) } },
-			[]any{"only"}, "", `"only" 0`},
+		{"missing nilable argument", func(got chan<- any) any {
+			return func(s string, p *int, m map[string]int) { got <- fmt.Sprintf("%q %v %v", s, p, m) }
+		}, []any{"only"}, "", `"only" <nil> map[]`},
 		{"struct", func(got chan<- any) any { return func(p point) { got <- p } },
 			[]any{map[string]int{"X": 1, "Y": 2}}, "", point{1, 2}},
 		{"pointer", func(got chan<- any) any { return func(p *point) { got <- *p } },
@@ -190,7 +191,8 @@ func TestOnDisconnectListeners(t *testing.T) {
 	})
 	c, _ := connect(t, url, "websocket", "/")
 	send(t, c, "1")
-	for _, want := range []string{"On client namespace disconnect", "OnDisconnect client namespace disconnect", "Args 1"} {
+	// Args: the reason and its description, always both.
+	for _, want := range []string{"On client namespace disconnect", "OnDisconnect client namespace disconnect", "Args 2"} {
 		if g := recv(t, got, want); g != want {
 			t.Errorf("got %q, want %q", g, want)
 		}
