@@ -1,6 +1,9 @@
 package socketio
 
 import (
+	"errors"
+	"fmt"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -8,6 +11,32 @@ import (
 	"github.com/duplexio/duplex/internal/typedfunc"
 	"github.com/duplexio/duplex/parser"
 )
+
+// ErrAckCallback is returned (wrapped, with the reason) by an Emit given a
+// trailing function that is not an acknowledgement callback it can call,
+// and by EmitWithAck given a trailing function at all.
+var ErrAckCallback = errors.New("socketio: invalid ack callback")
+
+// ackCallback splits the acknowledgement callback off an emit's arguments.
+// The rule is the same for every Emit: a trailing argument of function type
+// is the callback (a function cannot be sent as JSON), and each emitter
+// checks its type at the call.
+func ackCallback(args []any) (fn any, rest []any) {
+	n := len(args)
+	if n == 0 || args[n-1] == nil || reflect.TypeOf(args[n-1]).Kind() != reflect.Func {
+		return nil, args
+	}
+	return args[n-1], args[:n-1]
+}
+
+// noAckCallback refuses a trailing function given to EmitWithAck, which
+// returns the acknowledgement instead.
+func noAckCallback(method, event string, args []any) error {
+	if fn, _ := ackCallback(args); fn != nil {
+		return fmt.Errorf("%w: %s(%q) returns the acknowledgement; use Emit for a callback, not %T", ErrAckCallback, method, event, fn)
+	}
+	return nil
+}
 
 // ackWaiter is one acknowledgement the server waits for. Exactly one of
 // ch, handler and packet is set, by EmitWithAck, Emit with a callback and a

@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -76,17 +77,19 @@ func (b *BroadcastOperator) options() *adapter.BroadcastOptions {
 }
 
 // Emit sends an event to every targeted socket; the packet is encoded once.
-// A trailing func(err error, responses []Args) argument makes it
-// EmitWithAck in the background, with the operator's timeout.
+// A trailing function argument is an acknowledgement callback, which for
+// a broadcast must be func(err error, responses []Args) (any other
+// function fails the call with ErrAckCallback): Emit then returns at once
+// and the callback gets what EmitWithAck would return, from a goroutine
+// that Server.Shutdown ends (err then wraps ErrAckTimeout) and waits for.
 func (b *BroadcastOperator) Emit(event string, args ...any) error {
-	if n := len(args); n > 0 {
-		if cb, ok := args[n-1].(func(error, []Args)); ok {
-			go func() {
-				responses, err := b.EmitWithAck(context.Background(), event, args[:n-1]...)
-				cb(err, responses)
-			}()
-			return nil
+	fn, args := ackCallback(args)
+	if fn != nil {
+		cb, ok := fn.(func(error, []Args))
+		if !ok {
+			return fmt.Errorf("%w: a broadcast's is func(error, []socketio.Args), not %T", ErrAckCallback, fn)
 		}
+		return b.emitWithCallback(event, args, cb)
 	}
 	p, err := b.ns.eventPacket(event, args)
 	if err != nil {
@@ -96,19 +99,51 @@ func (b *BroadcastOperator) Emit(event string, args ...any) error {
 	return nil
 }
 
+// emitWithCallback is EmitWithAck on a background goroutine of the server.
+// The packet is encoded here so that an argument that cannot be encoded
+// fails the call, as it does without a callback.
+func (b *BroadcastOperator) emitWithCallback(event string, args []any, cb func(error, []Args)) error {
+	p, err := b.ns.eventPacket(event, args)
+	if err != nil {
+		return err
+	}
+	srv := b.ns.server
+	started := srv.bg.start(func(ctx context.Context) {
+		responses, err := b.waitAcks(ctx, p)
+		defer func() {
+			if r := recover(); r != nil {
+				srv.opts.Logger.Error("socketio: panic in handler", "event", event+" (broadcast ack)", "nsp", b.ns.name, "panic", r, "stack", string(debug.Stack()))
+			}
+		}()
+		cb(err, responses)
+	})
+	if !started {
+		return ErrServerClosed
+	}
+	return nil
+}
+
 // EmitWithAck sends an event to every targeted socket and waits for all
 // their acknowledgements (each one's arguments), until ctx ends or the
 // operator's timeout passes; then it returns the answers received so far
 // with an error wrapping ErrAckTimeout.
 func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
-	if b.flags.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, b.flags.Timeout)
-		defer cancel()
+	if err := noAckCallback("EmitWithAck", event, args); err != nil {
+		return nil, err
 	}
 	p, err := b.ns.eventPacket(event, args)
 	if err != nil {
 		return nil, err
+	}
+	return b.waitAcks(ctx, p)
+}
+
+// waitAcks broadcasts p with an ack id and collects the answers.
+func (b *BroadcastOperator) waitAcks(ctx context.Context, p *parser.Packet) ([]Args, error) {
+	if b.flags.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, b.flags.Timeout)
+		defer cancel()
 	}
 	p.ID, p.HasID = b.ns.nextAckID(), true
 	c := newAckCollector(b.ns.server)
@@ -124,7 +159,7 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 		return c.snapshot(), nil
 	case <-ctx.Done():
 		b.ns.forgetAck(p.ID)
-		return c.snapshot(), fmt.Errorf("%w: %w", ErrAckTimeout, ctx.Err())
+		return c.snapshot(), fmt.Errorf("%w: %w", ErrAckTimeout, context.Cause(ctx))
 	}
 }
 

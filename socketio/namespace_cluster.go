@@ -44,7 +44,8 @@ func (ns *Namespace) OnServerSideEmit(event string, fn any) {
 
 // ServerSideEmitReceived implements adapter.ClusterNamespace: it runs the
 // handlers of the event, on a new goroutine so that the transport that
-// delivered it is never held up by user code.
+// delivered it is never held up by user code. Shutdown waits for that
+// goroutine; once it has begun, events are dropped.
 func (ns *Namespace) ServerSideEmitReceived(p *parser.Packet, ack func(json.RawMessage)) {
 	event, args, err := ns.server.splitEvent(p)
 	if err != nil {
@@ -58,11 +59,14 @@ func (ns *Namespace) ServerSideEmitReceived(p *parser.Packet, ack func(json.RawM
 		return
 	}
 	reply := serverSideAck(ack)
-	go func() {
+	started := ns.server.bg.start(func(context.Context) {
 		for _, h := range hs {
 			ns.callServerSide(h, event, args, reply)
 		}
-	}()
+	})
+	if !started {
+		ns.server.opts.Logger.Debug("socketio: server-side event dropped: shutting down", "event", event, "nsp", ns.name)
+	}
 }
 
 // serverSideAck adapts the adapter's answer callback to an AckFunc: the

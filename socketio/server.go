@@ -30,6 +30,7 @@ type Server struct {
 	closing bool
 
 	handlers activity.Counter // running socket dispatchers
+	bg       background       // goroutines of broadcast acks and server-side events
 	workers  *workpool.Pool   // the goroutines the dispatchers run on
 	main     *Namespace
 }
@@ -121,8 +122,9 @@ func (s *Server) onSession(sess *engineio.Session) engineio.Receiver {
 // new namespace connections and drops newly received events, lets the
 // handlers already running finish (their acknowledgements still reach the
 // clients), disconnects every socket with reason "server shutting down",
-// flushes what is queued for each client and closes the engine, then
-// closes the adapters. When ctx ends first, what remains is closed at once
+// flushes what is queued for each client and closes the engine, cancels
+// and waits for the server's own goroutines (broadcast ack callbacks,
+// server-side event handlers), then closes the adapters. When ctx ends first, what remains is closed at once
 // and ctx's error returned.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
@@ -143,6 +145,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	if herr := s.handlers.Wait(ctx); err == nil {
 		err = herr
+	}
+	if berr := s.bg.stop(ctx); err == nil {
+		err = berr
 	}
 	for _, ns := range nsps {
 		_ = ns.adapter.Close()

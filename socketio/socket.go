@@ -1,7 +1,9 @@
 package socketio
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -30,6 +32,11 @@ type Socket struct {
 	closing   atomic.Bool // disconnecting: receives and sends nothing more
 
 	argErrLogged atomic.Bool // an ArgError of this socket was logged
+
+	// sctx is made by the first Context call, since most sockets never
+	// need one (a cancellable context costs about 100 bytes per socket),
+	// and ended by endContext; guarded by mu.
+	sctx *socketContext
 	listeners
 	dispatcher
 }
@@ -66,6 +73,48 @@ func (s *Socket) Connected() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.connected && !s.closing.Load()
+}
+
+// Context returns a context that is cancelled when the socket disconnects,
+// for the work its handlers start: a query, a subscription, a goroutine
+// that should not outlive the client. Its cause (context.Cause) wraps
+// ErrDisconnected and names the reason.
+func (s *Socket) Context() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch s.sctx {
+	case nil:
+		ctx, cancel := context.WithCancelCause(context.Background())
+		s.sctx = &socketContext{ctx, cancel}
+	case endedContext: // disconnected before anyone asked
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cancel(ErrDisconnected)
+		return ctx
+	}
+	return s.sctx.ctx
+}
+
+// socketContext is the context of Socket.Context.
+type socketContext struct {
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+}
+
+// endedContext marks a socket that ended without a context made.
+var endedContext = new(socketContext)
+
+// endContext cancels the socket's context, or marks that one made later
+// starts cancelled.
+func (s *Socket) endContext(reason string) {
+	s.mu.Lock()
+	sc := s.sctx
+	if sc == nil {
+		s.sctx = endedContext
+	}
+	s.mu.Unlock()
+	if sc != nil && sc != endedContext {
+		sc.cancel(fmt.Errorf("%w: %s", ErrDisconnected, reason))
+	}
 }
 
 // Recovered reports whether the connection state (id, rooms, data) was
@@ -119,6 +168,7 @@ func (s *Socket) runConnect() {
 	if s.skipsMiddlewares() {
 		// A recovered session passed them when it first connected.
 	} else if err := s.runMiddlewares(); err != nil {
+		s.endContext("connection refused") // a middleware may have asked for it
 		s.conn.removeSocket(s)
 		ce := toConnectError(err)
 		_ = s.conn.writePacket(&parser.Packet{Type: parser.ConnectError, Namespace: s.ns.name, Data: ce.payload()})
@@ -163,6 +213,7 @@ func (s *Socket) onClose(reason string, err error) {
 	}
 	s.closing.Store(true)
 	s.mu.Unlock()
+	s.endContext(reason)
 	s.conn.removeSocket(s)
 	s.acks.failAll(s)
 	s.dispatch(func() { s.finishClose(reason, err) })

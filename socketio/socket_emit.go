@@ -3,7 +3,6 @@ package socketio
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"time"
 
 	"github.com/duplexio/duplex/engineio"
@@ -23,7 +22,8 @@ type Emitter struct {
 // Emit sends an event to the client. A trailing function argument is an
 // acknowledgement callback, typed like an On handler; with a Timeout its
 // first parameter must be an error, which is non-nil when the client did
-// not answer in time or disconnected:
+// not answer in time or disconnected. A function of another shape fails
+// the call with ErrAckCallback:
 //
 //	s.Emit("hello", "world")
 //	s.Timeout(5*time.Second).Emit("ask", q, func(err error, answer string) {...})
@@ -64,12 +64,12 @@ func (e *Emitter) Emit(event string, args ...any) error {
 		return ErrDisconnected
 	}
 	var cb *eventHandler
-	if n := len(args); n > 0 && args[n-1] != nil && reflect.TypeOf(args[n-1]).Kind() == reflect.Func {
-		h, err := newEventHandler(args[n-1], e.timeout > 0)
+	if fn, rest := ackCallback(args); fn != nil {
+		h, err := newEventHandler(fn, e.timeout > 0)
 		if err != nil {
-			return fmt.Errorf("socketio: ack callback: %w", err)
+			return fmt.Errorf("%w: Emit(%q): %w", ErrAckCallback, event, err)
 		}
-		cb, args = h, args[:n-1]
+		cb, args = h, rest
 	}
 	p, err := s.ns.eventPacket(event, args)
 	if err != nil {
@@ -104,6 +104,9 @@ func (e *Emitter) expectAck(p *parser.Packet, event string, cb *eventHandler) {
 // is ErrDisconnected when the socket goes first.
 func (e *Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
 	s := e.s
+	if err := noAckCallback("EmitWithAck", event, args); err != nil {
+		return Args{}, err
+	}
 	if !s.Connected() {
 		return Args{}, ErrDisconnected
 	}
