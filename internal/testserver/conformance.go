@@ -88,11 +88,11 @@ func recoveryServer(logger *slog.Logger, cors *engineio.CORS) *socketio.Server {
 		})
 		s.On("drop-transport", func() { s.Conn().Close() })
 		s.On("to-room", func(room string, rest socketio.Args) {
-			values, _ := rest.Values()
+			values, _ := rest.Forward()
 			_ = io.To(room).Emit("room-message", values...)
 		})
 		s.On("message-with-ack", func(args socketio.Args, ack socketio.AckFunc) {
-			values, _ := args.Values()
+			values, _ := args.Forward()
 			ack(values...)
 		})
 	})
@@ -117,12 +117,14 @@ type fixture struct {
 func (f *fixture) onConnection(extra bool) func(*socketio.Socket) {
 	return func(s *socketio.Socket) {
 		_ = s.Emit("auth", s.Handshake().Auth)
+		// Forward, not Values: an echo keeps the client's key order, as
+		// Node's does.
 		s.On("message", func(args socketio.Args) {
-			values, _ := args.Values()
+			values, _ := args.Forward()
 			_ = s.Emit("message-back", values...)
 		})
 		s.On("message-with-ack", func(args socketio.Args, ack socketio.AckFunc) {
-			values, _ := args.Values()
+			values, _ := args.Forward()
 			ack(values...)
 		})
 		if extra {
@@ -142,25 +144,25 @@ func (f *fixture) interop(s *socketio.Socket) {
 	s.On("join", func(room string, ack socketio.AckFunc) { s.Join(room); ack() })
 	s.On("leave", func(room string, ack socketio.AckFunc) { s.Leave(room); ack() })
 	s.On("to-room", func(room string, rest socketio.Args) {
-		values, _ := rest.Values()
+		values, _ := rest.Forward()
 		_ = ns.To(room).Emit("room-message", values...)
 	})
 	s.On("broadcast", func(args socketio.Args) {
-		values, _ := args.Values()
+		values, _ := args.Forward()
 		_ = s.Broadcast().Emit("broadcast", values...)
 	})
 	s.On("broadcast-except", func(room string, rest socketio.Args) {
-		values, _ := rest.Values()
+		values, _ := rest.Forward()
 		_ = ns.Except(room).Emit("broadcast", values...)
 	})
 	s.On("request-ack", func(ms int, rest socketio.Args, ack socketio.AckFunc) {
-		values, _ := rest.Values()
+		values, _ := rest.Forward()
 		resp, err := s.Timeout(time.Duration(ms)*time.Millisecond).EmitWithAck(context.Background(), "server-request", values...)
 		if err != nil {
 			ack(map[string]any{"error": "timeout"})
 			return
 		}
-		got, _ := resp.Values()
+		got, _ := resp.Forward()
 		ack(map[string]any{"ok": true, "args": got})
 	})
 	s.On("broadcast-ack", func(ms int, ack socketio.AckFunc) {
@@ -171,7 +173,7 @@ func (f *fixture) interop(s *socketio.Socket) {
 		}
 		all := make([]any, 0, len(resp))
 		for _, r := range resp {
-			v, _ := r.Values()
+			v, _ := r.Forward()
 			if len(v) > 0 {
 				all = append(all, v[0])
 			} else {

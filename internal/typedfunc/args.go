@@ -112,6 +112,35 @@ func (a Args) Values() ([]any, error) {
 	return out, nil
 }
 
+// Forward returns the arguments as values to emit or acknowledge again
+// that encode as they were received, as a relay should: an argument
+// without binary data is its JSON as it came (a json.RawMessage, so the
+// order of object keys is the sender's, where Values' maps would sort
+// them); one with binary data is decoded as Values decodes it, so that its
+// attachments are sent again (the keys of its objects then come out
+// sorted). The parser checked that the JSON is valid, but not what it
+// says: validate what you relay.
+//
+//	s.On("relay", func(a socketio.Args) {
+//		vals, err := a.Forward()
+//		if err == nil {
+//			_ = s.Broadcast().Emit("relay", vals...)
+//		}
+//	})
+func (a Args) Forward() ([]any, error) {
+	out := make([]any, len(a.raw))
+	for i, raw := range a.raw {
+		if !a.hasPlaceholder(i) {
+			out[i] = raw
+			continue
+		}
+		if err := a.Decode(i, &out[i]); err != nil {
+			return nil, fmt.Errorf("argument %d: %w", i, err)
+		}
+	}
+	return out, nil
+}
+
 // hasPlaceholder reports whether argument i may hold a placeholder. Most
 // events carry no binary data, and for them this is one length check.
 func (a Args) hasPlaceholder(i int) bool {

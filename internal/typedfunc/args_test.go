@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+
+	"github.com/duplexio/duplex/parser"
 )
 
 // testArgs splits the JSON array data into Args, as the receive path does
@@ -249,4 +251,29 @@ func FuzzArgsDecode(f *testing.F) {
 			t.Errorf("string %s: got %q, %v; encoding/json %q, %v", arg, fast, errFast, slow, errSlow)
 		}
 	})
+}
+
+// TestArgsForward: arguments re-encode as received, key order included;
+// binary ones are decoded so that their attachments travel again.
+func TestArgsForward(t *testing.T) {
+	t.Parallel()
+	bin := []byte("hi")
+	a := testArgs(t, `[{"b":1,"a":[2,{"d":0,"c":1}]},"s",{"_placeholder":true,"num":0},null]`, bin)
+	vals, err := a.Forward()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, att, err := parser.MarshalArray(vals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `[{"b":1,"a":[2,{"d":0,"c":1}]},"s",{"_placeholder":true,"num":0},null]`; string(data) != want {
+		t.Errorf("re-encoded %s, want %s", data, want)
+	}
+	if len(att) != 1 || string(att[0]) != "hi" {
+		t.Errorf("attachments %q, want [hi]", att)
+	}
+	if _, err := testArgs(t, `[{"_placeholder":true,"num":5}]`, bin).Forward(); err == nil {
+		t.Error("Forward of a placeholder without its attachment: no error")
+	}
 }
