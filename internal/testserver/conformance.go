@@ -182,6 +182,9 @@ func (f *fixture) interop(s *socketio.Socket) {
 		}
 		ack(map[string]any{"count": len(resp), "responses": all})
 	})
+	// The README's handler: arguments that do not fit answer the ack with
+	// {"error": ...}.
+	s.On("typed-chat", func(room, text string, ack socketio.AckFunc) { ack("delivered to " + room) })
 	s.On("disconnect-me", func(close bool) { s.Disconnect(close) })
 	s.On("drop-transport", func() { s.Conn().Close() })
 	s.On("last-disconnect", func(id string, ack socketio.AckFunc) {
