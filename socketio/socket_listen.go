@@ -70,10 +70,18 @@ func (t *eventTable) set(event string, ls []*listener) {
 // decodes, []byte for binary, json.RawMessage, Args for the rest of the
 // arguments, and last an AckFunc that answers the client's
 // acknowledgement request. fn may return an error, which is logged and
-// passed to the OnError listeners.
+// passed to the OnError listeners. Object keys match struct fields
+// exactly (see Options.CaseInsensitiveKeys); a missing argument is nil
+// for a pointer, interface, slice or map parameter, an error otherwise.
+//
+// Arguments that do not fit skip fn: see Options.OnArgError. An error
+// parameter after the data parameters (before the AckFunc) makes fn run
+// anyway, with the *ArgError in it and zero values from the failing
+// parameter on, to answer the client itself.
 //
 //	s.On("move", func(x, y int) {...})
 //	s.On("save", func(doc Document, ack socketio.AckFunc) { ack(store(doc)) })
+//	s.On("save", func(doc Document, err error, ack socketio.AckFunc) {...})
 //
 // "disconnecting" and "disconnect" handlers get the reason and, as a
 // second string argument, the error behind it ("" when there is none). On panics if fn has a shape it
