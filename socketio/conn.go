@@ -2,7 +2,6 @@ package socketio
 
 import (
 	"errors"
-	"slices"
 	"sync"
 	"time"
 
@@ -18,7 +17,7 @@ type conn struct {
 	decoder parser.Decoder // used only from OnMessage, which never overlaps
 
 	mu           sync.Mutex
-	sockets      []*Socket // one per namespace: few, so a slice (a map cost 0.2 KiB per idle client)
+	sockets      connSockets // one per namespace
 	connectTimer *time.Timer
 }
 
@@ -33,7 +32,7 @@ func newConn(s *Server, sess *engineio.Session) *conn {
 // onConnectTimeout closes a connection that joined no namespace in time.
 func (c *conn) onConnectTimeout() {
 	c.mu.Lock()
-	idle := len(c.sockets) == 0
+	idle := c.sockets.len() == 0
 	c.mu.Unlock()
 	if idle {
 		c.server.opts.Logger.Debug("socketio: connect timeout", "sid", c.session.ID())
@@ -98,7 +97,7 @@ func (c *conn) connect(p *parser.Packet) {
 	s := newSocket(ns, c, p.Data)
 	s.resume(p.Data)
 	c.mu.Lock()
-	c.sockets = append(c.sockets, s)
+	c.sockets.add(s)
 	c.mu.Unlock()
 	s.dispatch(s.runConnect)
 }
@@ -119,19 +118,12 @@ func (c *conn) stopConnectTimer() {
 
 // socket returns the socket of namespace nsp; the caller holds c.mu.
 func (c *conn) socket(nsp string) *Socket {
-	for _, s := range c.sockets {
-		if s.ns.name == nsp {
-			return s
-		}
-	}
-	return nil
+	return c.sockets.get(nsp)
 }
 
 func (c *conn) removeSocket(s *Socket) {
 	c.mu.Lock()
-	if i := slices.Index(c.sockets, s); i >= 0 {
-		c.sockets = slices.Delete(c.sockets, i, i+1)
-	}
+	c.sockets.remove(s)
 	c.mu.Unlock()
 }
 
@@ -149,7 +141,7 @@ func (c *conn) OnClose(reason string, err error) {
 
 func (c *conn) closeAll(reason string, err error) {
 	c.mu.Lock()
-	all := slices.Clone(c.sockets)
+	all := c.sockets.all()
 	c.mu.Unlock()
 	for _, s := range all {
 		s.onClose(reason, err)
@@ -160,7 +152,7 @@ func (c *conn) closeAll(reason string, err error) {
 // session once that is written (Socket.Disconnect(true)).
 func (c *conn) disconnectAll() {
 	c.mu.Lock()
-	all := slices.Clone(c.sockets)
+	all := c.sockets.all()
 	c.mu.Unlock()
 	for _, s := range all {
 		s.Disconnect(false)
