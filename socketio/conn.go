@@ -85,11 +85,12 @@ func (c *conn) route(p *parser.Packet) {
 
 func (c *conn) connect(p *parser.Packet) {
 	srv := c.server
-	srv.mu.RLock()
-	closing := srv.closing
-	srv.mu.RUnlock()
-	ns, ok := srv.lookup(p.Namespace, p.Data)
-	if !ok || closing {
+	var ns *Namespace
+	ok := !srv.isClosing()
+	if ok {
+		ns, ok = srv.lookup(p.Namespace, p.Data)
+	}
+	if !ok {
 		c.writePacket(&parser.Packet{Type: parser.ConnectError, Namespace: p.Namespace,
 			Data: (&ConnectError{Message: "Invalid namespace"}).payload()})
 		return

@@ -167,3 +167,20 @@ func ExampleServer_OfFunc() {
 		_ = s.Broadcast().Emit("arrived", s.ID()) // within its own workspace
 	})
 }
+
+// With CleanupEmptyChildNamespaces, a workspace namespace goes when its
+// last socket leaves, and the next connection to it creates it again: the
+// handlers belong on the parent, which lives as long as the server.
+func ExampleOptions_cleanupEmptyChildNamespaces() {
+	server := socketio.NewServer(&socketio.Options{CleanupEmptyChildNamespaces: true})
+	workspaces := server.OfFunc(func(name string, auth json.RawMessage) bool {
+		return strings.HasPrefix(name, "/workspace-")
+	})
+	workspaces.OnConnection(func(s *socketio.Socket) {
+		s.On("title", func(title string) {
+			_ = s.Broadcast().Emit("title", title)
+		})
+	})
+	fmt.Println(server.Namespaces()) // only "/" until a client joins a workspace
+	// Output: [/]
+}

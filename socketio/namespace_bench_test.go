@@ -15,7 +15,7 @@ func BenchmarkLookupChild(b *testing.B) {
 	for _, perParent := range []bool{false, true} {
 		for _, n := range []int{1, 1000, 20000} {
 			io := newBenchServer(b, n, perParent)
-			for _, which := range []int{0, n - 1} {
+			for _, which := range firstAndLast(n) {
 				name := "/dyn-" + strconv.Itoa(which)
 				b.Run(fmt.Sprintf("parents=%s/children=%d/child=%d", parentsLabel(perParent), n, which), func(b *testing.B) {
 					for b.Loop() {
@@ -23,6 +23,7 @@ func BenchmarkLookupChild(b *testing.B) {
 						if !ok || ns.name != name {
 							b.Fatalf("lookup(%q) = %v, %v", name, ns, ok)
 						}
+						ns.release()
 
 					}
 				})
@@ -53,10 +54,11 @@ func newBenchServer(b *testing.B, n int, perParent bool) *Server {
 		if perParent {
 			io.OfFunc(func(got string, _ json.RawMessage) bool { return got == name })
 		}
-		_, ok := io.lookup(name, nil)
+		ns, ok := io.lookup(name, nil)
 		if !ok {
 			b.Fatalf("lookup(%q) failed", name)
 		}
+		ns.release()
 
 	}
 	return io
@@ -75,7 +77,7 @@ func BenchmarkRouteToSocket(b *testing.B) {
 			ns := newNamespace(io, "/dyn-"+strconv.Itoa(i), nil)
 			c.sockets.add(newSocket(ns, c, nil))
 		}
-		for _, which := range []int{0, n - 1} {
+		for _, which := range firstAndLast(n) {
 			name := "/dyn-" + strconv.Itoa(which)
 			b.Run(fmt.Sprintf("sockets=%d/nsp=%d", n, which), func(b *testing.B) {
 				for b.Loop() {
@@ -89,4 +91,12 @@ func BenchmarkRouteToSocket(b *testing.B) {
 			})
 		}
 	}
+}
+
+// firstAndLast returns the indexes of the first and last of n.
+func firstAndLast(n int) []int {
+	if n == 1 {
+		return []int{0}
+	}
+	return []int{0, n - 1}
 }

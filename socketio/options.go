@@ -27,6 +27,15 @@ type Options struct {
 	// connection resume its session (id, rooms, data) and receive the
 	// broadcasts it missed; nil turns it off. See RecoveryOptions.
 	ConnectionStateRecovery *RecoveryOptions
+	// CleanupEmptyChildNamespaces removes a namespace created by an OfFunc
+	// parent when its last socket leaves (Node's
+	// cleanupEmptyChildNamespaces): its adapter is closed and it leaves
+	// the server and the parent, so that clients joining and leaving many
+	// names do not grow memory (20,000 emptied children kept 30 MiB). A
+	// later connection to the name asks the parent's match function again
+	// and gets a new namespace. A *Namespace obtained before (from Of or
+	// a socket) then reaches nobody: register handlers on the parent.
+	CleanupEmptyChildNamespaces bool
 
 	// Engine.IO options; see engineio.Options.
 	PingInterval      time.Duration

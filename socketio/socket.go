@@ -28,6 +28,7 @@ type Socket struct {
 	mu        sync.Mutex
 	connected bool        // passed the middleware and not yet closing
 	closing   atomic.Bool // disconnecting: receives and sends nothing more
+	released  atomic.Bool // no longer counted in its namespace (Namespace.hold)
 	listeners
 	dispatcher
 }
@@ -118,6 +119,7 @@ func (s *Socket) runConnect() {
 		// A recovered session passed them when it first connected.
 	} else if err := s.runMiddlewares(); err != nil {
 		s.conn.removeSocket(s)
+		s.releaseNamespace()
 		ce := toConnectError(err)
 		_ = s.conn.writePacket(&parser.Packet{Type: parser.ConnectError, Namespace: s.ns.name, Data: ce.payload()})
 		s.logger().Debug("socketio: connection refused", "nsp", s.ns.name, "err", err)
@@ -148,6 +150,14 @@ func (s *Socket) runMiddlewares() (err error) {
 		}
 	}()
 	return s.ns.runMiddlewares(s)
+}
+
+// releaseNamespace tells the namespace, once, that the socket left it
+// (refused by its middleware, or disconnected).
+func (s *Socket) releaseNamespace() {
+	if s.released.CompareAndSwap(false, true) {
+		s.ns.release()
+	}
 }
 
 // onClose starts the disconnection: from now on the socket emits nothing
