@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"errors"
+	"math"
 	"sync"
 	"time"
 
@@ -15,6 +16,7 @@ type conn struct {
 	server  *Server
 	session *engineio.Session
 	decoder parser.Decoder // used only from OnMessage, which never overlaps
+	attach  attachmentWait // see conn_attachments.go
 
 	mu           sync.Mutex
 	sockets      connSockets // one per namespace
@@ -25,6 +27,7 @@ var errInvalidState = errors.New("socketio: packet for a namespace that is not c
 
 func newConn(s *Server, sess *engineio.Session) *conn {
 	c := &conn{server: s, session: sess}
+	c.decoder.MaxPendingBytes = int(min(s.opts.MaxPendingAttachmentBytes, math.MaxInt))
 	c.connectTimer = time.AfterFunc(s.opts.ConnectTimeout, c.onConnectTimeout)
 	return c
 }
@@ -49,15 +52,19 @@ func (c *conn) OnMessage(data []byte, binary bool) {
 	var p *parser.Packet
 	var err error
 	if binary {
-		p, err = c.decoder.DecodeBinary(data)
+		if p, err = c.decoder.DecodeBinary(data); p != nil {
+			c.stopAttachmentWait()
+		}
 	} else {
 		var complete bool
 		if complete, err = c.decoder.DecodeTextTo(&text, data); complete {
 			p = &text
+		} else if err == nil {
+			c.startAttachmentWait()
 		}
 	}
 	if err != nil {
-		c.server.opts.Logger.Debug("socketio: invalid packet", "sid", c.session.ID(), "err", err)
+		c.logInvalid(err)
 		c.session.Abort(engineio.ReasonParseError, err)
 		return
 	}
@@ -136,6 +143,7 @@ func (c *conn) writePacket(p *parser.Packet) error {
 // OnClose implements engineio.Receiver: every socket goes with the engine.
 func (c *conn) OnClose(reason string, err error) {
 	c.stopConnectTimer()
+	c.stopAttachmentWait()
 	c.decoder.Reset()
 	c.closeAll(reason, err)
 }

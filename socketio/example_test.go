@@ -184,3 +184,18 @@ func ExampleOptions_cleanupEmptyChildNamespaces() {
 	fmt.Println(server.Namespaces()) // only "/" until a client joins a workspace
 	// Output: [/]
 }
+
+// An application whose events carry several large files raises the bytes
+// a connection may hold while a binary event's attachments arrive (by
+// default MaxHTTPBufferSize, what one message may hold).
+func ExampleOptions_maxPendingAttachmentBytes() {
+	server := socketio.NewServer(&socketio.Options{
+		MaxHTTPBufferSize:         8 << 20,     // one file of up to 8 MiB per message
+		MaxPendingAttachmentBytes: 4 * 8 << 20, // five such files per event: the last is not held
+	})
+	server.OnConnection(func(s *socketio.Socket) {
+		s.On("upload", func(files socketio.Args, ack socketio.AckFunc) {
+			ack(files.Len())
+		})
+	})
+}
