@@ -199,3 +199,17 @@ func ExampleOptions_maxPendingAttachmentBytes() {
 		})
 	})
 }
+
+// InRoom answers in constant time, however many rooms the socket is in.
+func ExampleSocket_InRoom() {
+	server := socketio.NewServer(nil)
+	server.OnConnection(func(s *socketio.Socket) {
+		s.On("say", func(room, text string) {
+			if !s.InRoom(room) {
+				_ = s.Emit("error", "join "+room+" first")
+				return
+			}
+			_ = s.To(room).Emit("said", text)
+		})
+	})
+}
