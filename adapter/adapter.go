@@ -123,5 +123,14 @@ type Adapter interface {
 	Close() error
 }
 
+// RoomChecker is implemented by adapters that tell whether a local socket
+// is in a room without listing its rooms: Memory, and the adapters built
+// on it (Cluster, SessionMemory). It is apart from Adapter so that other
+// adapters keep compiling; socketio falls back to SocketRooms for them.
+type RoomChecker interface {
+	// InRoom reports whether the local socket id is in room.
+	InRoom(id SocketID, room Room) bool
+}
+
 // Factory creates the adapter of a namespace.
 type Factory func(ns Namespace) Adapter

@@ -20,7 +20,10 @@ type Memory struct {
 	watch func(Room)             // see WatchRooms
 }
 
-var _ Adapter = (*Memory)(nil)
+var (
+	_ Adapter     = (*Memory)(nil)
+	_ RoomChecker = (*Memory)(nil)
+)
 
 // NewMemory returns the in-memory adapter of ns. It is a Factory.
 func NewMemory(ns Namespace) Adapter {
@@ -129,6 +132,15 @@ func (m *Memory) SocketRooms(id SocketID) []Room {
 	out := slices.AppendSeq(make([]Room, 0, mine.len()), mine.all())
 	slices.Sort(out)
 	return out
+}
+
+// InRoom implements RoomChecker: one map lookup for a socket in many
+// rooms, where SocketRooms copies and sorts them all.
+func (m *Memory) InRoom(id SocketID, room Room) bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	mine, ok := m.sids[id]
+	return ok && mine.has(room)
 }
 
 // Rooms implements Adapter.

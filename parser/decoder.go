@@ -2,6 +2,7 @@ package parser
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 )
 
@@ -41,8 +42,20 @@ type Decoder struct {
 	// DefaultMaxAttachments.
 	MaxAttachments int
 
+	// MaxPendingBytes bounds the bytes the decoder holds between messages
+	// for a binary packet awaiting attachments: its namespace and data and
+	// the attachments received before the last. A packet past it is an
+	// error. The message that completes a packet is not held, so the last
+	// attachment may be of any size (the transport bounds messages).
+	// Zero or less means no bound beyond MaxAttachments messages, as in
+	// socket.io-parser: a client trusts its server, a server sets it (a
+	// client announcing 10 attachments of 1 MB and never sending the last
+	// would otherwise hold 10 MB for as long as its connection lasts).
+	MaxPendingBytes int
+
 	pending *Packet // binary packet awaiting attachments
 	want    int     // number of attachments pending announced
+	held    int     // bytes of pending counted against MaxPendingBytes
 }
 
 func (d *Decoder) maxAttachments() int {
@@ -84,12 +97,16 @@ func (d *Decoder) DecodeTextTo(p *Packet, msg []byte) (complete bool, err error)
 	if n == 0 {
 		return true, nil
 	}
+	held := len(p.Namespace) + len(p.Data)
+	if d.MaxPendingBytes > 0 && held > d.MaxPendingBytes {
+		return false, pendingTooLarge(d.MaxPendingBytes)
+	}
 	pending := new(Packet)
 	*pending = *p
 	// The count is bounded by MaxAttachments, which a server may set high:
 	// let append grow the slice as attachments really arrive.
 	pending.Attachments = make([][]byte, 0, min(n, DefaultMaxAttachments))
-	d.pending, d.want = pending, n
+	d.pending, d.want, d.held = pending, n, held
 	return false, nil
 }
 
@@ -101,11 +118,18 @@ func (d *Decoder) DecodeBinary(msg []byte) (*Packet, error) {
 	if p == nil {
 		return nil, invalidf("binary message while no packet awaits attachments")
 	}
+	if last := len(p.Attachments)+1 == d.want; !last {
+		if d.MaxPendingBytes > 0 && d.held+len(msg) > d.MaxPendingBytes {
+			d.Reset()
+			return nil, pendingTooLarge(d.MaxPendingBytes)
+		}
+		d.held += len(msg)
+	}
 	p.Attachments = append(p.Attachments, append(make([]byte, 0, len(msg)), msg...))
 	if len(p.Attachments) < d.want {
 		return nil, nil
 	}
-	d.pending, d.want = nil, 0
+	d.pending, d.want, d.held = nil, 0, 0
 	if _, err := findPlaceholders(p.Data, len(p.Attachments), nil); err != nil {
 		return nil, err
 	}
@@ -114,7 +138,16 @@ func (d *Decoder) DecodeBinary(msg []byte) (*Packet, error) {
 
 // Reset drops a partially received packet.
 func (d *Decoder) Reset() {
-	d.pending, d.want = nil, 0
+	d.pending, d.want, d.held = nil, 0, 0
+}
+
+// ErrPendingTooLarge is the error (wrapping ErrInvalidPacket) of a binary
+// packet whose attachments take the decoder past MaxPendingBytes: a limit
+// rather than a malformed packet, which a server may want to log.
+var ErrPendingTooLarge = fmt.Errorf("%w: binary packet over the bytes held for its attachments", ErrInvalidPacket)
+
+func pendingTooLarge(limit int) error {
+	return fmt.Errorf("%w (limit %d)", ErrPendingTooLarge, limit)
 }
 
 // decodeText decodes the text of a packet, returning the number of

@@ -10,7 +10,9 @@ import (
 // does: in is split at 0x1e, and a message starting with 0x00 is binary
 // (the rest of it). After an error the decoder is Reset and goes on, which
 // must leave no state behind. Every packet it completes validates, round
-// trips, and has at most MaxAttachments attachments.
+// trips, and has at most MaxAttachments attachments. The high bits of
+// maxAtt set MaxPendingBytes (0, unbounded, to 60), which the decoder never
+// holds more than.
 func FuzzDecoderStream(f *testing.F) {
 	for _, s := range []string{
 		"0\x1e2[\"a\"]",
@@ -26,9 +28,10 @@ func FuzzDecoderStream(f *testing.F) {
 		"2[\"a\",[[[[[[[[[[]]]]]]]]]]]\x1e3/x,1[]",
 	} {
 		f.Add([]byte(s), uint8(0))
+		f.Add([]byte(s), uint8(0x23)) // at most 3 attachments, 8 bytes held
 	}
 	f.Fuzz(func(t *testing.T, in []byte, maxAtt uint8) {
-		d := &Decoder{MaxAttachments: int(maxAtt % 16)}
+		d := &Decoder{MaxAttachments: int(maxAtt % 16), MaxPendingBytes: int(maxAtt/16) * 4}
 		limit := d.maxAttachments()
 		for _, m := range bytes.Split(in, []byte{0x1e}) {
 			var p *Packet
@@ -43,7 +46,7 @@ func FuzzDecoderStream(f *testing.F) {
 					t.Fatalf("error %v does not wrap ErrInvalidPacket", err)
 				}
 				d.Reset()
-				if d.pending != nil || d.want != 0 {
+				if d.pending != nil || d.want != 0 || d.held != 0 {
 					t.Fatal("Reset left a pending packet")
 				}
 				continue
@@ -51,6 +54,13 @@ func FuzzDecoderStream(f *testing.F) {
 			if p == nil {
 				if d.pending == nil || d.want < 1 || d.want > limit || len(d.pending.Attachments) >= d.want {
 					t.Fatalf("waiting with pending=%v want=%d", d.pending != nil, d.want)
+				}
+				held := len(d.pending.Namespace) + len(d.pending.Data)
+				for _, a := range d.pending.Attachments {
+					held += len(a)
+				}
+				if held != d.held || d.MaxPendingBytes > 0 && held > d.MaxPendingBytes {
+					t.Fatalf("holding %d bytes (counted %d), limit %d", held, d.held, d.MaxPendingBytes)
 				}
 				continue
 			}

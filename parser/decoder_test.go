@@ -217,6 +217,57 @@ func TestDecoderMaxAttachments(t *testing.T) {
 	}
 }
 
+// TestDecoderMaxPendingBytes: a binary packet may hold up to
+// MaxPendingBytes (namespace, data, attachments but the last) between
+// messages; past it the decoder fails with ErrPendingTooLarge and starts
+// over. Zero leaves it unbounded.
+func TestDecoderMaxPendingBytes(t *testing.T) {
+	t.Parallel()
+	const limit = 20 // `["a"]` in "/" holds 6 bytes
+	tests := []struct {
+		name    string
+		limit   int
+		text    string
+		bins    []int // attachment sizes
+		failsAt int   // index of the message that fails: 0 the text, i+1 attachment i; -1 none
+	}{
+		{"up to the limit, then a large last", limit, `53-["a"]`, []int{10, 4, 1000}, -1},
+		{"one attachment of any size", limit, `51-["a"]`, []int{1000}, -1},
+		{"one byte past the limit", limit, `53-["a"]`, []int{10, 5, 1}, 2},
+		{"first attachment past it", limit, `52-["a"]`, []int{15, 1}, 1},
+		{"text past it", limit, `51-["aaaaaaaaaaaaaaaaaaaa"]`, []int{1}, 0},
+		{"text past it in a namespace", limit, `51-/namespace-name,["aaa"]`, []int{1}, 0},
+		{"unbounded", 0, `53-["a"]`, []int{1000, 1000, 1000}, -1},
+	}
+	for _, tt := range tests {
+		d := &Decoder{MaxPendingBytes: tt.limit}
+		var err error
+		at := 0
+		if _, err = d.DecodeText([]byte(tt.text)); err == nil {
+			for i, n := range tt.bins {
+				if _, err = d.DecodeBinary(make([]byte, n)); err != nil {
+					at = i + 1
+					break
+				}
+			}
+		}
+		switch {
+		case tt.failsAt < 0 && err != nil:
+			t.Errorf("%s: %v", tt.name, err)
+		case tt.failsAt >= 0 && (at != tt.failsAt || !errors.Is(err, ErrPendingTooLarge) || !errors.Is(err, ErrInvalidPacket)):
+			t.Errorf("%s: message %d failed with %v; want message %d with ErrPendingTooLarge", tt.name, at, err, tt.failsAt)
+		case err != nil && err.Error() != "parser: invalid packet: binary packet over the bytes held for its attachments (limit 20)":
+			t.Errorf("%s: error text %q", tt.name, err)
+		}
+		if d.pending != nil || d.held != 0 {
+			t.Errorf("%s: the decoder still holds %d bytes", tt.name, d.held)
+		}
+		if p, err := d.DecodeText([]byte(`2["next"]`)); err != nil || p == nil {
+			t.Errorf("%s: next packet: %v, %v", tt.name, p, err)
+		}
+	}
+}
+
 func TestDecoderState(t *testing.T) {
 	t.Parallel()
 	d := &Decoder{}

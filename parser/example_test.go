@@ -2,6 +2,7 @@ package parser_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/duplexio/duplex/parser"
@@ -56,6 +57,22 @@ func ExampleDecoder() {
 	// EVENT /admin 7 ["upload",{"_placeholder":true,"num":0}] [[1 2 3]]
 	// [1 2 3]
 	// parser: invalid packet: reserved event name "connect"
+}
+
+// A server bounds what a binary packet may hold while its attachments
+// arrive; the last attachment is not held, so it may be of any size.
+func ExampleDecoder_maxPendingBytes() {
+	d := parser.Decoder{MaxPendingBytes: 1000}
+	_, _ = d.DecodeText([]byte(`52-["upload",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`))
+	_, err := d.DecodeBinary(make([]byte, 990))
+	fmt.Println(errors.Is(err, parser.ErrPendingTooLarge), err)
+
+	_, _ = d.DecodeText([]byte(`51-["upload",{"_placeholder":true,"num":0}]`))
+	p, err := d.DecodeBinary(make([]byte, 5000))
+	fmt.Println(len(p.Attachments[0]), err)
+	// Output:
+	// true parser: invalid packet: binary packet over the bytes held for its attachments (limit 1000)
+	// 5000 <nil>
 }
 
 func ExampleResolveAttachments() {

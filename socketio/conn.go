@@ -2,7 +2,7 @@ package socketio
 
 import (
 	"errors"
-	"slices"
+	"math"
 	"sync"
 	"time"
 
@@ -16,9 +16,10 @@ type conn struct {
 	server  *Server
 	session *engineio.Session
 	decoder parser.Decoder // used only from OnMessage, which never overlaps
+	attach  attachmentWait // see conn_attachments.go
 
 	mu           sync.Mutex
-	sockets      []*Socket // one per namespace: few, so a slice (a map cost 0.2 KiB per idle client)
+	sockets      connSockets // one per namespace
 	connectTimer *time.Timer
 }
 
@@ -26,6 +27,7 @@ var errInvalidState = errors.New("socketio: packet for a namespace that is not c
 
 func newConn(s *Server, sess *engineio.Session) *conn {
 	c := &conn{server: s, session: sess}
+	c.decoder.MaxPendingBytes = int(min(s.opts.MaxPendingAttachmentBytes, math.MaxInt))
 	c.connectTimer = time.AfterFunc(s.opts.ConnectTimeout, c.onConnectTimeout)
 	return c
 }
@@ -33,7 +35,7 @@ func newConn(s *Server, sess *engineio.Session) *conn {
 // onConnectTimeout closes a connection that joined no namespace in time.
 func (c *conn) onConnectTimeout() {
 	c.mu.Lock()
-	idle := len(c.sockets) == 0
+	idle := c.sockets.len() == 0
 	c.mu.Unlock()
 	if idle {
 		c.server.opts.Logger.Debug("socketio: connect timeout", "sid", c.session.ID())
@@ -50,15 +52,19 @@ func (c *conn) OnMessage(data []byte, binary bool) {
 	var p *parser.Packet
 	var err error
 	if binary {
-		p, err = c.decoder.DecodeBinary(data)
+		if p, err = c.decoder.DecodeBinary(data); p != nil {
+			c.stopAttachmentWait()
+		}
 	} else {
 		var complete bool
 		if complete, err = c.decoder.DecodeTextTo(&text, data); complete {
 			p = &text
+		} else if err == nil {
+			c.startAttachmentWait()
 		}
 	}
 	if err != nil {
-		c.server.opts.Logger.Debug("socketio: invalid packet", "sid", c.session.ID(), "err", err)
+		c.logInvalid(err)
 		c.session.Abort(engineio.ReasonParseError, err)
 		return
 	}
@@ -86,11 +92,12 @@ func (c *conn) route(p *parser.Packet) {
 
 func (c *conn) connect(p *parser.Packet) {
 	srv := c.server
-	srv.mu.RLock()
-	closing := srv.closing
-	srv.mu.RUnlock()
-	ns, ok := srv.lookup(p.Namespace, p.Data)
-	if !ok || closing {
+	var ns *Namespace
+	ok := !srv.isClosing()
+	if ok {
+		ns, ok = srv.lookup(p.Namespace, p.Data)
+	}
+	if !ok {
 		c.writePacket(&parser.Packet{Type: parser.ConnectError, Namespace: p.Namespace,
 			Data: (&ConnectError{Message: "Invalid namespace"}).payload()})
 		return
@@ -98,7 +105,7 @@ func (c *conn) connect(p *parser.Packet) {
 	s := newSocket(ns, c, p.Data)
 	s.resume(p.Data)
 	c.mu.Lock()
-	c.sockets = append(c.sockets, s)
+	c.sockets.add(s)
 	c.mu.Unlock()
 	s.dispatch(s.runConnect)
 }
@@ -119,19 +126,12 @@ func (c *conn) stopConnectTimer() {
 
 // socket returns the socket of namespace nsp; the caller holds c.mu.
 func (c *conn) socket(nsp string) *Socket {
-	for _, s := range c.sockets {
-		if s.ns.name == nsp {
-			return s
-		}
-	}
-	return nil
+	return c.sockets.get(nsp)
 }
 
 func (c *conn) removeSocket(s *Socket) {
 	c.mu.Lock()
-	if i := slices.Index(c.sockets, s); i >= 0 {
-		c.sockets = slices.Delete(c.sockets, i, i+1)
-	}
+	c.sockets.remove(s)
 	c.mu.Unlock()
 }
 
@@ -143,13 +143,14 @@ func (c *conn) writePacket(p *parser.Packet) error {
 // OnClose implements engineio.Receiver: every socket goes with the engine.
 func (c *conn) OnClose(reason string, err error) {
 	c.stopConnectTimer()
+	c.stopAttachmentWait()
 	c.decoder.Reset()
 	c.closeAll(reason, err)
 }
 
 func (c *conn) closeAll(reason string, err error) {
 	c.mu.Lock()
-	all := slices.Clone(c.sockets)
+	all := c.sockets.all()
 	c.mu.Unlock()
 	for _, s := range all {
 		s.onClose(reason, err)
@@ -160,7 +161,7 @@ func (c *conn) closeAll(reason string, err error) {
 // session once that is written (Socket.Disconnect(true)).
 func (c *conn) disconnectAll() {
 	c.mu.Lock()
-	all := slices.Clone(c.sockets)
+	all := c.sockets.all()
 	c.mu.Unlock()
 	for _, s := range all {
 		s.Disconnect(false)

@@ -167,3 +167,49 @@ func ExampleServer_OfFunc() {
 		_ = s.Broadcast().Emit("arrived", s.ID()) // within its own workspace
 	})
 }
+
+// With CleanupEmptyChildNamespaces, a workspace namespace goes when its
+// last socket leaves, and the next connection to it creates it again: the
+// handlers belong on the parent, which lives as long as the server.
+func ExampleOptions_cleanupEmptyChildNamespaces() {
+	server := socketio.NewServer(&socketio.Options{CleanupEmptyChildNamespaces: true})
+	workspaces := server.OfFunc(func(name string, auth json.RawMessage) bool {
+		return strings.HasPrefix(name, "/workspace-")
+	})
+	workspaces.OnConnection(func(s *socketio.Socket) {
+		s.On("title", func(title string) {
+			_ = s.Broadcast().Emit("title", title)
+		})
+	})
+	fmt.Println(server.Namespaces()) // only "/" until a client joins a workspace
+	// Output: [/]
+}
+
+// An application whose events carry several large files raises the bytes
+// a connection may hold while a binary event's attachments arrive (by
+// default MaxHTTPBufferSize, what one message may hold).
+func ExampleOptions_maxPendingAttachmentBytes() {
+	server := socketio.NewServer(&socketio.Options{
+		MaxHTTPBufferSize:         8 << 20,     // one file of up to 8 MiB per message
+		MaxPendingAttachmentBytes: 4 * 8 << 20, // five such files per event: the last is not held
+	})
+	server.OnConnection(func(s *socketio.Socket) {
+		s.On("upload", func(files socketio.Args, ack socketio.AckFunc) {
+			ack(files.Len())
+		})
+	})
+}
+
+// InRoom answers in constant time, however many rooms the socket is in.
+func ExampleSocket_InRoom() {
+	server := socketio.NewServer(nil)
+	server.OnConnection(func(s *socketio.Socket) {
+		s.On("say", func(room, text string) {
+			if !s.InRoom(room) {
+				_ = s.Emit("error", "join "+room+" first")
+				return
+			}
+			_ = s.To(room).Emit("said", text)
+		})
+	})
+}

@@ -24,6 +24,8 @@ type Namespace struct {
 
 	mu           sync.RWMutex
 	sockets      map[string]*Socket
+	members      int  // sockets joining or connected: see hold
+	removed      bool // an empty child taken out (CleanupEmptyChildNamespaces)
 	middlewares  []func(*Socket) error
 	onConnection []func(*Socket)
 
@@ -127,6 +129,43 @@ func (ns *Namespace) remove(s *Socket) {
 		delete(ns.sockets, s.id)
 	}
 	ns.mu.Unlock()
+	s.releaseNamespace()
+}
+
+// hold counts a socket joining ns, from its CONNECT packet until it
+// leaves: its middleware may still run, so that ns.sockets cannot tell
+// whether the namespace is in use. It reports false for a child already
+// removed, which the caller must not join.
+func (ns *Namespace) hold() bool {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	if ns.removed {
+		return false
+	}
+	ns.members++
+	return true
+}
+
+// isRemoved reports whether ns was removed as an empty child.
+func (ns *Namespace) isRemoved() bool {
+	ns.mu.RLock()
+	defer ns.mu.RUnlock()
+	return ns.removed
+}
+
+// release undoes hold; the last socket to leave a child removes it when
+// the server cleans up empty children.
+func (ns *Namespace) release() {
+	ns.mu.Lock()
+	ns.members--
+	empty := ns.members == 0 && ns.parent != nil && ns.server.opts.CleanupEmptyChildNamespaces
+	if empty {
+		ns.removed = true
+	}
+	ns.mu.Unlock()
+	if empty {
+		ns.parent.removeChild(ns)
+	}
 }
 
 func (ns *Namespace) nextAckID() uint64 { return ns.ackIDs.Add(1) - 1 }

@@ -14,7 +14,7 @@ type ParentNamespace struct {
 	match  func(name string, auth json.RawMessage) bool
 
 	mu           sync.RWMutex
-	children     []*Namespace
+	children     map[string]*Namespace
 	middlewares  []func(*Socket) error
 	onConnection []func(*Socket)
 }
@@ -33,11 +33,16 @@ func (p *ParentNamespace) OnConnection(fn func(*Socket)) {
 	p.mu.Unlock()
 }
 
-// Children returns the namespaces created so far.
+// Children returns the namespaces created so far, in no particular order
+// (without those removed empty: Options.CleanupEmptyChildNamespaces).
 func (p *ParentNamespace) Children() []*Namespace {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	return append([]*Namespace(nil), p.children...)
+	out := make([]*Namespace, 0, len(p.children))
+	for _, ns := range p.children {
+		out = append(out, ns)
+	}
+	return out
 }
 
 // Emit sends an event to every socket of every child namespace.
@@ -73,22 +78,52 @@ func (p *ParentNamespace) matches(name string, auth json.RawMessage) (ok bool) {
 	return p.match(name, auth)
 }
 
-// child returns the namespace called name, creating it under p; if another
-// parent or Of created it meanwhile, that one wins.
+// child returns the namespace called name, held for a joining socket
+// (Namespace.hold), creating it under p; if another parent or Of created it
+// meanwhile, that one wins. An empty child being removed is replaced.
 func (p *ParentNamespace) child(name string) *Namespace {
 	s := p.server
 	s.mu.Lock()
 	ns := s.nsps[name]
-	created := ns == nil
+	created := ns == nil || !ns.hold()
 	if created {
 		ns = newNamespace(s, name, p)
+		ns.members = 1 // held before anyone else can see it
 		s.nsps[name] = ns
 	}
 	s.mu.Unlock()
 	if created {
 		p.mu.Lock()
-		p.children = append(p.children, ns)
+		if p.children == nil {
+			p.children = map[string]*Namespace{}
+		}
+		p.children[name] = ns
 		p.mu.Unlock()
 	}
 	return ns
+}
+
+// removeChild takes the empty child ns out of the server and of p, and
+// closes its adapter, as Node's cleanupEmptyChildNamespaces does. Once the
+// server shuts down it leaves ns to Shutdown, which closes every adapter.
+func (p *ParentNamespace) removeChild(ns *Namespace) {
+	s := p.server
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return
+	}
+	if s.nsps[ns.name] == ns {
+		delete(s.nsps, ns.name)
+	}
+	s.mu.Unlock()
+	p.mu.Lock()
+	if p.children[ns.name] == ns {
+		delete(p.children, ns.name)
+	}
+	p.mu.Unlock()
+	if err := ns.adapter.Close(); err != nil {
+		s.opts.Logger.Warn("socketio: closing the adapter of an empty namespace", "nsp", ns.name, "err", err)
+	}
+	s.opts.Logger.Debug("socketio: empty child namespace removed", "nsp", ns.name)
 }

@@ -228,6 +228,37 @@ func TestNamespaceIsolation(t *testing.T) {
 	expectNothing(t, c)
 }
 
+// TestManyNamespacesOneConnection: a connection that joined more
+// namespaces than it keeps in a slice (see connSockets) still routes each
+// packet to its own namespace's socket, after leaving some of them too.
+func TestManyNamespacesOneConnection(t *testing.T) {
+	t.Parallel()
+	io, url := newServer(t, nil)
+	parent := io.OfFunc(func(name string, _ json.RawMessage) bool { return strings.HasPrefix(name, "/n") })
+	parent.OnConnection(func(s *socketio.Socket) {
+		s.On("who", func(ack socketio.AckFunc) { ack(s.Namespace().Name()) })
+	})
+	c := dial(t, url, "websocket")
+	const n = 20
+	for i := range n {
+		join(t, c, fmt.Sprintf("/n%d", i), nil)
+	}
+	for i := 0; i < n; i += 3 {
+		send(t, c, fmt.Sprintf("1/n%d,", i))
+	}
+	for i := n - 1; i >= 0; i-- {
+		if i%3 == 0 {
+			continue
+		}
+		nsp := fmt.Sprintf("/n%d", i)
+		emitAck(t, c, nsp, uint64(i), "who")
+		expect(t, c, fmt.Sprintf(`3%s,%d["%s"]`, nsp, i, nsp))
+	}
+	// A packet for a namespace it left ends the connection, as before.
+	emit(t, c, "/n0", "who")
+	expectClosed(t, c)
+}
+
 // TestOfFuncMatchPanic: a panic in a dynamic namespace's match function,
 // user code, must not take the server down (it runs on the connection's
 // read path; over WebSocket nothing recovers it and the process dies). The

@@ -41,6 +41,26 @@ type Options struct {
 	// such error of each socket at debug level. The OnError listeners of
 	// the socket get the error either way.
 	OnArgError func(s *Socket, err *ArgError, ack AckFunc)
+	// CleanupEmptyChildNamespaces removes a namespace created by an OfFunc
+	// parent when its last socket leaves (Node's
+	// cleanupEmptyChildNamespaces): its adapter is closed and it leaves
+	// the server and the parent, so that clients joining and leaving many
+	// names do not grow memory (20,000 emptied children kept 30 MiB). A
+	// later connection to the name asks the parent's match function again
+	// and gets a new namespace. A *Namespace obtained before (from Of or
+	// a socket) then reaches nobody: register handlers on the parent.
+	CleanupEmptyChildNamespaces bool
+	// MaxPendingAttachmentBytes bounds what a connection holds for a
+	// binary packet (an event or acknowledgement carrying binaries) until
+	// its last attachment arrives: its data and the attachments before
+	// the last. Zero means MaxHTTPBufferSize: an event may carry one
+	// binary as large as a message, or several adding up to one; raise it
+	// for events with several large binaries (Node bounds only their
+	// number, 10, so a client could make it hold 10 MB per connection).
+	// Past the bound, or when the attachments have not all arrived within
+	// PingInterval + PingTimeout, the connection is closed with reason
+	// "parse error".
+	MaxPendingAttachmentBytes int64
 
 	// Engine.IO options; see engineio.Options.
 	PingInterval      time.Duration
@@ -85,7 +105,26 @@ func (o *Options) withDefaults() Options {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if c.MaxPendingAttachmentBytes <= 0 {
+		c.MaxPendingAttachmentBytes = c.MaxHTTPBufferSize
+		if c.MaxPendingAttachmentBytes <= 0 {
+			c.MaxPendingAttachmentBytes = engineio.DefaultMaxHTTPBufferSize
+		}
+	}
 	return c
+}
+
+// attachmentWait is how long a binary packet may wait for its attachments:
+// as long as a polling body may trickle in or a client stay silent.
+func (o *Options) attachmentWait() time.Duration {
+	interval, timeout := o.PingInterval, o.PingTimeout
+	if interval <= 0 {
+		interval = engineio.DefaultPingInterval
+	}
+	if timeout <= 0 {
+		timeout = engineio.DefaultPingTimeout
+	}
+	return interval + timeout
 }
 
 func (o *Options) engine() *engineio.Options {

@@ -59,14 +59,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Of returns the namespace with the given name, creating it on first use.
-// The name gets a leading "/" if it lacks one.
+// The name gets a leading "/" if it lacks one. A namespace created by Of is
+// never removed, even with Options.CleanupEmptyChildNamespaces, and is not
+// a child of an OfFunc parent.
 func (s *Server) Of(name string) *Namespace {
 	if !strings.HasPrefix(name, "/") {
 		name = "/" + name
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if ns := s.nsps[name]; ns != nil {
+	if ns := s.nsps[name]; ns != nil && !ns.isRemoved() {
 		return ns
 	}
 	ns := newNamespace(s, name, nil)
@@ -87,12 +89,15 @@ func (s *Server) OfFunc(match func(name string, auth json.RawMessage) bool) *Par
 }
 
 // lookup finds the namespace a CONNECT packet names, creating a dynamic one
-// if a parent accepts it.
+// if a parent accepts it, and holds it for the joining socket (see
+// Namespace.hold). A known name is one map lookup; the parents' match
+// functions run only for a name not known, or for an empty child being
+// removed, as a new connection to it must be accepted again.
 func (s *Server) lookup(name string, auth json.RawMessage) (*Namespace, bool) {
 	s.mu.RLock()
 	ns, parents := s.nsps[name], s.parents
 	s.mu.RUnlock()
-	if ns != nil {
+	if ns != nil && ns.hold() {
 		return ns, true
 	}
 	for _, p := range parents {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
+	"github.com/duplexio/duplex/adapter"
 	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/internal/sid"
 	"github.com/duplexio/duplex/parser"
@@ -37,6 +39,8 @@ type Socket struct {
 	// need one (a cancellable context costs about 100 bytes per socket),
 	// and ended by endContext; guarded by mu.
 	sctx *socketContext
+
+	released atomic.Bool // no longer counted in its namespace (Namespace.hold)
 	listeners
 	dispatcher
 }
@@ -146,6 +150,17 @@ func (s *Socket) Leave(room string) { s.ns.adapter.Del(s.id, room) }
 // Rooms returns the rooms the socket is in, its own id included, sorted.
 func (s *Socket) Rooms() []string { return s.ns.adapter.SocketRooms(s.id) }
 
+// InRoom reports whether the socket is in room (its own id is one). It is
+// one lookup in the adapter (76 ns), where Rooms copies and sorts every
+// room: 56 to 133 ms per call for a socket in 100,000 rooms
+// (BenchmarkSocketRoomCheck).
+func (s *Socket) InRoom(room string) bool {
+	if rc, ok := s.ns.adapter.(adapter.RoomChecker); ok {
+		return rc.InRoom(s.id, room)
+	}
+	return slices.Contains(s.Rooms(), room)
+}
+
 // Disconnect disconnects the socket from its namespace: the client gets a
 // DISCONNECT packet ("io server disconnect") and the socket's disconnect
 // listeners get "server namespace disconnect". With close, every socket of
@@ -170,6 +185,7 @@ func (s *Socket) runConnect() {
 	} else if err := s.runMiddlewares(); err != nil {
 		s.endContext("connection refused") // a middleware may have asked for it
 		s.conn.removeSocket(s)
+		s.releaseNamespace()
 		ce := toConnectError(err)
 		_ = s.conn.writePacket(&parser.Packet{Type: parser.ConnectError, Namespace: s.ns.name, Data: ce.payload()})
 		s.logger().Debug("socketio: connection refused", "nsp", s.ns.name, "err", err)
@@ -200,6 +216,14 @@ func (s *Socket) runMiddlewares() (err error) {
 		}
 	}()
 	return s.ns.runMiddlewares(s)
+}
+
+// releaseNamespace tells the namespace, once, that the socket left it
+// (refused by its middleware, or disconnected).
+func (s *Socket) releaseNamespace() {
+	if s.released.CompareAndSwap(false, true) {
+		s.ns.release()
+	}
 }
 
 // onClose starts the disconnection: from now on the socket emits nothing

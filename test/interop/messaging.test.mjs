@@ -70,6 +70,16 @@ forEachMode((mode) => {
     assert.deepEqual(plain(got), plain([...args, "tail"]));
   });
 
+  it("sends binaries as large as the server holds for one event", async (t) => {
+    // The server holds at most maxHttpBufferSize (1e6) of an event's
+    // attachments before the last; over polling each must also fit a POST.
+    const { socket } = await open(t, srv, mode);
+    for (const args of [[randomBytes(700_000)], [randomBytes(300_000), randomBytes(300_000), randomBytes(300_000)]]) {
+      const got = await emitAck(socket, "message-with-ack", ...args);
+      assert.deepEqual(plain(got), plain(args));
+    }
+  });
+
   it("acks a client emit with every JSON type", async (t) => {
     const { socket } = await open(t, srv, mode);
     assert.deepEqual(await emitAck(socket, "message-with-ack", ...jsonArgs), jsonArgs);
