@@ -173,6 +173,9 @@ func (c *Conn) serve(r *reader) {
 		c.again = true
 		c.mu.Unlock()
 		return
+	case c.paused.Load(): // Resume reads what came meanwhile
+		c.mu.Unlock()
+		return
 	}
 	c.reading = true
 	c.mu.Unlock()
@@ -193,7 +196,14 @@ func (c *Conn) readLoop(r *reader) {
 // less than the buffer or EAGAIN. Edge-triggered epoll reports only new
 // data, so what is already there must all be read now.
 func (c *Conn) readAll(r *reader) error {
-	for reads := 1; ; reads++ {
+	if c.held {
+		// Complete frames a pause kept back come before the socket's bytes.
+		c.held = false
+		if err := c.feed(nil); err != nil {
+			return err
+		}
+	}
+	for reads := 1; !c.paused.Load(); reads++ {
 		if err := c.rc.Read(r.fn); err != nil {
 			return err // closed
 		}
@@ -222,6 +232,7 @@ func (c *Conn) readAll(r *reader) error {
 			runtime.Gosched()
 		}
 	}
+	return nil
 }
 
 // finish ends a read. It reports true, keeping the read state, when an
@@ -232,8 +243,10 @@ func (c *Conn) finish(err error) (again bool) {
 	c.mu.Lock()
 	if err == nil && !c.closed && c.again {
 		c.again = false
-		c.mu.Unlock()
-		return true
+		if !c.paused.Load() { // else Resume reads
+			c.mu.Unlock()
+			return true
+		}
 	}
 	c.r = nil
 	if err != nil && !c.closed {
@@ -265,6 +278,54 @@ func (c *Conn) Defer(fn func()) bool {
 	}
 	c.r.deferred = append(c.r.deferred, fn)
 	return true
+}
+
+// Pause stops delivering the connection's messages, after the one being
+// delivered, until Resume: the bytes stay in the kernel's socket buffer
+// (beyond one read's worth already read, kept back), so that TCP flow
+// control slows the peer down instead of its messages taking memory. A
+// peer's close or failure is noticed only after Resume (or at Close).
+// Pause may be called from a Handler method, and from any goroutine.
+func (c *Conn) Pause() { c.paused.Store(true) }
+
+// Resume undoes Pause. The registration is edge-triggered: what arrived
+// while paused raised no event that is still to come, so Resume reads the
+// connection itself, on a goroutine of its own unless a worker is still
+// reading it (which then reads once more). It may be called from a
+// Handler method, and from any goroutine.
+func (c *Conn) Resume() {
+	if !c.paused.Swap(false) {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.reading {
+		c.again = true
+		return
+	}
+	if c.closed {
+		return
+	}
+	p := c.p
+	p.mu.Lock()
+	if p.closed { // Close tears the connection down
+		p.mu.Unlock()
+		return
+	}
+	p.wg.Add(1) // Close waits for the read, as for a worker's
+	p.mu.Unlock()
+	c.reading = true
+	go c.resumeRead()
+}
+
+// resumeRead reads a resumed connection as a worker would, then runs what
+// the handlers deferred once it has let the connection go (and no longer
+// counts for Close, as a worker leaving the pool does).
+func (c *Conn) resumeRead() {
+	r := newReader(&c.p.bufs, c.p.opts.BufferSize)
+	c.readLoop(r)
+	c.p.wg.Done()
+	r.runDeferred()
 }
 
 // Close closes the connection: the net.Conn at once, and OnClose with
