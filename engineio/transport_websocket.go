@@ -107,6 +107,9 @@ func (t *wsTransport) writeLoop() {
 		s.close(ReasonTransportError, err)
 		return
 	}
+	s.mu.Lock()
+	s.setFlight(0) // what a direct write left is written
+	s.mu.Unlock()
 	yielded := false
 	for {
 		s.mu.Lock()
@@ -244,6 +247,9 @@ func (t *wsTransport) onProbeMessage(p packet.Packet, err error) {
 		}
 		old := s.transport
 		s.probe, s.transport, t.probing = nil, t, false
+		if s.paused != 0 {
+			t.pauseRead(true)
+		}
 		old.kick() // a waiting poll returns now
 		t.kick()
 		s.mu.Unlock()
@@ -319,6 +325,11 @@ func (wsEvents) OnMessage(c *gws.Conn, m *gws.Message) {
 	defer m.Close()
 	if t := transportOf(c); t != nil {
 		t.onMessage(m.Bytes(), m.Opcode == gws.OpcodeBinary)
+		if !t.probing {
+			// This goroutine reads only this connection: while the session
+			// is paused it waits here, and the kernel holds what follows.
+			t.s.waitReadable(nil)
+		}
 	}
 }
 

@@ -16,6 +16,7 @@ type conn struct {
 	server  *Server
 	session *engineio.Session
 	decoder parser.Decoder // used only from OnMessage, which never overlaps
+	flow    flow           // see flow.go
 
 	mu           sync.Mutex
 	sockets      []*Socket // one per namespace: few, so a slice (a map cost 0.2 KiB per idle client)

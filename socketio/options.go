@@ -28,6 +28,15 @@ type Options struct {
 	// broadcasts it missed; nil turns it off. See RecoveryOptions.
 	ConnectionStateRecovery *RecoveryOptions
 
+	// EventQueueBytes is the soft bound of the bytes of a connection's
+	// events waiting for their handlers, payloads and 120 bytes of
+	// bookkeeping each (default 1 MiB). Past it the connection stops
+	// reading the client until the handlers have brought it under half;
+	// past 4 x EventQueueBytes + MaxHTTPBufferSize (only reachable by a
+	// client that is not read, or that withholds an acknowledgement the
+	// server waits for) the client is disconnected with ErrTooManyEvents.
+	EventQueueBytes int64
+
 	// Engine.IO options; see engineio.Options.
 	PingInterval      time.Duration
 	PingTimeout       time.Duration
@@ -38,11 +47,18 @@ type Options struct {
 	AllowRequest      func(r *http.Request) error
 	CORS              *engineio.CORS
 	WriteQueueSize    int
-	MaxConnections    int
+	// MaxWriteQueueBytes; see engineio.Options.
+	MaxWriteQueueBytes int64
+	MaxConnections     int
 }
 
 // DefaultConnectTimeout is Node's connectTimeout.
 const DefaultConnectTimeout = 45 * time.Second
+
+// DefaultEventQueueBytes is the default EventQueueBytes: 1 MiB, over 6,000
+// small events of a burst, or one of the largest messages a client may
+// send.
+const DefaultEventQueueBytes = 1 << 20
 
 func (o *Options) withDefaults() Options {
 	var c Options
@@ -54,6 +70,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.ConnectTimeout <= 0 {
 		c.ConnectTimeout = DefaultConnectTimeout
+	}
+	if c.EventQueueBytes <= 0 {
+		c.EventQueueBytes = DefaultEventQueueBytes
 	}
 	if r := c.ConnectionStateRecovery; r != nil {
 		rc := *r
@@ -76,16 +95,25 @@ func (o *Options) withDefaults() Options {
 
 func (o *Options) engine() *engineio.Options {
 	return &engineio.Options{
-		PingInterval:      o.PingInterval,
-		PingTimeout:       o.PingTimeout,
-		UpgradeTimeout:    o.UpgradeTimeout,
-		MaxHTTPBufferSize: o.MaxHTTPBufferSize,
-		Transports:        o.Transports,
-		DisableUpgrades:   o.DisableUpgrades,
-		AllowRequest:      o.AllowRequest,
-		CORS:              o.CORS,
-		WriteQueueSize:    o.WriteQueueSize,
-		MaxConnections:    o.MaxConnections,
-		Logger:            o.Logger,
+		PingInterval:       o.PingInterval,
+		PingTimeout:        o.PingTimeout,
+		UpgradeTimeout:     o.UpgradeTimeout,
+		MaxHTTPBufferSize:  o.MaxHTTPBufferSize,
+		Transports:         o.Transports,
+		DisableUpgrades:    o.DisableUpgrades,
+		AllowRequest:       o.AllowRequest,
+		CORS:               o.CORS,
+		WriteQueueSize:     o.WriteQueueSize,
+		MaxWriteQueueBytes: o.MaxWriteQueueBytes,
+		MaxConnections:     o.MaxConnections,
+		Logger:             o.Logger,
 	}
+}
+
+// engineMaxBuffer is the engine's MaxHTTPBufferSize, its default when unset.
+func (o *Options) engineMaxBuffer() int64 {
+	if o.MaxHTTPBufferSize > 0 {
+		return o.MaxHTTPBufferSize
+	}
+	return engineio.DefaultMaxHTTPBufferSize
 }
