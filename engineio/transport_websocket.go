@@ -323,13 +323,12 @@ func (wsEvents) OnPong(*gws.Conn, []byte) {}
 
 func (wsEvents) OnMessage(c *gws.Conn, m *gws.Message) {
 	defer m.Close()
-	if t := transportOf(c); t != nil {
+	t := transportOf(c)
+	// This goroutine reads only this connection: while the session is
+	// paused it waits here with the message, and the kernel holds what
+	// follows.
+	if t != nil && (t.probing || t.s.waitReadable(nil)) {
 		t.onMessage(m.Bytes(), m.Opcode == gws.OpcodeBinary)
-		if !t.probing {
-			// This goroutine reads only this connection: while the session
-			// is paused it waits here, and the kernel holds what follows.
-			t.s.waitReadable(nil)
-		}
 	}
 }
 
