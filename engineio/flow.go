@@ -141,8 +141,9 @@ func (s *Session) setPause(why uint8, on bool) {
 
 // waitReadable waits while the session is paused, for a reader that
 // holds a goroutine of its own (a POST, gws's read loop). It reports
-// false when the session closed or cancel was closed first.
-func (s *Session) waitReadable(cancel <-chan struct{}) bool {
+// false when the session closed or ctx ended first. ctx.Done is called
+// only when paused: a request's context makes its channel on first use.
+func (s *Session) waitReadable(ctx context.Context) bool {
 	for s.rpaused.Load() {
 		s.mu.Lock()
 		ch := s.resumed
@@ -154,7 +155,7 @@ func (s *Session) waitReadable(cancel <-chan struct{}) bool {
 		case <-ch:
 		case <-s.done:
 			return false
-		case <-cancel:
+		case <-ctx.Done():
 			return false
 		}
 	}

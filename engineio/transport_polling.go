@@ -180,7 +180,7 @@ func (t *pollingTransport) readPost(w http.ResponseWriter, r *http.Request) bool
 	// write queue is backlogged) the rest of the body waits and the POST
 	// is not answered: the client sends its next one only after.
 	for _, p := range pkts {
-		if !t.s.waitReadable(r.Context().Done()) {
+		if !t.s.waitReadable(r.Context()) {
 			if r.Context().Err() != nil {
 				t.s.close(ReasonTransportError, errPollAborted)
 				return false

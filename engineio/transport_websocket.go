@@ -1,6 +1,7 @@
 package engineio
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -327,7 +328,7 @@ func (wsEvents) OnMessage(c *gws.Conn, m *gws.Message) {
 	// This goroutine reads only this connection: while the session is
 	// paused it waits here with the message, and the kernel holds what
 	// follows.
-	if t != nil && (t.probing || t.s.waitReadable(nil)) {
+	if t != nil && (t.probing || t.s.waitReadable(context.Background())) {
 		t.onMessage(m.Bytes(), m.Opcode == gws.OpcodeBinary)
 	}
 }
