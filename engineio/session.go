@@ -97,7 +97,9 @@ func (s *Session) Transport() string {
 
 // Write queues msgs to be sent in order, contiguously. It never blocks. It
 // fails with ErrClosed once the session is closing; a client whose queue
-// overflows is disconnected and Write returns ErrQueueFull.
+// overflows (MaxWriteQueueBytes or WriteQueueSize) is disconnected and
+// Write returns ErrQueueFull. A sender of many messages to one client can
+// wait for it with WaitWritable.
 //
 // When nothing else is being written to the session's WebSocket, Write
 // sends at once from the caller's goroutine with a non-blocking system

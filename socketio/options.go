@@ -29,7 +29,7 @@ type Options struct {
 	ConnectionStateRecovery *RecoveryOptions
 
 	// EventQueueBytes is the soft bound of the bytes of a connection's
-	// events waiting for their handlers, payloads and 120 bytes of
+	// events waiting for their handlers, payloads and 96 bytes of
 	// bookkeeping each (default 1 MiB). Past it the connection stops
 	// reading the client until the handlers have brought it under half;
 	// past 4 x EventQueueBytes + MaxHTTPBufferSize (only reachable by a
