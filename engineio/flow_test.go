@@ -185,3 +185,27 @@ func TestBacklog(t *testing.T) {
 		t.Error("still Backlogged after the GET")
 	}
 }
+
+// TestPausedSessionKeepsHeartbeat: a client that the Receiver keeps from
+// being read for many ping timeouts is not timed out for the pongs it
+// sent meanwhile (they wait unread), and still gets pings.
+func TestPausedSessionKeepsHeartbeat(t *testing.T) {
+	t.Parallel()
+	for _, transport := range []string{"websocket", "polling"} {
+		t.Run(transport, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, &engineio.Options{PingInterval: 200 * time.Millisecond, PingTimeout: 200 * time.Millisecond}, false)
+			c, r := e.dial(t, eiotest.Options{Transport: transport})
+			r.s.PauseReading()
+			time.Sleep(2 * time.Second) // five heartbeats
+			if r.isClosed() {
+				t.Fatalf("closed while paused: %q %v", r.reason, r.err)
+			}
+			r.s.ResumeReading()
+			if err := c.SendText("after"); err != nil {
+				t.Fatal(err)
+			}
+			expectMsgs(t, r, "after")
+		})
+	}
+}

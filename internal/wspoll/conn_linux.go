@@ -42,6 +42,8 @@ type Conn struct {
 	again   bool        // an event came while reading: read once more before letting go
 	hup     atomic.Bool // the peer closed or the socket failed: read to the end
 	closed  bool        // teardown decided; done by whoever holds reading, else by the closer
+	missed  bool        // while paused, data came or was left unread: Resume must read
+	cut     bool        // readAll stopped for a pause; read state owner only
 	err     error       // what OnClose gets: the first reason the connection closed
 	r       *reader     // the reader's, while a worker holds the read state; for Defer
 }
@@ -80,6 +82,7 @@ func (p *Poller) Add(conn net.Conn, h Handler, o ConnOptions) (*Conn, error) {
 		wl = new(sync.Mutex)
 	}
 	c := &Conn{p: p, nc: conn, rc: rc, wl: wl, reading: true}
+	c.paused.Store(o.Paused)
 	c.h = h
 	c.maxPayload = p.opts.MaxPayload
 	c.client = p.opts.Client
@@ -174,6 +177,7 @@ func (c *Conn) serve(r *reader) {
 		c.mu.Unlock()
 		return
 	case c.paused.Load(): // Resume reads what came meanwhile
+		c.missed = true
 		c.mu.Unlock()
 		return
 	}
@@ -203,7 +207,11 @@ func (c *Conn) readAll(r *reader) error {
 			return err
 		}
 	}
-	for reads := 1; !c.paused.Load(); reads++ {
+	for reads := 1; ; reads++ {
+		if c.paused.Load() {
+			c.cut = true
+			return nil
+		}
 		if err := c.rc.Read(r.fn); err != nil {
 			return err // closed
 		}
@@ -232,7 +240,6 @@ func (c *Conn) readAll(r *reader) error {
 			runtime.Gosched()
 		}
 	}
-	return nil
 }
 
 // finish ends a read. It reports true, keeping the read state, when an
@@ -241,13 +248,15 @@ func (c *Conn) readAll(r *reader) error {
 // someone closed it meanwhile.
 func (c *Conn) finish(err error) (again bool) {
 	c.mu.Lock()
-	if err == nil && !c.closed && c.again {
+	if err == nil && !c.closed && c.again && !c.paused.Load() {
 		c.again = false
-		if !c.paused.Load() { // else Resume reads
-			c.mu.Unlock()
-			return true
-		}
+		c.mu.Unlock()
+		return true
 	}
+	if c.again || c.cut || c.held {
+		c.missed = true // paused with something to read: Resume reads it
+	}
+	c.again, c.cut = false, false
 	c.r = nil
 	if err != nil && !c.closed {
 		c.closed = true
@@ -290,9 +299,9 @@ func (c *Conn) Pause() { c.paused.Store(true) }
 
 // Resume undoes Pause. The registration is edge-triggered: what arrived
 // while paused raised no event that is still to come, so Resume reads the
-// connection itself, on a goroutine of its own unless a worker is still
-// reading it (which then reads once more). It may be called from a
-// Handler method, and from any goroutine.
+// connection itself when something did, on a goroutine of its own unless
+// a worker is still reading it (which then reads once more). It may be
+// called from a Handler method, and from any goroutine.
 func (c *Conn) Resume() {
 	if !c.paused.Swap(false) {
 		return
@@ -303,9 +312,10 @@ func (c *Conn) Resume() {
 		c.again = true
 		return
 	}
-	if c.closed {
-		return
+	if c.closed || !c.missed {
+		return // nothing came: the next data raises an event
 	}
+	c.missed = false
 	p := c.p
 	p.mu.Lock()
 	if p.closed { // Close tears the connection down
