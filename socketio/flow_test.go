@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -170,4 +173,71 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// TestLargeRepliesWaitForTheClient: requests whose acks are large (600
+// KiB, as a chat history page) are handled only as fast as the client
+// reads the replies: with the client not polling, the handlers stop once
+// the write queue is backlogged (past a quarter of MaxWriteQueueBytes),
+// instead of pinning 50 x 600 KiB; once it polls, every ack arrives and
+// the client was never disconnected.
+func TestLargeRepliesWaitForTheClient(t *testing.T) {
+	t.Parallel()
+	io, url := newServer(t, nil)
+	reply := strings.Repeat("h", 600<<10)
+	var ran atomic.Int32
+	onConnect(io, func(s *socketio.Socket) {
+		s.On("history", func(ack socketio.AckFunc) {
+			ran.Add(1)
+			ack(reply)
+		})
+	})
+	base := url + "/socket.io/?EIO=4&transport=polling"
+	open := httpDo(t, "GET", base, "")
+	_, rest, _ := strings.Cut(open, `"sid":"`)
+	sid, _, _ := strings.Cut(rest, `"`)
+	base += "&sid=" + sid
+	httpDo(t, "POST", base, "40")
+	if got := httpDo(t, "GET", base, ""); !strings.HasPrefix(got, "40{") {
+		t.Fatalf("CONNECT reply %q", got)
+	}
+	var body []string
+	for i := range 50 {
+		body = append(body, fmt.Sprintf(`42%d["history"]`, i))
+	}
+	posted := make(chan string, 1)
+	go func() { posted <- httpDo(t, "POST", base, strings.Join(body, "\x1e")) }()
+	time.Sleep(quiet)
+	// 1 MiB of soft bound: the second reply makes the queue backlogged.
+	if n := ran.Load(); n > 3 {
+		t.Errorf("%d handlers ran while the client read nothing, want at most 3", n)
+	}
+	acks := 0
+	for acks < 50 {
+		acks += strings.Count(httpDo(t, "GET", base, ""), `"hhhh`)
+	}
+	if got := recv(t, posted, "the POST's answer"); got != "ok" {
+		t.Errorf("POST answered %q", got)
+	}
+}
+
+// httpDo sends a request and returns the body of its 200 answer.
+func httpDo(t *testing.T, method, url, body string) string {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Error(err)
+		return ""
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Error(err)
+		return ""
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Errorf("%s: %d %s", method, resp.StatusCode, b)
+	}
+	return string(b)
 }
