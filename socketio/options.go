@@ -47,9 +47,11 @@ type Options struct {
 	AllowRequest      func(r *http.Request) error
 	CORS              *engineio.CORS
 	WriteQueueSize    int
-	// MaxWriteQueueBytes; see engineio.Options.
+	MaxConnections    int
+
+	// MaxWriteQueueBytes bounds each client's write queue in bytes; see
+	// engineio.Options.
 	MaxWriteQueueBytes int64
-	MaxConnections     int
 }
 
 // DefaultConnectTimeout is Node's connectTimeout.
@@ -94,20 +96,21 @@ func (o *Options) withDefaults() Options {
 }
 
 func (o *Options) engine() *engineio.Options {
-	return &engineio.Options{
-		PingInterval:       o.PingInterval,
-		PingTimeout:        o.PingTimeout,
-		UpgradeTimeout:     o.UpgradeTimeout,
-		MaxHTTPBufferSize:  o.MaxHTTPBufferSize,
-		Transports:         o.Transports,
-		DisableUpgrades:    o.DisableUpgrades,
-		AllowRequest:       o.AllowRequest,
-		CORS:               o.CORS,
-		WriteQueueSize:     o.WriteQueueSize,
-		MaxWriteQueueBytes: o.MaxWriteQueueBytes,
-		MaxConnections:     o.MaxConnections,
-		Logger:             o.Logger,
+	e := &engineio.Options{
+		PingInterval:      o.PingInterval,
+		PingTimeout:       o.PingTimeout,
+		UpgradeTimeout:    o.UpgradeTimeout,
+		MaxHTTPBufferSize: o.MaxHTTPBufferSize,
+		Transports:        o.Transports,
+		DisableUpgrades:   o.DisableUpgrades,
+		AllowRequest:      o.AllowRequest,
+		CORS:              o.CORS,
+		WriteQueueSize:    o.WriteQueueSize,
+		MaxConnections:    o.MaxConnections,
+		Logger:            o.Logger,
 	}
+	e.MaxWriteQueueBytes = o.MaxWriteQueueBytes
+	return e
 }
 
 // engineMaxBuffer is the engine's MaxHTTPBufferSize, its default when unset.
