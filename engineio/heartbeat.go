@@ -30,11 +30,16 @@ func (s *Session) onHeartbeat() {
 		s.mu.Unlock()
 		return
 	}
-	if s.awaitPong {
+	if s.awaitPong && s.paused&pauseReceiver == 0 {
 		s.mu.Unlock()
 		s.close(ReasonPingTimeout, nil)
 		return
 	}
+	// While the Receiver keeps the session from being read, the pong may
+	// well be there, unread: the client is not timed out for that, and
+	// keeps getting pings so that it does not time the server out either.
+	// (A session not read because its client does not read its own queue
+	// gets no such grace.)
 	s.awaitPong = true
 	s.push(packet.Packet{Type: packet.Ping})
 	s.rearm(s.srv.opts.PingTimeout)

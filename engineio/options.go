@@ -36,8 +36,18 @@ type Options struct {
 	// CORS enables cross-origin requests. Nil sends no CORS headers and lets
 	// a browser open a WebSocket only from the server's own origin.
 	CORS *CORS
+	// MaxWriteQueueBytes bounds the bytes waiting to be written to one
+	// client, counting the batch being written and 40 bytes per packet
+	// (default 4 MiB). A client that lets its queue overflow is
+	// disconnected: a slow consumer. A quarter of it is the soft bound
+	// (see Session.Backlogged): past it the session stops reading the
+	// client until half of that is written, so that a client flooding
+	// requests is slowed down to the pace at which it reads the replies
+	// instead of being disconnected.
+	MaxWriteQueueBytes int64
 	// WriteQueueSize bounds the packets waiting to be written to one client
-	// (default 4096). A client that lets its queue overflow is disconnected.
+	// (default 65536), a second bound after MaxWriteQueueBytes. A client
+	// that lets its queue overflow is disconnected.
 	WriteQueueSize int
 	// WriteTimeout bounds one WebSocket write (default 10s).
 	WriteTimeout time.Duration
@@ -53,8 +63,12 @@ const (
 	DefaultPingTimeout       = 20 * time.Second
 	DefaultUpgradeTimeout    = 10 * time.Second
 	DefaultMaxHTTPBufferSize = 1e6
-	DefaultWriteQueueSize    = 4096
-	DefaultWriteTimeout      = 10 * time.Second
+	DefaultWriteQueueSize    = 1 << 16
+	// DefaultMaxWriteQueueBytes is 4 MiB: a few of the largest messages a
+	// client may send (MaxHTTPBufferSize), and for a broadcast of 1 KiB
+	// messages 4,000 of them unread.
+	DefaultMaxWriteQueueBytes = 4 << 20
+	DefaultWriteTimeout       = 10 * time.Second
 )
 
 func (o *Options) withDefaults() Options {
@@ -68,6 +82,7 @@ func (o *Options) withDefaults() Options {
 	setDefault(&c.WriteTimeout, DefaultWriteTimeout)
 	setDefault(&c.MaxHTTPBufferSize, DefaultMaxHTTPBufferSize)
 	setDefault(&c.WriteQueueSize, DefaultWriteQueueSize)
+	setDefault(&c.MaxWriteQueueBytes, DefaultMaxWriteQueueBytes)
 	if len(c.Transports) == 0 {
 		c.Transports = []string{TransportPolling, TransportWebSocket}
 	}

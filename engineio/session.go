@@ -3,6 +3,7 @@ package engineio
 import (
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/duplexio/duplex/engineio/packet"
@@ -61,6 +62,13 @@ type Session struct {
 	reserved  bool         // an upgrade handshake is under way: no second one
 	queue     []packet.Packet
 	spare     []packet.Packet // the previous queue, kept for reuse
+	qbytes    int64           // cost (queueCost) of queue
+	flight    int64           // cost of what a writer took and has not written yet
+	drained   chan struct{}   // closed when the backlog ends; made by WaitWritable
+	paused    uint8           // pauseX bits: the client is not read while non-zero
+	resumed   chan struct{}   // closed when reading resumes; nil while not paused
+	backlog   atomic.Bool     // qbytes+flight went over the soft bound and not yet below half of it
+	rpaused   atomic.Bool     // paused != 0, for the readers' checks without s.mu
 	hbTimer   *time.Timer
 	hbDue     time.Time
 	awaitPong bool
@@ -89,7 +97,9 @@ func (s *Session) Transport() string {
 
 // Write queues msgs to be sent in order, contiguously. It never blocks. It
 // fails with ErrClosed once the session is closing; a client whose queue
-// overflows is disconnected and Write returns ErrQueueFull.
+// overflows (MaxWriteQueueBytes or WriteQueueSize) is disconnected and
+// Write returns ErrQueueFull. A sender of many messages to one client can
+// wait for it with WaitWritable.
 //
 // When nothing else is being written to the session's WebSocket, Write
 // sends at once from the caller's goroutine with a non-blocking system
@@ -108,7 +118,11 @@ func (s *Session) write(msgs []Message, direct bool) error {
 		s.mu.Unlock()
 		return ErrClosed
 	}
-	if len(s.queue)+len(msgs) > s.srv.opts.WriteQueueSize {
+	cost := int64(0)
+	for _, m := range msgs {
+		cost += queueCost(len(m.Data))
+	}
+	if len(s.queue)+len(msgs) > s.srv.opts.WriteQueueSize || s.qbytes+s.flight+cost > s.srv.opts.MaxWriteQueueBytes {
 		s.mu.Unlock()
 		s.close(ReasonTransportError, ErrQueueFull)
 		return ErrQueueFull
@@ -116,6 +130,8 @@ func (s *Session) write(msgs []Message, direct bool) error {
 	for _, m := range msgs {
 		s.queue = append(s.queue, packet.Packet{Type: packet.Message, Data: m.Data, Binary: m.Binary})
 	}
+	s.qbytes += cost
+	s.checkBacklog()
 	if t, ok := s.transport.(*wsTransport); ok && direct && t.startDirect() {
 		batch := s.take()
 		s.mu.Unlock()
@@ -178,6 +194,7 @@ func (s *Session) upgrading() bool { return s.probe != nil && s.probe.probed }
 // push queues a control packet; the caller holds s.mu.
 func (s *Session) push(p packet.Packet) {
 	s.queue = append(s.queue, p)
+	s.qbytes += queueCost(len(p.Data))
 	s.transport.kick()
 }
 
@@ -186,15 +203,20 @@ func (s *Session) push(p packet.Packet) {
 func (s *Session) take() []packet.Packet {
 	q := s.queue
 	s.queue, s.spare = s.spare[:0], nil
+	s.flight, s.qbytes = s.flight+s.qbytes, 0
 	return q
 }
 
+// recycle takes back a batch once written (or framed for a direct write,
+// which then counts what it could not write: setFlight).
 func (s *Session) recycle(q []packet.Packet) {
 	clear(q) // drop references to written payloads
 	s.mu.Lock()
 	if s.spare == nil && cap(q) <= 256 {
 		s.spare = q[:0]
 	}
+	s.flight = 0
+	s.checkBacklog()
 	s.mu.Unlock()
 }
 

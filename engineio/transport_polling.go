@@ -176,7 +176,17 @@ func (t *pollingTransport) readPost(w http.ResponseWriter, r *http.Request) bool
 		t.s.close(ReasonParseError, err)
 		return false
 	}
+	// While the session is paused (its handlers are behind, or its
+	// write queue is backlogged) the rest of the body waits and the POST
+	// is not answered: the client sends its next one only after.
 	for _, p := range pkts {
+		if !t.s.waitReadable(r.Context()) {
+			if r.Context().Err() != nil {
+				t.s.close(ReasonTransportError, errPollAborted)
+				return false
+			}
+			break // the session closed: its packets go nowhere
+		}
 		t.s.onPacket(p)
 	}
 	return true

@@ -1,6 +1,7 @@
 package engineio
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -107,6 +108,9 @@ func (t *wsTransport) writeLoop() {
 		s.close(ReasonTransportError, err)
 		return
 	}
+	s.mu.Lock()
+	s.setFlight(0) // what a direct write left is written
+	s.mu.Unlock()
 	yielded := false
 	for {
 		s.mu.Lock()
@@ -244,6 +248,9 @@ func (t *wsTransport) onProbeMessage(p packet.Packet, err error) {
 		}
 		old := s.transport
 		s.probe, s.transport, t.probing = nil, t, false
+		if s.paused != 0 {
+			t.pauseRead(true)
+		}
 		old.kick() // a waiting poll returns now
 		t.kick()
 		s.mu.Unlock()
@@ -317,7 +324,11 @@ func (wsEvents) OnPong(*gws.Conn, []byte) {}
 
 func (wsEvents) OnMessage(c *gws.Conn, m *gws.Message) {
 	defer m.Close()
-	if t := transportOf(c); t != nil {
+	t := transportOf(c)
+	// This goroutine reads only this connection: while the session is
+	// paused it waits here with the message, and the kernel holds what
+	// follows.
+	if t != nil && (t.probing || t.s.waitReadable(context.Background())) {
 		t.onMessage(m.Bytes(), m.Opcode == gws.OpcodeBinary)
 	}
 }

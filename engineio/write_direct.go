@@ -53,11 +53,13 @@ func (t *wsTransport) writeDirect(batch []packet.Packet) {
 		t.rest = append(t.rest, left...)
 		partial = true
 	}
+	rest := int64(len(t.rest))
 	t.wmu.Unlock()
 	*bp = frames // the whole buffer back to the pool, not what is left of it
 	putFrameBuf(bp)
 
 	s.mu.Lock()
+	s.setFlight(rest)
 	switch {
 	case err != nil || s.state == stateClosed:
 		t.writing = false

@@ -42,9 +42,17 @@ func (srv *Server) stopPolling() {
 func (srv *Server) startReading(t *wsTransport) {
 	srv.wg.Add()
 	if p := srv.poll(); p != nil {
-		pc, err := p.Add(t.nc, (*polledWS)(t), wspoll.ConnOptions{WriteLock: &t.wmu})
+		// The session's WebSocket starts paused, and is resumed below
+		// unless the session is paused: PauseReading may have run before
+		// pc was known. A probe is read at once.
+		pc, err := p.Add(t.nc, (*polledWS)(t), wspoll.ConnOptions{WriteLock: &t.wmu, Paused: !t.probing})
 		if err == nil {
+			t.s.mu.Lock()
 			t.pc.Store(pc)
+			if t.s.transport == transport(t) {
+				t.pauseRead(t.s.paused != 0)
+			}
+			t.s.mu.Unlock()
 			if t.closed.Load() { // closed by the session while Add ran
 				_ = pc.Close()
 			}

@@ -52,9 +52,15 @@ type ackWaiter struct {
 
 // ackTable holds the acknowledgements a socket waits for, by ack id.
 type ackTable struct {
-	mu sync.Mutex
-	m  map[uint64]*ackWaiter
+	mu   sync.Mutex
+	m    map[uint64]*ackWaiter
+	conn *conn // told of the waits that may block someone (flow.go)
 }
+
+// blocks reports whether someone may be blocked waiting for w: an
+// EmitWithAck or a broadcast's. The connection keeps reading the client
+// meanwhile (see flow.go); a callback runs whenever its ack comes.
+func (w *ackWaiter) blocks() bool { return w.ch != nil || w.packet != nil }
 
 func (t *ackTable) add(id uint64, w *ackWaiter) {
 	t.mu.Lock()
@@ -63,15 +69,21 @@ func (t *ackTable) add(id uint64, w *ackWaiter) {
 	}
 	t.m[id] = w
 	t.mu.Unlock()
+	if w.blocks() {
+		t.conn.ackWaits(1)
+	}
 }
 
 // take removes and returns the waiter for id, nil when there is none (an
 // unknown id, or one already answered or timed out).
 func (t *ackTable) take(id uint64) *ackWaiter {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	w := t.m[id]
 	delete(t.m, id)
+	t.mu.Unlock()
+	if w != nil && w.blocks() {
+		t.conn.ackWaits(-1)
+	}
 	return w
 }
 
@@ -81,6 +93,15 @@ func (t *ackTable) failAll(s *Socket) {
 	all := t.m
 	t.m = nil
 	t.mu.Unlock()
+	blocking := int32(0)
+	for _, w := range all {
+		if w.blocks() {
+			blocking++
+		}
+	}
+	if blocking > 0 {
+		t.conn.ackWaits(-blocking)
+	}
 	for _, w := range all {
 		if w.timer != nil {
 			w.timer.Stop()

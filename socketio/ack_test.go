@@ -332,31 +332,3 @@ func TestAckReachesBlockedHandlerUnderLoad(t *testing.T) {
 	send(t, c, `30[]`)
 	expect(t, c, `31["<nil>"]`)
 }
-
-// TestTooManyPendingEvents: a client that gets more than 1024 events ahead
-// of its handlers is disconnected with reason "transport error" and
-// ErrTooManyEvents, instead of queueing without bound.
-func TestTooManyPendingEvents(t *testing.T) {
-	t.Parallel()
-	io, url := newServer(t, nil)
-	release := make(chan struct{})
-	reasons := make(chan string, 1)
-	onConnect(io, func(s *socketio.Socket) {
-		s.On("block", func() { <-release })
-		s.On("spam", func(int) {})
-		s.On("disconnect", func(reason, desc string) { reasons <- reason + ": " + desc })
-	})
-	c, _ := connect(t, url, "websocket", "/")
-	emit(t, c, "/", "block")
-	for i := range 1100 {
-		if err := c.Emit("/", nil, "spam", i); err != nil {
-			break // the server may close the connection before all are sent
-		}
-	}
-	expectClosed(t, c)
-	close(release) // the disconnect listeners run after the blocked handler
-	got := recv(t, reasons, "disconnect reason")
-	if want := "transport error: " + socketio.ErrTooManyEvents.Error(); got != want {
-		t.Errorf("reason %q, want %q", got, want)
-	}
-}

@@ -17,6 +17,7 @@ type conn struct {
 	session *engineio.Session
 	decoder parser.Decoder // used only from OnMessage, which never overlaps
 	attach  attachmentWait // see conn_attachments.go
+	flow    flow           // see flow.go
 
 	mu           sync.Mutex
 	sockets      connSockets // one per namespace

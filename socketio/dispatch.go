@@ -1,25 +1,13 @@
 package socketio
 
 import (
-	"errors"
+	"context"
 	"runtime"
 	"runtime/debug"
 	"sync"
 
-	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/parser"
 )
-
-// maxPendingEvents bounds the events of one socket waiting for its
-// handlers. A client that gets further ahead is disconnected: blocking its
-// reads instead would also hold back the acknowledgements and pongs behind
-// the events, which a blocked handler may be waiting for.
-const maxPendingEvents = 1024
-
-// ErrTooManyEvents is the cause given (with reason "transport error") when
-// a client sends events faster than its handlers take them, beyond
-// maxPendingEvents.
-var ErrTooManyEvents = errors.New("socketio: too many pending events (client too fast for its handlers)")
 
 // dispatcher runs a socket's handlers one at a time, in order, while there
 // is work: on the goroutine that read the event from a polled WebSocket
@@ -32,7 +20,6 @@ type dispatcher struct {
 	drainFn   func() // s.drainPooled, bound by the first dispatch that starts a drain
 	drainHere func() // s.drainDeferred, likewise
 	running   bool
-	pending   int // client events queued; guarded by qmu
 }
 
 // job is one entry of a socket's queue: a client event, or an internal
@@ -80,16 +67,9 @@ func (s *Socket) enqueue(j job, reader bool) {
 // dispatchPacket queues the handling of a client event; it never waits.
 func (s *Socket) dispatchPacket(p *parser.Packet) {
 	// p is copied into the queue: it may be on the reader's stack.
-	s.qmu.Lock()
-	full := s.pending >= maxPendingEvents
-	if !full {
-		s.pending++
-	}
-	s.qmu.Unlock()
-	if full {
-		s.logger().Warn("socketio: client too fast for its handlers", "nsp", s.ns.name, "id", s.id)
-		s.conn.session.Abort(engineio.ReasonTransportError, ErrTooManyEvents)
-		return
+	if cost := eventCost(p); !s.conn.queued(cost) {
+		s.conn.handled(cost)
+		return // the client is being disconnected
 	}
 	s.enqueue(job{event: *p}, true)
 }
@@ -100,10 +80,14 @@ func (s *Socket) run(j job) {
 		j.fn()
 		return
 	}
+	if sess := s.conn.session; sess.Backlogged() {
+		// The client's replies wait to be written: run its next handler
+		// once they are, so that a burst of requests pins about the write
+		// queue's soft bound of replies, not one reply per request.
+		_ = sess.WaitWritable(context.Background())
+	}
 	s.onEvent(&j.event)
-	s.qmu.Lock()
-	s.pending--
-	s.qmu.Unlock()
+	s.conn.handled(eventCost(&j.event))
 }
 
 // drainPooled drains on a pooled worker. Before returning the worker it

@@ -62,6 +62,15 @@ type Options struct {
 	// "parse error".
 	MaxPendingAttachmentBytes int64
 
+	// EventQueueBytes is the soft bound of the bytes of a connection's
+	// events waiting for their handlers, payloads and 96 bytes of
+	// bookkeeping each (default 1 MiB). Past it the connection stops
+	// reading the client until the handlers have brought it under half;
+	// past 4 x EventQueueBytes + MaxHTTPBufferSize (only reachable by a
+	// client that is not read, or that withholds an acknowledgement the
+	// server waits for) the client is disconnected with ErrTooManyEvents.
+	EventQueueBytes int64
+
 	// Engine.IO options; see engineio.Options.
 	PingInterval      time.Duration
 	PingTimeout       time.Duration
@@ -73,10 +82,19 @@ type Options struct {
 	CORS              *engineio.CORS
 	WriteQueueSize    int
 	MaxConnections    int
+
+	// MaxWriteQueueBytes bounds each client's write queue in bytes; see
+	// engineio.Options.
+	MaxWriteQueueBytes int64
 }
 
 // DefaultConnectTimeout is Node's connectTimeout.
 const DefaultConnectTimeout = 45 * time.Second
+
+// DefaultEventQueueBytes is the default EventQueueBytes: 1 MiB, over 6,000
+// small events of a burst, or one of the largest messages a client may
+// send.
+const DefaultEventQueueBytes = 1 << 20
 
 func (o *Options) withDefaults() Options {
 	var c Options
@@ -88,6 +106,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.ConnectTimeout <= 0 {
 		c.ConnectTimeout = DefaultConnectTimeout
+	}
+	if c.EventQueueBytes <= 0 {
+		c.EventQueueBytes = DefaultEventQueueBytes
 	}
 	if r := c.ConnectionStateRecovery; r != nil {
 		rc := *r
@@ -128,7 +149,7 @@ func (o *Options) attachmentWait() time.Duration {
 }
 
 func (o *Options) engine() *engineio.Options {
-	return &engineio.Options{
+	e := &engineio.Options{
 		PingInterval:      o.PingInterval,
 		PingTimeout:       o.PingTimeout,
 		UpgradeTimeout:    o.UpgradeTimeout,
@@ -141,4 +162,14 @@ func (o *Options) engine() *engineio.Options {
 		MaxConnections:    o.MaxConnections,
 		Logger:            o.Logger,
 	}
+	e.MaxWriteQueueBytes = o.MaxWriteQueueBytes
+	return e
+}
+
+// engineMaxBuffer is the engine's MaxHTTPBufferSize, its default when unset.
+func (o *Options) engineMaxBuffer() int64 {
+	if o.MaxHTTPBufferSize > 0 {
+		return o.MaxHTTPBufferSize
+	}
+	return engineio.DefaultMaxHTTPBufferSize
 }

@@ -46,7 +46,9 @@ type Socket struct {
 }
 
 func newSocket(ns *Namespace, c *conn, auth json.RawMessage) *Socket {
-	return &Socket{id: sid.New(), ns: ns, conn: c, auth: auth}
+	s := &Socket{id: sid.New(), ns: ns, conn: c, auth: auth}
+	s.acks.conn = c
+	return s
 }
 
 // ID returns the socket id: 20 URL-safe characters, also the name of the

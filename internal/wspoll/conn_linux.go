@@ -42,6 +42,8 @@ type Conn struct {
 	again   bool        // an event came while reading: read once more before letting go
 	hup     atomic.Bool // the peer closed or the socket failed: read to the end
 	closed  bool        // teardown decided; done by whoever holds reading, else by the closer
+	missed  bool        // while paused, data came or was left unread: Resume must read
+	cut     bool        // readAll stopped for a pause; read state owner only
 	err     error       // what OnClose gets: the first reason the connection closed
 	r       *reader     // the reader's, while a worker holds the read state; for Defer
 }
@@ -80,6 +82,7 @@ func (p *Poller) Add(conn net.Conn, h Handler, o ConnOptions) (*Conn, error) {
 		wl = new(sync.Mutex)
 	}
 	c := &Conn{p: p, nc: conn, rc: rc, wl: wl, reading: true}
+	c.paused.Store(o.Paused)
 	c.h = h
 	c.maxPayload = p.opts.MaxPayload
 	c.client = p.opts.Client
@@ -173,6 +176,10 @@ func (c *Conn) serve(r *reader) {
 		c.again = true
 		c.mu.Unlock()
 		return
+	case c.paused.Load(): // Resume reads what came meanwhile
+		c.missed = true
+		c.mu.Unlock()
+		return
 	}
 	c.reading = true
 	c.mu.Unlock()
@@ -193,7 +200,18 @@ func (c *Conn) readLoop(r *reader) {
 // less than the buffer or EAGAIN. Edge-triggered epoll reports only new
 // data, so what is already there must all be read now.
 func (c *Conn) readAll(r *reader) error {
+	if c.held {
+		// Complete frames a pause kept back come before the socket's bytes.
+		c.held = false
+		if err := c.feed(nil); err != nil {
+			return err
+		}
+	}
 	for reads := 1; ; reads++ {
+		if c.paused.Load() {
+			c.cut = true
+			return nil
+		}
 		if err := c.rc.Read(r.fn); err != nil {
 			return err // closed
 		}
@@ -230,11 +248,15 @@ func (c *Conn) readAll(r *reader) error {
 // someone closed it meanwhile.
 func (c *Conn) finish(err error) (again bool) {
 	c.mu.Lock()
-	if err == nil && !c.closed && c.again {
+	if err == nil && !c.closed && c.again && !c.paused.Load() {
 		c.again = false
 		c.mu.Unlock()
 		return true
 	}
+	if c.again || c.cut || c.held {
+		c.missed = true // paused with something to read: Resume reads it
+	}
+	c.again, c.cut = false, false
 	c.r = nil
 	if err != nil && !c.closed {
 		c.closed = true
@@ -265,6 +287,55 @@ func (c *Conn) Defer(fn func()) bool {
 	}
 	c.r.deferred = append(c.r.deferred, fn)
 	return true
+}
+
+// Pause stops delivering the connection's messages, after the one being
+// delivered, until Resume: the bytes stay in the kernel's socket buffer
+// (beyond one read's worth already read, kept back), so that TCP flow
+// control slows the peer down instead of its messages taking memory. A
+// peer's close or failure is noticed only after Resume (or at Close).
+// Pause may be called from a Handler method, and from any goroutine.
+func (c *Conn) Pause() { c.paused.Store(true) }
+
+// Resume undoes Pause. The registration is edge-triggered: what arrived
+// while paused raised no event that is still to come, so Resume reads the
+// connection itself when something did, on a goroutine of its own unless
+// a worker is still reading it (which then reads once more). It may be
+// called from a Handler method, and from any goroutine.
+func (c *Conn) Resume() {
+	if !c.paused.Swap(false) {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.reading {
+		c.again = true
+		return
+	}
+	if c.closed || !c.missed {
+		return // nothing came: the next data raises an event
+	}
+	c.missed = false
+	p := c.p
+	p.mu.Lock()
+	if p.closed { // Close tears the connection down
+		p.mu.Unlock()
+		return
+	}
+	p.wg.Add(1) // Close waits for the read, as for a worker's
+	p.mu.Unlock()
+	c.reading = true
+	go c.resumeRead()
+}
+
+// resumeRead reads a resumed connection as a worker would, then runs what
+// the handlers deferred once it has let the connection go (and no longer
+// counts for Close, as a worker leaving the pool does).
+func (c *Conn) resumeRead() {
+	r := newReader(&c.p.bufs, c.p.opts.BufferSize)
+	c.readLoop(r)
+	c.p.wg.Done()
+	r.runDeferred()
 }
 
 // Close closes the connection: the net.Conn at once, and OnClose with

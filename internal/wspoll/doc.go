@@ -20,6 +20,12 @@
 // runs it once it has let the connection go, outside the pool, so that
 // another worker reads that next message.
 //
+// A handler that cannot keep up pauses its connection ([Conn.Pause]):
+// its bytes then stay in the kernel and TCP flow control slows the peer,
+// instead of its messages taking memory; [Conn.Resume] reads again,
+// itself, since an edge-triggered registration reports no data that came
+// while paused a second time.
+//
 // Only the read side is handled: writing frames stays the caller's
 // business, except for the close frame wspoll writes when it fails a
 // connection, which it writes under the caller's write lock.

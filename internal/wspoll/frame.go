@@ -108,6 +108,8 @@ type framer struct {
 	msg        []byte // payload of a fragmented message so far
 	msgOp      byte   // its opcode, 0 when no fragmented message is open
 	stopped    atomic.Bool
+	paused     atomic.Bool // Conn.Pause: deliver no more until Conn.Resume
+	held       bool        // a pause stopped frames(): partial may hold complete frames
 }
 
 // pending reports whether a frame or message is incomplete.
@@ -156,9 +158,15 @@ func keep(rest []byte) []byte {
 
 // frames handles the complete frames at the start of b and returns how
 // many bytes they took. It stops early, without error, once the
-// connection is closed.
+// connection is closed or paused.
 func (f *framer) frames(b []byte) (used int, err error) {
 	for !f.stopped.Load() {
+		if f.paused.Load() {
+			// The rest is kept (feed copies it to partial) and parsed
+			// first when reading resumes.
+			f.held = true
+			return used, nil
+		}
 		h, ok := parseHeader(b[used:])
 		if !ok {
 			return used, nil

@@ -62,6 +62,10 @@ type ConnOptions struct {
 	// not write concurrently with wspoll's close frames (e.g. tests).
 	WriteLock sync.Locker
 
+	// Paused adds the connection paused, as if Conn.Pause had been called
+	// first: nothing is delivered until Conn.Resume.
+	Paused bool
+
 	// Buffered holds bytes already read from the connection after the
 	// handshake (a hijacked bufio.Reader's buffered bytes); they are
 	// parsed before anything read from the socket, on the goroutine

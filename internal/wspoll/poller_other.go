@@ -33,6 +33,12 @@ type Conn struct{ framer }
 // Close does nothing outside Linux.
 func (*Conn) Close() error { return nil }
 
+// Pause does nothing outside Linux.
+func (*Conn) Pause() {}
+
+// Resume does nothing outside Linux.
+func (*Conn) Resume() {}
+
 // Defer reports false outside Linux.
 func (*Conn) Defer(func()) bool { return false }
 

@@ -153,15 +153,15 @@ func heapInUse() uint64 {
 // TestSlowConsumer: while one client stops reading, four others receive a
 // storm of 1 KiB broadcasts. They get every message with a latency like
 // that of a storm without the slow client; the slow one is disconnected
-// with "transport error" / ErrQueueFull once its queue of WriteQueueSize
-// packets overflows; the heap stays bounded meanwhile.
+// with "transport error" / ErrQueueFull once its queue of MaxWriteQueueBytes
+// overflows; the heap stays bounded meanwhile.
 func TestSlowConsumer(t *testing.T) {
 	const (
-		queue = 1024
+		queue = 1 << 20 // bytes: 1,000 of the messages
 		n     = 12000
 		size  = 1024
 	)
-	e := newEnv(t, &socketio.Options{WriteQueueSize: queue})
+	e := newEnv(t, &socketio.Options{MaxWriteQueueBytes: queue})
 	fast := make([]*eiotest.SIO, 4)
 	for i := range fast {
 		fast[i] = e.client(t, transports[i%2], "")
@@ -217,9 +217,9 @@ func TestSlowConsumer(t *testing.T) {
 	growth := int64(peak.Load()) - int64(heap0)
 	t.Logf("with a slow client: %d ticks in %v, latency p50 %v p99 %v; heap %d KiB before, peak +%d KiB",
 		n, took, s.percentile(0.5), s.percentile(0.99), heap0>>10, growth>>10)
-	// The slow client holds at most its queue and the batch being written:
-	// 2 * WriteQueueSize messages. Allow the fast clients' share twice over.
-	if bound := int64(2*queue*(size+200)) + 16<<20; growth > bound {
+	// The slow client holds at most its queue, the batch being written
+	// included: MaxWriteQueueBytes. Allow the fast clients' share twice over.
+	if bound := int64(2*queue) + 16<<20; growth > bound {
 		t.Errorf("heap grew by %d KiB during the storm, bound %d KiB", growth>>10, bound>>10)
 	}
 	if p99 := s.percentile(0.99); p99 > time.Second {
@@ -229,11 +229,14 @@ func TestSlowConsumer(t *testing.T) {
 }
 
 // TestQueueBoundPolling: a polling client that does not poll while the
-// server writes to it is disconnected when its queue overflows, and the
-// server's Write says so.
+// server writes to it is disconnected when its queue overflows its bytes,
+// and the server's Write says so.
 func TestQueueBoundPolling(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, &socketio.Options{WriteQueueSize: 16})
+	// The CONNECT reply and 15 events of 1,052 bytes each (payload and the
+	// 40 bytes a packet counts for) fit in 16,000 bytes; a 16th does not.
+	e := newEnv(t, &socketio.Options{MaxWriteQueueBytes: 16000})
+	big := strings.Repeat("x", 1000)
 	bystander := e.client(t, "websocket", "")
 	sid := rawHandshake(t, e.url)
 	req, _ := http.NewRequest("POST", e.url+"/socket.io/?EIO=4&transport=polling&sid="+sid,
@@ -252,12 +255,12 @@ func TestQueueBoundPolling(t *testing.T) {
 			sock = s
 		}
 	}
-	for i := range 15 { // with the CONNECT reply, 16 packets queued
-		if err := sock.Emit("n", i); err != nil {
+	for i := range 15 {
+		if err := sock.Emit("n", big); err != nil {
 			t.Fatalf("Emit %d: %v", i, err)
 		}
 	}
-	if err := sock.Emit("n", 15); !errors.Is(err, engineio.ErrQueueFull) {
+	if err := sock.Emit("n", big); !errors.Is(err, engineio.ErrQueueFull) {
 		t.Errorf("Emit past the queue bound: %v, want ErrQueueFull", err)
 	}
 	if got := e.reason(t, "q"); got != "transport error engineio: write queue full (slow client)" {

@@ -102,7 +102,7 @@ export function startServer(fixture = "interop") {
       ready = true;
       clearTimeout(timer);
       const url = m[1];
-      resolve({ url, fixture, stop, clients, stderr: () => stderr });
+      resolve({ url, fixture, stop, clients, stderr: () => stderr, pid: child.pid });
     });
     child.once("error", (err) => {
       clearTimeout(timer);
