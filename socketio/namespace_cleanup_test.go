@@ -100,6 +100,9 @@ func TestCleanupEmptyChildNamespaces(t *testing.T) {
 			_, closed := counter.counts("/dyn-1")
 			return closed == 1 && !hasNamespace(io, "/dyn-1")
 		})
+		// c1's leave of /dyn-2 is handled apart from its leave of /dyn-1:
+		// wait for it too, or the broadcast below may still reach c1.
+		eventually(t, "c1 out of /dyn-2", func() bool { return len(io.Of("/dyn-2").Sockets()) == 1 })
 		if got := childNames(parent); !slices.Equal(got, []string{"/dyn-2"}) {
 			t.Errorf("Children() = %v, want [/dyn-2]", got)
 		}
