@@ -83,6 +83,16 @@ type Namespace interface {
 	Info(id SocketID) (SocketInfo, bool)
 }
 
+// RoomChecker is implemented by adapters that answer whether a local
+// socket is in a room without listing its rooms; Memory and the cluster
+// adapters that embed it do. It is optional so that existing adapters
+// keep compiling: socketio falls back to SocketRooms.
+type RoomChecker interface {
+	SocketInRoom(id SocketID, room Room) bool
+}
+
+var _ RoomChecker = (*Memory)(nil)
+
 // Adapter keeps room membership and routes broadcasts. Implementations are
 // safe for concurrent use.
 type Adapter interface {

@@ -177,6 +177,21 @@ func TestSocketRoomsSorted(t *testing.T) {
 	}
 }
 
+func TestSocketInRoom(t *testing.T) {
+	t.Parallel()
+	m := NewMemory(&fakeNS{}).(*Memory)
+	m.AddAll("x", []Room{"x", "a", "b"})
+	m.Del("x", "b")
+	for room, want := range map[Room]bool{"x": true, "a": true, "b": false, "c": false} {
+		if got := m.SocketInRoom("x", room); got != want {
+			t.Errorf("SocketInRoom(x, %q) = %v, want %v", room, got, want)
+		}
+	}
+	if m.SocketInRoom("unknown", "a") {
+		t.Error("SocketInRoom of an unknown socket = true")
+	}
+}
+
 var socketsTests = []struct {
 	name   string
 	rooms  []Room

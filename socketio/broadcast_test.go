@@ -82,6 +82,23 @@ func TestRooms(t *testing.T) {
 	}
 }
 
+func TestInRoom(t *testing.T) {
+	t.Parallel()
+	f := newFleet(t, "websocket", nil, nil)
+	s, other := f.socks[0], f.socks[1]
+	s.Join("a", "b")
+	other.Join("c")
+	s.Leave("b")
+	for _, tc := range []struct {
+		room string
+		want bool
+	}{{s.ID(), true}, {"a", true}, {"b", false}, {"c", false}, {other.ID(), false}, {"", false}} {
+		if got := s.InRoom(tc.room); got != tc.want {
+			t.Errorf("InRoom(%q) = %v, want %v", tc.room, got, tc.want)
+		}
+	}
+}
+
 // TestBroadcast checks who receives each kind of broadcast. Sockets 0-3 are
 // in rooms a; a, b; b; none.
 func TestBroadcast(t *testing.T) {

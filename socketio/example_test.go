@@ -157,6 +157,21 @@ func ExampleServer_To() {
 	// Output: 0 <nil>
 }
 
+// InRoom checks one room's membership in O(1), however many rooms the
+// socket is in: cheaper than searching Rooms on every event.
+func ExampleSocket_InRoom() {
+	server := socketio.NewServer(nil)
+	server.OnConnection(func(s *socketio.Socket) {
+		s.On("say", func(room, text string) {
+			if !s.InRoom(room) {
+				_ = s.Emit("error", "join "+room+" first")
+				return
+			}
+			_ = s.To(room).Emit("said", s.ID(), text)
+		})
+	})
+}
+
 // Dynamic namespaces: OfFunc creates those its function accepts.
 func ExampleServer_OfFunc() {
 	server := socketio.NewServer(nil)

@@ -2,9 +2,11 @@ package socketio
 
 import (
 	"encoding/json"
+	"slices"
 	"sync"
 	"sync/atomic"
 
+	"github.com/duplexio/duplex/adapter"
 	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/internal/sid"
 	"github.com/duplexio/duplex/parser"
@@ -94,6 +96,18 @@ func (s *Socket) Leave(room string) { s.ns.adapter.Del(s.id, room) }
 
 // Rooms returns the rooms the socket is in, its own id included, sorted.
 func (s *Socket) Rooms() []string { return s.ns.adapter.SocketRooms(s.id) }
+
+// InRoom reports whether the socket is in room. With the in-memory adapter
+// (and the cluster adapters built on it) it is one map look-up, whatever
+// the number of rooms the socket is in, where checking Rooms copies and
+// sorts them all; an adapter without adapter.RoomChecker falls back to
+// that.
+func (s *Socket) InRoom(room string) bool {
+	if rc, ok := s.ns.adapter.(adapter.RoomChecker); ok {
+		return rc.SocketInRoom(s.id, room)
+	}
+	return slices.Contains(s.ns.adapter.SocketRooms(s.id), room)
+}
 
 // Disconnect disconnects the socket from its namespace: the client gets a
 // DISCONNECT packet ("io server disconnect") and the socket's disconnect
