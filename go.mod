@@ -3,12 +3,16 @@ module github.com/duplexio/duplex
 go 1.26.0
 
 require (
+	github.com/google/btree v1.1.3
 	github.com/lxzan/gws v1.8.9
+	github.com/mtibben/confusables v0.0.0-20210201002637-9d1b0723b659
 	github.com/nats-io/nats.go v1.55.0
 	github.com/redis/go-redis/v9 v9.17.3
 	github.com/vmihailenco/msgpack/v5 v5.4.1
 	go.uber.org/goleak v1.3.0
 	golang.org/x/sys v0.48.0
+	golang.org/x/text v0.42.0
+	golang.org/x/time v0.16.0
 )
 
 require (

@@ -24,7 +24,7 @@ func TestRefusedNames(t *testing.T) {
 		{"blank", map[string]any{"name": "   "}, "a display name is required"},
 		{"not a string", map[string]any{"name": 42}, "a display name is required"},
 		{"33 characters", map[string]any{"name": strings.Repeat("é", 33)}, "the display name is longer than 32 characters"},
-		{"control character", map[string]any{"name": "a\nb"}, "the display name contains control characters"},
+		{"control character", map[string]any{"name": "a\nb"}, "the display name contains control, invisible or direction-changing characters"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
