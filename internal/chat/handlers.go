@@ -55,12 +55,19 @@ func (c *Chat) onConnection(s *socketio.Socket) {
 func (c *Chat) addUser(m *member) {
 	remoteUsers, remoteRooms := c.fetchRemoteUsers()
 	rooms, more := c.welcomeRooms(remoteRooms)
+	if !c.welcome(m, remoteUsers, rooms, more) {
+		c.kick(m, errNameTaken.Error())
+	}
+}
+
+// welcome registers m and sends its welcome under c.mu, reporting false
+// when its name was taken meanwhile.
+func (c *Chat) welcome(m *member, remoteUsers []User, rooms []string, more bool) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	key := nameKey(m.Name)
 	if _, taken := c.names[key]; taken {
-		c.kick(m, errNameTaken.Error())
-		return
+		return false
 	}
 	c.users[m.ID] = m
 	c.names[key] = m.ID
@@ -70,6 +77,7 @@ func (c *Chat) addUser(m *member) {
 	w := Welcome{ID: m.ID, Name: m.Name, Users: c.welcomeUsers(remoteUsers), Rooms: rooms, MoreRooms: more}
 	_ = m.s.Emit(EventWelcome, w)
 	_ = m.s.Broadcast().Emit(EventUserJoined, m.User)
+	return true
 }
 
 // removeUser forgets a user who disconnected and tells the others, unless

@@ -23,8 +23,24 @@ type logEntry struct {
 // messageSize is what m weighs in a history: the bytes of its JSON, as an
 // acknowledgement carries it.
 func messageSize(m Message) int {
-	b, _ := json.Marshal(m)
-	return len(b) + 1 // the comma between messages
+	return jsonSize(m) + 1 // the comma between messages
+}
+
+// jsonSize returns the bytes of v's JSON as the parser writes it: without
+// the HTML escapes of json.Marshal (< is one byte, not six).
+func jsonSize(v any) int {
+	var n countWriter
+	enc := json.NewEncoder(&n)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return int(n) - 1 // Encode's newline
+}
+
+type countWriter int
+
+func (w *countWriter) Write(p []byte) (int, error) {
+	*w += countWriter(len(p))
+	return len(p), nil
 }
 
 // add records m (of the given size) as the latest message, dropping the

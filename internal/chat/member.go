@@ -50,10 +50,13 @@ func (c *Chat) allow(m *member, bucket *rate.Limiter) bool {
 	return false
 }
 
-// kick tells a user why, then disconnects it; the page shows the reason.
+// kick tells a user why, then closes its connection (after what is
+// queued, the reason included): a namespace disconnection alone would let
+// a raw client connect again on the same connection with fresh buckets.
+// The page shows the reason and does not reconnect.
 func (c *Chat) kick(m *member, reason string) {
 	_ = m.s.Emit(EventKicked, kickedEvent{Reason: reason})
-	m.s.Disconnect(false)
+	m.s.Disconnect(true)
 }
 
 // addRoom records that m joined name, running join under m's lock when

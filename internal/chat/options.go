@@ -17,7 +17,8 @@ type Options struct {
 	// MaxTextLength bounds a message's text, in characters (default 2000).
 	MaxTextLength int
 	// MaxTextBytes bounds a message's text once JSON-escaped (default
-	// 12 KiB: 2,000 characters that escape to 6 bytes, like <, fit).
+	// 12 KiB: 2,000 characters of 4 bytes fit, and so do 2,000 U+2028,
+	// which JSON escapes to 6).
 	MaxTextBytes int
 	// HistorySize is how many messages of a room are replayed on join
 	// (default 50).

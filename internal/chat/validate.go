@@ -1,7 +1,6 @@
 package chat
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -79,10 +78,7 @@ func isControlText(r rune) bool {
 }
 
 // escapedSize returns the bytes of s as a JSON string.
-func escapedSize(s string) int {
-	b, _ := json.Marshal(s)
-	return len(b)
-}
+func escapedSize(s string) int { return jsonSize(s) }
 
 func errNotMember(room string) error {
 	return fmt.Errorf("you are not in room %q: join it first", room)
