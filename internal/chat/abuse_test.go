@@ -307,10 +307,17 @@ func TestAbuseLookAlikeNames(t *testing.T) {
 	t.Parallel()
 	url, _ := newServer(t, nil)
 	ada := connect(t, url, "Ada")
+	alice := connect(t, url, "alice")
+	for _, name := range []string{"ALICE", "aIice", "\u0430lice"} { // a capital I, a Cyrillic а
+		if got := refused(t, url, map[string]string{"name": name}); got != "this display name, or one that looks like it, is taken: choose another" {
+			t.Errorf("name %q next to alice: %q", name, got)
+		}
+	}
+	alice.sio.Close()
 	taken := "this display name, or one that looks like it, is taken: choose another"
 	bad := "the display name contains control, invisible or direction-changing characters"
 	for name, want := range map[string]string{
-		"Ada": taken, "ada": taken, "ADA": taken, "\u0410da": taken, "Ａｄａ": taken, " Ada ": taken,
+		"Ada": taken, "ada": taken, "ADA": taken, "AdA": taken, "\u0410da": taken, "Ａｄａ": taken, " Ada ": taken,
 		"A\u200bda": bad, "Ada\u202e": bad, "\u202eadA": bad,
 	} {
 		if got := refused(t, url, map[string]string{"name": name}); got != want {

@@ -24,7 +24,7 @@ type Chat struct {
 	// depends on rooms; messages and joins do not take it.
 	mu     sync.Mutex
 	users  map[string]*member // by socket id
-	names  map[string]string  // nameKey -> socket id: one user per name
+	names  map[string]string  // nameKeys -> socket id: one user per name
 	remote remoteUsers
 }
 

@@ -26,8 +26,18 @@ func (c *Chat) authenticate(s *socketio.Socket) error {
 func (c *Chat) nameTaken(name string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	_, taken := c.names[nameKey(name)]
-	return taken
+	return c.nameTakenLocked(name)
+}
+
+// nameTakenLocked reports whether a connected user's name looks like
+// name. The caller holds c.mu.
+func (c *Chat) nameTakenLocked(name string) bool {
+	for _, k := range nameKeys(name) {
+		if _, taken := c.names[k]; taken {
+			return true
+		}
+	}
+	return false
 }
 
 // onConnection registers the protocol's handlers on a new user's socket,
@@ -65,12 +75,13 @@ func (c *Chat) addUser(m *member) {
 func (c *Chat) welcome(m *member, remoteUsers []User, rooms []string, more bool) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	key := nameKey(m.Name)
-	if _, taken := c.names[key]; taken {
+	if c.nameTakenLocked(m.Name) {
 		return false
 	}
 	c.users[m.ID] = m
-	c.names[key] = m.ID
+	for _, k := range nameKeys(m.Name) {
+		c.names[k] = m.ID
+	}
 	for _, u := range remoteUsers {
 		c.remote.add(c.opts.Now().UnixNano(), u.ID)
 	}
@@ -93,7 +104,9 @@ func (c *Chat) removeUser(m *member, reason string) {
 		return // kicked by addUser: never added
 	}
 	delete(c.users, m.ID)
-	delete(c.names, nameKey(m.Name))
+	for _, k := range nameKeys(m.Name) {
+		delete(c.names, k)
+	}
 	if reason != socketio.ReasonServerShutdown {
 		_ = m.s.Broadcast().Emit(EventUserLeft, m.User)
 	}

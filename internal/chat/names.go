@@ -34,11 +34,18 @@ func isHidden(r rune) bool {
 	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Bidi_Control, r)
 }
 
-// nameKey returns what two names that look alike share: the UTS #39
-// skeleton of the lower-cased name, so that "Ada", "ADA" and "Аda" (a
-// Cyrillic А) are one name and at most one connected user has it.
-func nameKey(name string) string {
-	return confusables.Skeleton(strings.ToLower(confusables.Skeleton(name)))
+// nameKeys returns what a name shares with those that look like it: the
+// UTS #39 skeleton of the lower-cased name ("Ada", "ADA" and "Аda" with a
+// Cyrillic А), and the skeleton of the lower-cased skeleton, which also
+// catches a capital I for an l ("aIice" and "alice"). Two names look
+// alike when they share a key; one connected user has each.
+func nameKeys(name string) []string {
+	a := confusables.Skeleton(strings.ToLower(name))
+	b := confusables.Skeleton(strings.ToLower(confusables.Skeleton(name)))
+	if a == b {
+		return []string{a}
+	}
+	return []string{a, b}
 }
 
 // checkRoomChars reports whether a room name uses only letters, digits,
