@@ -1,6 +1,8 @@
 package chat
 
 import (
+	"slices"
+
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -60,14 +62,29 @@ func (c *Chat) onConnection(s *socketio.Socket) {
 // socket is already in the adapter then, so a user arriving on another
 // node meanwhile is either in the answer or heard of by user-joined. The
 // answer leaves this node's users out: they come from c.users, under c.mu.
-// A user who took the name since the middleware checked it wins: this
-// one is told and disconnected.
+// A user who took the name since the middleware checked it, here or on
+// another node, wins: this one is told and disconnected.
 func (c *Chat) addUser(m *member) {
 	remoteUsers, remoteRooms := c.fetchRemoteUsers()
 	rooms, more := c.welcomeRooms(remoteRooms)
-	if !c.welcome(m, remoteUsers, rooms, more) {
+	if lookAlike(m.Name, remoteUsers) || !c.welcome(m, remoteUsers, rooms, more) {
 		c.kick(m, errNameTaken.Error())
 	}
+}
+
+// lookAlike reports whether a user of another node has a name that looks
+// like name. Two nodes admitting look-alikes at the same moment both let
+// them in: the page then tells them apart by id.
+func lookAlike(name string, users []User) bool {
+	keys := nameKeys(name)
+	for _, u := range users {
+		for _, k := range nameKeys(u.Name) {
+			if slices.Contains(keys, k) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // welcome registers m and sends its welcome under c.mu, reporting false
