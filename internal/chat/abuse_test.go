@@ -527,3 +527,46 @@ func TestAbuseTypingToNobody(t *testing.T) {
 		t.Errorf("%d cluster look-ups for typing to nobody, want 0", n)
 	}
 }
+
+// TestAbusePipelinedJoins: a room full of large messages, then join-room
+// requests pipelined without reading: each ack was ~592 KiB and 2
+// connections pinned 1 GiB. Acks are now bounded in bytes and the
+// requests by the rate; past it the client is kicked.
+func TestAbusePipelinedJoins(t *testing.T) {
+	t.Parallel()
+	url, _ := newServer(t, nil)
+	for w := range 4 {
+		c := connect(t, url, fmt.Sprint("writer", w))
+		c.join("big")
+		c.pipeline(15, chat.EventMessage, func(int) any { return map[string]any{"text": strings.Repeat("😀", 2000), "room": "big"} })
+	}
+	attacker := connect(t, url, "attacker")
+	const n = 300
+	for i := range n {
+		id := uint64(i)
+		if attacker.sio.Emit("/", &id, chat.EventJoinRoom, "big") != nil {
+			break
+		}
+	}
+	acks, ackBytes, kicked := 0, 0, false
+	for {
+		p, err := attacker.sio.Next(wait)
+		if err != nil {
+			break
+		}
+		switch {
+		case p.Type == parser.Ack:
+			acks++
+			ackBytes += len(p.Data)
+		case p.Type == parser.Event && eiotest.EventName(p) == chat.EventKicked:
+			kicked = true
+		}
+	}
+	t.Logf("%d pipelined join-room: %d answered, %d KiB of answers, kicked %v", n, acks, ackBytes>>10, kicked)
+	if limit := (chat.DefaultRequestBurst + chat.DefaultMaxRefusals + 10) * (chat.DefaultHistoryRoomBytes + 1024); ackBytes > limit {
+		t.Errorf("%d bytes of answers, want at most %d", ackBytes, limit)
+	}
+	if acks < n && !kicked {
+		t.Errorf("%d of %d answered, without a kick", acks, n)
+	}
+}
