@@ -339,6 +339,50 @@ func TestAbuseLookAlikeNames(t *testing.T) {
 	}
 }
 
+// TestNameTakeover: a connection presenting the key of the connected user
+// of its name replaces it (a page back before the server saw its old
+// connection drop); without the key the name stays taken.
+func TestNameTakeover(t *testing.T) {
+	t.Parallel()
+	url, _ := newServer(t, nil)
+	bob := connect(t, url, "bob")
+	dial := func(auth any) (*client, *parser.Packet) {
+		c := &client{t: t, sio: eiotest.DialSIO(t, url, eiotest.Options{Transport: "websocket"})}
+		p, err := c.sio.Connect("/", auth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, p
+	}
+	first, _ := dial(map[string]string{"name": "alice", "key": "k1"})
+	first.event(chat.EventWelcome, &first.welcome)
+	var joined chat.User
+	bob.event(chat.EventUserJoined, &joined)
+	taken := "this display name, or one that looks like it, is taken: choose another"
+	for _, auth := range []map[string]string{{"name": "alice"}, {"name": "alice", "key": "k2"}, {"name": "Alice", "key": ""}} {
+		if got := refused(t, url, auth); got != taken {
+			t.Errorf("auth %v: %q, want taken", auth, got)
+		}
+	}
+	second, p := dial(map[string]string{"name": "Alice", "key": "k1"})
+	if p.Type != parser.Connect {
+		t.Fatalf("the same key: %v %s", p.Type, p.Data)
+	}
+	second.event(chat.EventWelcome, &second.welcome)
+	var kicked struct{ Reason string }
+	first.event(chat.EventKicked, &kicked)
+	if kicked.Reason != "you signed in again on another connection, which replaces this one" {
+		t.Errorf("the replaced connection: kicked %q", kicked.Reason)
+	}
+	var left chat.User
+	bob.event(chat.EventUserLeft, &left)
+	bob.event(chat.EventUserJoined, &joined)
+	if left.ID != first.welcome.ID || joined.ID != second.welcome.ID || joined.Name != "Alice" {
+		t.Errorf("bob saw %v leave and %v join", left, joined)
+	}
+	bob.none(chat.EventUserLeft) // once only
+}
+
 // TestAbuseExactKeys: Go's JSON matched keys case-insensitively, so
 // {"text":"hello","TEXT":"evil"} delivered "evil" and an auth
 // {"name":"alice","NAME":"admin"} named the user admin.

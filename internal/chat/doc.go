@@ -6,7 +6,7 @@
 //
 // The protocol (README.md, "Chat protocol", documents it for client authors):
 //
-//	connect auth          {name}                 refused with connect_error when invalid or taken
+//	connect auth          {name, key?}           refused with connect_error when invalid or taken
 //	client -> server
 //	  message             {text, room?, to?}     ack {id, ts} or {error}
 //	  join-room           room                   ack {history: [received-message...]} or {error}

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"crypto/subtle"
 	"slices"
 
 	"github.com/duplexio/duplex/socketio"
@@ -10,12 +11,9 @@ import (
 // valid display name, not taken by a connected user, which becomes the
 // socket's User.
 func (c *Chat) authenticate(s *socketio.Socket) error {
-	var a auth
-	if raw := s.Handshake().Auth; len(raw) > 0 {
-		_ = decodeObject(raw, a.fields()) // a payload that is no object has no name
-	}
+	a := authOf(s)
 	name, err := c.checkName(a.Name)
-	if err == nil && c.nameTaken(name) {
+	if err == nil && c.nameTaken(name, a.Key) {
 		err = errNameTaken
 	}
 	if err != nil {
@@ -25,21 +23,45 @@ func (c *Chat) authenticate(s *socketio.Socket) error {
 	return nil
 }
 
-func (c *Chat) nameTaken(name string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.nameTakenLocked(name)
+// authOf decodes the socket's auth payload; a payload that is no object
+// has no name, and a key over maxKey bytes is no key.
+func authOf(s *socketio.Socket) auth {
+	var a auth
+	if raw := s.Handshake().Auth; len(raw) > 0 {
+		_ = decodeObject(raw, a.fields())
+	}
+	if len(a.Key) > maxKey {
+		a.Key = ""
+	}
+	return a
 }
 
-// nameTakenLocked reports whether a connected user's name looks like
-// name. The caller holds c.mu.
-func (c *Chat) nameTakenLocked(name string) bool {
+// maxKey bounds the auth key: 128 random bits are 32 hex digits.
+const maxKey = 128
+
+func (c *Chat) nameTaken(name, key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, taken := c.owners(name, key)
+	return taken
+}
+
+// owners returns the connected users whose names look like name, and
+// whether the name is taken: some of them do not hold key (an empty key
+// holds nothing). The caller holds c.mu.
+func (c *Chat) owners(name, key string) ([]*member, bool) {
+	var out []*member
+	taken := false
 	for _, k := range nameKeys(name) {
-		if _, taken := c.names[k]; taken {
-			return true
+		id, ok := c.names[k]
+		if !ok || slices.ContainsFunc(out, func(m *member) bool { return m.ID == id }) {
+			continue
 		}
+		o := c.users[id]
+		out = append(out, o)
+		taken = taken || key == "" || subtle.ConstantTimeCompare([]byte(o.key), []byte(key)) != 1
 	}
-	return false
+	return out, taken
 }
 
 // onConnection registers the protocol's handlers on a new user's socket,
@@ -47,6 +69,7 @@ func (c *Chat) nameTakenLocked(name string) bool {
 func (c *Chat) onConnection(s *socketio.Socket) {
 	u, _ := s.Data().(User)
 	m := newMember(u, s, &c.opts)
+	m.key = authOf(s).Key
 	s.On(EventMessage, func(a socketio.Args, ack socketio.AckFunc) { c.handleMessage(m, a, ack) })
 	s.On(EventJoinRoom, func(a socketio.Args, ack socketio.AckFunc) { c.handleJoinRoom(m, a, ack) })
 	s.On(EventLeaveRoom, func(a socketio.Args, ack socketio.AckFunc) { c.handleLeaveRoom(m, a, ack) })
@@ -62,38 +85,37 @@ func (c *Chat) onConnection(s *socketio.Socket) {
 // socket is already in the adapter then, so a user arriving on another
 // node meanwhile is either in the answer or heard of by user-joined. The
 // answer leaves this node's users out: they come from c.users, under c.mu.
-// A user who took the name since the middleware checked it, here or on
-// another node, wins: this one is told and disconnected.
+// A user who took the name since the middleware checked it wins: this one
+// is told and disconnected. Names are checked on this node only: a stale
+// listing from another node (a page that moved there as it reconnected)
+// would refuse an honest user, so look-alikes on two nodes are told apart
+// by the page, by id.
 func (c *Chat) addUser(m *member) {
 	remoteUsers, remoteRooms := c.fetchRemoteUsers()
 	rooms, more := c.welcomeRooms(remoteRooms)
-	if lookAlike(m.Name, remoteUsers) || !c.welcome(m, remoteUsers, rooms, more) {
+	replaced, ok := c.welcome(m, remoteUsers, rooms, more)
+	if !ok {
 		c.kick(m, errNameTaken.Error())
 	}
-}
-
-// lookAlike reports whether a user of another node has a name that looks
-// like name. Two nodes admitting look-alikes at the same moment both let
-// them in: the page then tells them apart by id.
-func lookAlike(name string, users []User) bool {
-	keys := nameKeys(name)
-	for _, u := range users {
-		for _, k := range nameKeys(u.Name) {
-			if slices.Contains(keys, k) {
-				return true
-			}
-		}
+	for _, o := range replaced {
+		c.kick(o, errReplaced.Error())
 	}
-	return false
 }
 
 // welcome registers m and sends its welcome under c.mu, reporting false
-// when its name was taken meanwhile.
-func (c *Chat) welcome(m *member, remoteUsers []User, rooms []string, more bool) bool {
+// when its name was taken meanwhile. The users of that name holding m's
+// key are replaced: the others hear that they left, and the caller kicks
+// them.
+func (c *Chat) welcome(m *member, remoteUsers []User, rooms []string, more bool) ([]*member, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.nameTakenLocked(m.Name) {
-		return false
+	replaced, taken := c.owners(m.Name, m.key)
+	if taken {
+		return nil, false
+	}
+	for _, o := range replaced {
+		c.forgetLocked(o)
+		_ = o.s.Broadcast().Emit(EventUserLeft, o.User)
 	}
 	c.users[m.ID] = m
 	for _, k := range nameKeys(m.Name) {
@@ -105,7 +127,18 @@ func (c *Chat) welcome(m *member, remoteUsers []User, rooms []string, more bool)
 	w := Welcome{ID: m.ID, Name: m.Name, Users: c.welcomeUsers(remoteUsers), Rooms: rooms, MoreRooms: more}
 	_ = m.s.Emit(EventWelcome, w)
 	_ = m.s.Broadcast().Emit(EventUserJoined, m.User)
-	return true
+	return replaced, true
+}
+
+// forgetLocked removes m from the users and their names. The caller holds
+// c.mu.
+func (c *Chat) forgetLocked(m *member) {
+	delete(c.users, m.ID)
+	for _, k := range nameKeys(m.Name) {
+		if c.names[k] == m.ID {
+			delete(c.names, k)
+		}
+	}
 }
 
 // removeUser forgets a user who disconnected and tells the others, unless
@@ -118,12 +151,9 @@ func (c *Chat) removeUser(m *member, reason string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.users[m.ID] != m {
-		return // kicked by addUser: never added
+		return // never added (kicked by addUser), or replaced
 	}
-	delete(c.users, m.ID)
-	for _, k := range nameKeys(m.Name) {
-		delete(c.names, k)
-	}
+	c.forgetLocked(m)
 	if reason != socketio.ReasonServerShutdown {
 		_ = m.s.Broadcast().Emit(EventUserLeft, m.User)
 	}

@@ -14,6 +14,7 @@ import (
 // the MaxRoomsPerUser check, cost what one user's rooms cost.
 type member struct {
 	User
+	key      string // see auth
 	s        *socketio.Socket
 	messages *rate.Limiter
 	requests *rate.Limiter

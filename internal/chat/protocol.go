@@ -60,8 +60,12 @@ type Typing struct {
 // The payloads of the clients, decoded by decodeObject with the keys
 // listed by their fields method: exactly those keys, as in JavaScript.
 type (
-	// auth is the connection's auth payload.
-	auth struct{ Name string }
+	// auth is the connection's auth payload. Key, optional, is a secret
+	// the client picks (the page: 128 random bits per tab): a connection
+	// presenting the key of the connected user of the same name replaces
+	// it, as a page reconnecting before the server saw its old connection
+	// drop does.
+	auth struct{ Name, Key string }
 	// messageRequest is the payload of a client's message event.
 	messageRequest struct{ Text, Room, To string }
 	// typingRequest is the payload of a client's typing event.
@@ -71,7 +75,7 @@ type (
 	listRoomsRequest struct{ Prefix, After string }
 )
 
-func (a *auth) fields() map[string]any { return map[string]any{"name": &a.Name} }
+func (a *auth) fields() map[string]any { return map[string]any{"name": &a.Name, "key": &a.Key} }
 func (m *messageRequest) fields() map[string]any {
 	return map[string]any{"text": &m.Text, "room": &m.Room, "to": &m.To}
 }

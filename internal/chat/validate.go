@@ -25,6 +25,7 @@ var (
 	errMessageRate    = errors.New("you are sending messages too fast: wait a moment")
 	errRequestRate    = errors.New("too many room requests: wait a moment")
 	errAbuse          = errors.New("disconnected: too many requests refused for their rate")
+	errReplaced       = errors.New("you signed in again on another connection, which replaces this one")
 )
 
 // checkName validates a display name and returns it normalized (see

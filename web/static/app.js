@@ -110,11 +110,25 @@
 
   // ---- connection ----------------------------------------------------------
 
+  /**
+   * tabKey returns this tab's secret: with it, a reconnection takes the
+   * name back from a connection the server has not yet seen drop (names
+   * are unique), which nobody else can.
+   */
+  function tabKey() {
+    let key = sessionStorage.getItem("duplex-key");
+    if (!key) {
+      key = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+      sessionStorage.setItem("duplex-key", key);
+    }
+    return key;
+  }
+
   function login(name) {
     $("login-error").textContent = "";
     $("join").disabled = true;
     sessionStorage.setItem("duplex-name", name);
-    const socket = io({ path: socketPath, auth: { name }, ackTimeout: ACK_TIMEOUT });
+    const socket = io({ path: socketPath, auth: { name, key: tabKey() }, ackTimeout: ACK_TIMEOUT });
     state.socket = socket;
 
     socket.on("connect", () => setStatus("connected", "Connected"));
