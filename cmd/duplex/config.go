@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/duplexio/duplex/engineio"
+	"github.com/duplexio/duplex/internal/chat"
 )
 
 // config is what the flags and DUPLEX_* variables set.
@@ -27,7 +28,8 @@ type config struct {
 	redisURL        string // --redis: a cluster node on this Redis
 	redisMode       string
 	redisKey        string
-	natsURL         string // --nats: a cluster node on this NATS server
+	natsURL         string       // --nats: a cluster node on this NATS server
+	chat            chat.Options // --chat-*: config_chat.go
 }
 
 // envPrefix names the environment variable of each flag: --ping-interval
@@ -59,6 +61,7 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.StringVar(&cfg.redisMode, "redis-mode", "", "Redis wire `MODE`: classic (the default: createAdapter, PUBLISH) or sharded (createShardedAdapter, SPUBLISH, Redis 7; dynamic subscription mode)")
 	fs.StringVar(&cfg.redisKey, "redis-key", "", "the Redis channel `PREFIX` (the Node adapter's key option, default socket.io); every node of a cluster uses the same")
 	fs.StringVar(&cfg.natsURL, "nats", "", "make this a cluster node on the NATS server at `URL` (nats://host:4222; comma-separated for several); excludes --redis")
+	chatFlags(fs, &cfg.chat)
 	return fs
 }
 

@@ -36,6 +36,10 @@ func TestParseConfig(t *testing.T) {
 			with(func(c *config) {
 				c.addr, c.logLevel, c.corsOrigins, c.shutdownTimeout = ":8080", slog.LevelWarn, []string{"*"}, 3*time.Second
 			})},
+		{"chat limits", []string{"--chat-max-rooms-per-user", "7", "--chat-message-rate", "0.5"}, map[string]string{"DUPLEX_CHAT_HISTORY_BYTES": "1048576"},
+			with(func(c *config) {
+				c.chat.MaxRoomsPerUser, c.chat.MessageRate, c.chat.HistoryBytes = 7, 0.5, 1<<20
+			})},
 		{"a flag wins over its variable", []string{"-addr=:9000"}, map[string]string{"DUPLEX_ADDR": ":8080", "DUPLEX_PATH": "/io/"},
 			with(func(c *config) { c.addr, c.path = ":9000", "/io/" })},
 	}
@@ -70,6 +74,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"log level", []string{"--log-level", "loud"}, nil, "loud"},
 		{"broker", []string{"--broker", "redis://localhost"}, nil, "only memory"},
 		{"nats and redis", []string{"--nats", "nats://h:4222", "--redis", "redis://h:6379"}, nil, "choose one broker"},
+		{"chat limit", []string{"--chat-message-burst", "0"}, nil, "want a positive integer"},
+		{"chat rate", nil, map[string]string{"DUPLEX_CHAT_TYPING_RATE": "fast"}, "want a positive number"},
 		{"redis mode", []string{"--redis", "redis://h:6379", "--redis-mode", "streams"}, nil, "want classic or sharded"},
 		{"nats url", []string{"--nats", "http://h:4222"}, nil, "want a nats://"},
 	}

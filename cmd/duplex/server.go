@@ -45,7 +45,7 @@ func newServer(cfg *config, logger *slog.Logger) (*server, error) {
 		return nil, err
 	}
 	s.io = socketio.NewServer(opts)
-	s.chat = chat.Register(s.io.Sockets(), nil)
+	s.chat = chat.Register(s.io.Sockets(), &cfg.chat)
 	h, err := s.handler()
 	if err != nil {
 		return nil, err

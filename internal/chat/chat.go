@@ -6,81 +6,37 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/duplexio/duplex/socketio"
 )
 
-// Options configure a Chat. Zero values mean the defaults.
-type Options struct {
-	// MaxNameLength bounds display names, in characters (default 32).
-	MaxNameLength int
-	// MaxRoomLength bounds room names, in characters (default 32).
-	MaxRoomLength int
-	// MaxTextLength bounds a message's text, in characters (default 2000).
-	MaxTextLength int
-	// HistorySize is how many messages of a room are replayed on join
-	// (default 50).
-	HistorySize int
-	// MaxRooms bounds the rooms whose history is kept (default 1000); past
-	// it the room idle the longest loses its history.
-	MaxRooms int
-	// Now is the clock of message timestamps (default time.Now).
-	Now func() time.Time
-}
-
-// Defaults of Options.
-const (
-	DefaultMaxNameLength = 32
-	DefaultMaxRoomLength = 32
-	DefaultMaxTextLength = 2000
-	DefaultHistorySize   = 50
-	DefaultMaxRooms      = 1000
-)
-
-func (o *Options) withDefaults() Options {
-	var c Options
-	if o != nil {
-		c = *o
-	}
-	setDefault(&c.MaxNameLength, DefaultMaxNameLength)
-	setDefault(&c.MaxRoomLength, DefaultMaxRoomLength)
-	setDefault(&c.MaxTextLength, DefaultMaxTextLength)
-	setDefault(&c.HistorySize, DefaultHistorySize)
-	setDefault(&c.MaxRooms, DefaultMaxRooms)
-	if c.Now == nil {
-		c.Now = time.Now
-	}
-	return c
-}
-
-func setDefault(v *int, def int) {
-	if *v <= 0 {
-		*v = def
-	}
-}
-
 // Chat is the chat service of one namespace: its users and room histories,
 // kept in memory.
 type Chat struct {
-	opts Options
-	ns   *socketio.Namespace
+	opts  Options
+	ns    *socketio.Namespace
+	rooms *rooms // their own locks: see rooms
 
 	// mu serializes the membership changes (a user arriving or leaving,
 	// and the events telling the others) with the snapshots that welcome
 	// sends: whoever connects second sees the first in its welcome, or
-	// hears of it after the welcome, never neither. It also guards the
-	// histories, whose appends must follow the delivery order.
-	mu      sync.Mutex
-	users   map[string]User // by socket id
-	history *history
+	// hears of it after the welcome, never neither. Nothing under it
+	// depends on rooms; messages and joins do not take it.
+	mu     sync.Mutex
+	users  map[string]*member // by socket id
+	names  map[string]string  // nameKeys -> socket id: one user per name
+	remote remoteUsers
 }
 
 // Register installs the chat on ns: a middleware checking the display name
 // and the handlers of the protocol's events.
 func Register(ns *socketio.Namespace, opts *Options) *Chat {
 	o := opts.withDefaults()
-	c := &Chat{opts: o, ns: ns, users: map[string]User{}, history: newHistory(o.HistorySize, o.MaxRooms)}
+	c := &Chat{
+		opts: o, ns: ns, rooms: newRooms(o),
+		users: map[string]*member{}, names: map[string]string{},
+		remote: remoteUsers{seen: map[string]int64{}},
+	}
 	ns.Use(c.authenticate)
 	ns.OnConnection(c.onConnection)
 	return c
@@ -94,36 +50,46 @@ func (c *Chat) Users() int {
 	return len(c.users)
 }
 
-// snapshot returns the online users sorted by name, and the rooms that
-// have members or a history, sorted: this node's users and rooms, and
-// those of the other nodes of a cluster, remoteUsers and remoteRooms as
-// remoteUsers found them. The caller holds c.mu.
-func (c *Chat) snapshot(remoteUsers []User, remoteRooms []string) ([]User, []string) {
-	all := maps.Clone(c.users)
-	for _, u := range remoteUsers {
+// welcomeUsers returns the online users sorted by name: this node's, and
+// those of the other nodes as remoteUsers found them. The caller holds
+// c.mu.
+func (c *Chat) welcomeUsers(remote []User) []User {
+	all := make(map[string]User, len(c.users)+len(remote))
+	for id, m := range c.users {
+		all[id] = m.User
+	}
+	for _, u := range remote {
 		if _, ok := all[u.ID]; !ok {
 			all[u.ID] = u
 		}
 	}
-	users := slices.SortedFunc(maps.Values(all), func(a, b User) int {
+	return slices.SortedFunc(maps.Values(all), func(a, b User) int {
 		return strings.Compare(a.Name+"\x00"+a.ID, b.Name+"\x00"+b.ID)
 	})
-	rooms := map[string]bool{}
-	for _, r := range remoteRooms {
-		rooms[r] = true
+}
+
+// welcomeRooms returns at most WelcomeRooms rooms, sorted: this node's
+// most recently active, then those of the other nodes, and whether some
+// were left out. Before the bound, a user in 200,000 rooms made every
+// welcome 3-6 MiB.
+func (c *Chat) welcomeRooms(remote []string) ([]string, bool) {
+	n := c.opts.WelcomeRooms
+	local, more := c.rooms.recent(n)
+	set := make(map[string]bool, n)
+	for _, r := range local {
+		set[r] = true
 	}
-	for _, r := range c.history.names() {
-		rooms[r] = true
-	}
-	for _, r := range c.ns.Adapter().Rooms() {
-		if name, ok := strings.CutPrefix(r, RoomPrefix); ok {
-			rooms[name] = true
+	for _, r := range remote {
+		if len(set) >= n {
+			more = more || !set[r]
+			continue
 		}
+		set[r] = true
 	}
 	// Never nil, so that an empty list encodes as [] rather than null.
-	names := slices.AppendSeq(make([]string, 0, len(rooms)), maps.Keys(rooms))
+	names := slices.AppendSeq(make([]string, 0, len(set)), maps.Keys(set))
 	slices.Sort(names)
-	return users, names
+	return names, more
 }
 
 // newMessageID returns a message id unique across nodes: 60 random bits.

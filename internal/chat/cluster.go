@@ -13,12 +13,44 @@ import (
 // usually ends it first; on a timeout the answers received are used.
 const fetchTimeout = 5 * time.Second
 
-// remoteUsers returns the users connected to the other nodes of a
+// remoteTTL is how long a user of another node, once seen, counts as
+// known for typing indicators; maxRemote bounds how many are remembered.
+const (
+	remoteTTL = 10 * time.Minute
+	maxRemote = 10_000
+)
+
+// remoteUsers remembers the users of other nodes seen lately (in a
+// welcome's list, or as the recipient of a direct message), so that a
+// typing indicator to an id nobody knows is dropped without asking the
+// cluster: before, each one cost 3-4 Redis commands. c.mu guards it.
+type remoteUsers struct {
+	seen map[string]int64 // id -> when seen, Unix nanoseconds
+}
+
+// add records ids as seen at now; past maxRemote the memory starts over
+// (the ids come back with the next welcome or message).
+func (r *remoteUsers) add(now int64, ids ...string) {
+	for _, id := range ids {
+		if len(r.seen) >= maxRemote {
+			clear(r.seen)
+		}
+		r.seen[id] = now
+	}
+}
+
+// known reports whether id was seen less than remoteTTL before now.
+func (r *remoteUsers) known(now int64, id string) bool {
+	t, ok := r.seen[id]
+	return ok && now-t < int64(remoteTTL)
+}
+
+// fetchRemoteUsers returns the users connected to the other nodes of a
 // cluster, and the chat rooms their sockets are in. On a single node (the
 // in-memory adapter) it finds none. Sockets of this node are left out:
 // the caller takes them from c.users, under c.mu, which keeps a node's own
 // arrivals and departures in order with its welcomes.
-func (c *Chat) remoteUsers() ([]User, []string) {
+func (c *Chat) fetchRemoteUsers() ([]User, []string) {
 	ctx, cancel := context.WithTimeout(context.Background(), fetchTimeout)
 	defer cancel()
 	// On an error (a node that did not answer in time) the sockets of the
@@ -36,6 +68,9 @@ func (c *Chat) remoteUsers() ([]User, []string) {
 		}
 		users = append(users, u)
 		for _, room := range r.Rooms {
+			if len(rooms) >= c.opts.WelcomeRooms {
+				break // the welcome lists no more
+			}
 			if name, ok := strings.CutPrefix(room, RoomPrefix); ok {
 				rooms = append(rooms, name)
 			}
@@ -47,10 +82,7 @@ func (c *Chat) remoteUsers() ([]User, []string) {
 // isUser reports whether id is the id of a user connected to any node.
 // A local user is found without asking the cluster.
 func (c *Chat) isUser(id string) bool {
-	c.mu.Lock()
-	_, ok := c.users[id]
-	c.mu.Unlock()
-	if ok {
+	if c.localUser(id) != nil {
 		return true
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), fetchTimeout)
@@ -61,10 +93,29 @@ func (c *Chat) isUser(id string) bool {
 	sockets, _ := c.ns.In(id).FetchSockets(ctx)
 	for _, r := range sockets {
 		if u, ok := userOf(r); ok && u.ID == id && r.ID == id {
+			c.mu.Lock()
+			c.remote.add(c.opts.Now().UnixNano(), id)
+			c.mu.Unlock()
 			return true
 		}
 	}
 	return false
+}
+
+// localUser returns the user of this node whose id is id, or nil.
+func (c *Chat) localUser(id string) *member {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.users[id]
+}
+
+// knownUser reports, without asking the cluster, whether id is a user of
+// this node or one of another node seen lately.
+func (c *Chat) knownUser(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, local := c.users[id]
+	return local || c.remote.known(c.opts.Now().UnixNano(), id)
 }
 
 // userOf returns the User of a fetched socket: its Data, which is the

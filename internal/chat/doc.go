@@ -6,18 +6,29 @@
 //
 // The protocol (README.md, "Chat protocol", documents it for client authors):
 //
-//	connect auth          {name}                 refused with connect_error when invalid
+//	connect auth          {name, key?}           refused with connect_error when invalid or taken
 //	client -> server
 //	  message             {text, room?, to?}     ack {id, ts} or {error}
 //	  join-room           room                   ack {history: [received-message...]} or {error}
 //	  leave-room          room                   ack {} or {error}
+//	  list-rooms          {prefix?, after?}      ack {rooms: [name...], next?} or {error}
 //	  typing              {room?, to?}
 //	server -> client
-//	  welcome             {id, name, users: [{id, name}], rooms: [name...]}
+//	  welcome             {id, name, users: [{id, name}], rooms: [name...], moreRooms?}
 //	  user-joined         {id, name}
 //	  user-left           {id, name}
 //	  received-message    {id, from: {id, name}, text, room?, to?, ts}
 //	  typing              {from: {id, name}, room?, to?}
+//	  kicked              {reason}               then the connection closes
+//
+// No user can stall, starve, impersonate or exhaust the others (README.md,
+// "Chat limits"; the abuse suite tests each): requests go through per-user
+// token buckets, a user is in at most MaxRoomsPerUser rooms, histories and
+// so join-room answers are bounded in bytes, the welcome lists the most
+// active rooms only, display names are unique up to case and look-alike
+// letters, and payload keys match exactly (decodeObject). Membership
+// checks are O(1) (Socket.InRoom); each room has its own lock (rooms), and
+// c.mu, the users' lock, covers no work that grows with the rooms.
 //
 // A user's id is its socket id. Chat room R is the Socket.IO room
 // RoomPrefix+R: socket-id rooms stay out of reach of join-room, so nobody

@@ -1,20 +1,21 @@
 package chat
 
 import (
-	"encoding/json"
+	"crypto/subtle"
 	"slices"
 
 	"github.com/duplexio/duplex/socketio"
 )
 
 // authenticate is the namespace middleware: the auth payload must carry a
-// valid display name, which becomes the socket's User.
+// valid display name, not taken by a connected user, which becomes the
+// socket's User.
 func (c *Chat) authenticate(s *socketio.Socket) error {
-	var a auth
-	if raw := s.Handshake().Auth; len(raw) > 0 {
-		_ = json.Unmarshal(raw, &a) // a payload that is no object has no name
-	}
+	a := authOf(s)
 	name, err := c.checkName(a.Name)
+	if err == nil && c.nameTaken(name, a.Key) {
+		err = errNameTaken
+	}
 	if err != nil {
 		return &socketio.ConnectError{Message: err.Error()}
 	}
@@ -22,16 +23,60 @@ func (c *Chat) authenticate(s *socketio.Socket) error {
 	return nil
 }
 
+// authOf decodes the socket's auth payload; a payload that is no object
+// has no name, and a key over maxKey bytes is no key.
+func authOf(s *socketio.Socket) auth {
+	var a auth
+	if raw := s.Handshake().Auth; len(raw) > 0 {
+		_ = decodeObject(raw, a.fields())
+	}
+	if len(a.Key) > maxKey {
+		a.Key = ""
+	}
+	return a
+}
+
+// maxKey bounds the auth key: 128 random bits are 32 hex digits.
+const maxKey = 128
+
+func (c *Chat) nameTaken(name, key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, taken := c.owners(name, key)
+	return taken
+}
+
+// owners returns the connected users whose names look like name, and
+// whether the name is taken: some of them do not hold key (an empty key
+// holds nothing). The caller holds c.mu.
+func (c *Chat) owners(name, key string) ([]*member, bool) {
+	var out []*member
+	taken := false
+	for _, k := range nameKeys(name) {
+		id, ok := c.names[k]
+		if !ok || slices.ContainsFunc(out, func(m *member) bool { return m.ID == id }) {
+			continue
+		}
+		o := c.users[id]
+		out = append(out, o)
+		taken = taken || key == "" || subtle.ConstantTimeCompare([]byte(o.key), []byte(key)) != 1
+	}
+	return out, taken
+}
+
 // onConnection registers the protocol's handlers on a new user's socket,
 // then welcomes it and tells the others.
 func (c *Chat) onConnection(s *socketio.Socket) {
-	me, _ := s.Data().(User)
-	s.On(EventMessage, func(a socketio.Args, ack socketio.AckFunc) { c.handleMessage(s, me, a, ack) })
-	s.On(EventJoinRoom, func(a socketio.Args, ack socketio.AckFunc) { c.handleJoinRoom(s, a, ack) })
-	s.On(EventLeaveRoom, func(a socketio.Args, ack socketio.AckFunc) { c.handleLeaveRoom(s, a, ack) })
-	s.On(EventTyping, func(a socketio.Args) { c.handleTyping(s, me, a) })
-	s.OnDisconnect(func(reason string) { c.removeUser(s, me, reason) })
-	c.addUser(s, me)
+	u, _ := s.Data().(User)
+	m := newMember(u, s, &c.opts)
+	m.key = authOf(s).Key
+	s.On(EventMessage, func(a socketio.Args, ack socketio.AckFunc) { c.handleMessage(m, a, ack) })
+	s.On(EventJoinRoom, func(a socketio.Args, ack socketio.AckFunc) { c.handleJoinRoom(m, a, ack) })
+	s.On(EventLeaveRoom, func(a socketio.Args, ack socketio.AckFunc) { c.handleLeaveRoom(m, a, ack) })
+	s.On(EventListRooms, func(a socketio.Args, ack socketio.AckFunc) { c.handleListRooms(m, a, ack) })
+	s.On(EventTyping, func(a socketio.Args) { c.handleTyping(m, a) })
+	s.OnDisconnect(func(reason string) { c.removeUser(m, reason) })
+	c.addUser(m)
 }
 
 // addUser welcomes a new user with the users and rooms of every node, and
@@ -40,33 +85,91 @@ func (c *Chat) onConnection(s *socketio.Socket) {
 // socket is already in the adapter then, so a user arriving on another
 // node meanwhile is either in the answer or heard of by user-joined. The
 // answer leaves this node's users out: they come from c.users, under c.mu.
-func (c *Chat) addUser(s *socketio.Socket, me User) {
-	remoteUsers, remoteRooms := c.remoteUsers()
+// A user who took the name since the middleware checked it wins: this one
+// is told and disconnected. Names are checked on this node only: a stale
+// listing from another node (a page that moved there as it reconnected)
+// would refuse an honest user, so look-alikes on two nodes are told apart
+// by the page, by id.
+func (c *Chat) addUser(m *member) {
+	remoteUsers, remoteRooms := c.fetchRemoteUsers()
+	rooms, more := c.welcomeRooms(remoteRooms)
+	replaced, ok := c.welcome(m, remoteUsers, rooms, more)
+	if !ok {
+		c.kick(m, errNameTaken.Error())
+	}
+	for _, o := range replaced {
+		c.kick(o, errReplaced.Error())
+	}
+}
+
+// welcome registers m and sends its welcome under c.mu, reporting false
+// when its name was taken meanwhile. The users of that name holding m's
+// key are replaced: the others hear that they left, and the caller kicks
+// them.
+func (c *Chat) welcome(m *member, remoteUsers []User, rooms []string, more bool) ([]*member, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.users[me.ID] = me
-	users, rooms := c.snapshot(remoteUsers, remoteRooms)
-	_ = s.Emit(EventWelcome, Welcome{ID: me.ID, Name: me.Name, Users: users, Rooms: rooms})
-	_ = s.Broadcast().Emit(EventUserJoined, me)
+	replaced, taken := c.owners(m.Name, m.key)
+	if taken {
+		return nil, false
+	}
+	for _, o := range replaced {
+		c.forgetLocked(o)
+		_ = o.s.Broadcast().Emit(EventUserLeft, o.User)
+	}
+	c.users[m.ID] = m
+	for _, k := range nameKeys(m.Name) {
+		c.names[k] = m.ID
+	}
+	for _, u := range remoteUsers {
+		c.remote.add(c.opts.Now().UnixNano(), u.ID)
+	}
+	w := Welcome{ID: m.ID, Name: m.Name, Users: c.welcomeUsers(remoteUsers), Rooms: rooms, MoreRooms: more}
+	_ = m.s.Emit(EventWelcome, w)
+	_ = m.s.Broadcast().Emit(EventUserJoined, m.User)
+	return replaced, true
+}
+
+// forgetLocked removes m from the users and their names. The caller holds
+// c.mu.
+func (c *Chat) forgetLocked(m *member) {
+	delete(c.users, m.ID)
+	for _, k := range nameKeys(m.Name) {
+		if c.names[k] == m.ID {
+			delete(c.names, k)
+		}
+	}
 }
 
 // removeUser forgets a user who disconnected and tells the others, unless
 // the server is shutting down: then everyone is leaving, and telling each
 // of n users about the n-1 others would cost n² messages for nothing.
-func (c *Chat) removeUser(s *socketio.Socket, me User, reason string) {
+func (c *Chat) removeUser(m *member, reason string) {
+	for _, r := range m.leaveAll() {
+		c.rooms.leave(r)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.users, me.ID)
+	if c.users[m.ID] != m {
+		return // never added (kicked by addUser), or replaced
+	}
+	c.forgetLocked(m)
 	if reason != socketio.ReasonServerShutdown {
-		_ = s.Broadcast().Emit(EventUserLeft, me)
+		_ = m.s.Broadcast().Emit(EventUserLeft, m.User)
 	}
 }
 
 // handleMessage delivers a message to its audience and acknowledges it
-// with its id and timestamp, or with the reason it was refused.
-func (c *Chat) handleMessage(s *socketio.Socket, me User, a socketio.Args, ack socketio.AckFunc) {
+// with its id and timestamp, or with the reason it was refused. A room
+// message is recorded in the room's history under the room's own lock;
+// public and direct messages take no lock of the chat.
+func (c *Chat) handleMessage(m *member, a socketio.Args, ack socketio.AckFunc) {
+	if !c.allow(m, m.messages) {
+		ack(errorAck{errMessageRate.Error()})
+		return
+	}
 	var req messageRequest
-	if err := decodeArg(a, &req); err != nil {
+	if err := decodeObject(a.Raw(0), req.fields()); err != nil {
 		ack(errorAck{err.Error()})
 		return
 	}
@@ -74,85 +177,34 @@ func (c *Chat) handleMessage(s *socketio.Socket, me User, a socketio.Args, ack s
 		ack(errorAck{err.Error()})
 		return
 	}
-	msg := Message{ID: newMessageID(), From: me, Text: req.Text, Room: req.Room, To: req.To, TS: c.opts.Now().UnixMilli()}
-	to, err := c.audience(s, req.Room, req.To)
+	msg := Message{ID: newMessageID(), From: m.User, Text: req.Text, Room: req.Room, To: req.To, TS: c.opts.Now().UnixMilli()}
+	to, err := c.audience(m.s, req.Room, req.To)
 	if err != nil {
 		ack(errorAck{err.Error()})
 		return
 	}
-	c.mu.Lock()
-	_ = to.Emit(EventReceivedMessage, msg)
-	if req.Room != "" {
-		c.history.add(req.Room, msg)
+	if req.Room == "" {
+		_ = to.Emit(EventReceivedMessage, msg)
+	} else if r := c.rooms.get(req.Room); r != nil {
+		c.rooms.record(r, msg, func() { _ = to.Emit(EventReceivedMessage, msg) })
+	} else {
+		ack(errorAck{errNotMember(req.Room).Error()}) // left meanwhile
+		return
 	}
-	c.mu.Unlock()
 	ack(sentAck{ID: msg.ID, TS: msg.TS})
-}
-
-// handleJoinRoom puts the socket in a room, creating it on first use, and
-// answers with the room's history. Joining and recording a message share
-// c.mu, so a message reaches the joiner either live or in the history.
-func (c *Chat) handleJoinRoom(s *socketio.Socket, a socketio.Args, ack socketio.AckFunc) {
-	var room string
-	if err := decodeArg(a, &room); err != nil {
-		ack(errorAck{err.Error()})
-		return
-	}
-	if err := c.checkRoom(room); err != nil {
-		ack(errorAck{err.Error()})
-		return
-	}
-	c.mu.Lock()
-	s.Join(RoomPrefix + room)
-	msgs := c.history.get(room)
-	c.mu.Unlock()
-	ack(historyAck{History: msgs})
-}
-
-// handleLeaveRoom takes the socket out of a room; leaving a room one is not
-// in is no error.
-func (c *Chat) handleLeaveRoom(s *socketio.Socket, a socketio.Args, ack socketio.AckFunc) {
-	var room string
-	if err := decodeArg(a, &room); err != nil {
-		ack(errorAck{err.Error()})
-		return
-	}
-	if err := c.checkRoom(room); err != nil {
-		ack(errorAck{err.Error()})
-		return
-	}
-	s.Leave(RoomPrefix + room)
-	ack(okAck{})
-}
-
-// handleTyping forwards a typing indicator to the audience a message with
-// the same room and to would have. It is volatile and never refused: an
-// indicator that cannot be delivered is dropped.
-func (c *Chat) handleTyping(s *socketio.Socket, me User, a socketio.Args) {
-	var req typingRequest
-	if a.Len() > 0 && a.Decode(0, &req) != nil {
-		return
-	}
-	to, err := c.audience(s, req.Room, req.To)
-	if err != nil {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_ = to.Volatile().Emit(EventTyping, Typing{From: me, Room: req.Room, To: req.To})
 }
 
 // audience returns the recipients of a message from s: the other members
 // of room, the user to, or every other user. Room membership is the
-// sender's, so this node knows it; the user to may be on any node, and
-// one not on this node is looked up in the cluster. The caller does not
-// hold c.mu.
+// sender's, so this node knows it, in O(1) however many rooms s is in;
+// the user to may be on any node, and one not on this node is looked up
+// in the cluster.
 func (c *Chat) audience(s *socketio.Socket, room, to string) (*socketio.BroadcastOperator, error) {
 	switch {
 	case room != "" && to != "":
 		return nil, errRoomAndTo
 	case room != "":
-		if !slices.Contains(s.Rooms(), RoomPrefix+room) {
+		if !s.InRoom(RoomPrefix + room) {
 			return nil, errNotMember(room)
 		}
 		return s.To(RoomPrefix + room), nil
@@ -165,12 +217,4 @@ func (c *Chat) audience(s *socketio.Socket, room, to string) (*socketio.Broadcas
 		return s.To(to), nil
 	}
 	return s.Broadcast(), nil
-}
-
-// decodeArg decodes the event's first argument into v.
-func decodeArg(a socketio.Args, v any) error {
-	if a.Len() == 0 || a.Decode(0, v) != nil {
-		return errInvalidPayload
-	}
-	return nil
 }

@@ -1,78 +1,79 @@
 package chat
 
-import "slices"
+import (
+	"encoding/json"
+	"slices"
+)
 
-// history keeps the last messages of each room, for replay on join. It
-// bounds both the messages per room and the rooms remembered: past
-// maxRooms, the room idle the longest is forgotten. The caller
-// synchronizes.
-type history struct {
-	size     int
-	maxRooms int
-	rooms    map[string]*roomLog
-	clock    uint64 // ticks on every use, to find the idle room
-}
-
-// roomLog is a ring of the last size messages of one room.
+// roomLog is the history of one room: its last messages, bounded both in
+// number and in bytes of JSON, so that the join-room acknowledgement that
+// replays it is bounded too. Before the byte bound, 50 messages of 2,000
+// U+0001 characters made a 592 KiB acknowledgement. The room's lock
+// guards it.
 type roomLog struct {
-	msgs []Message
-	next int // where the next message goes once msgs is full
-	used uint64
+	msgs  []logEntry // oldest first
+	bytes int
 }
 
-func newHistory(size, maxRooms int) *history {
-	return &history{size: size, maxRooms: maxRooms, rooms: map[string]*roomLog{}}
+type logEntry struct {
+	msg  Message
+	size int // bytes of the message's JSON
 }
 
-// add records m as the latest message of room.
-func (h *history) add(room string, m Message) {
-	log := h.rooms[room]
-	if log == nil {
-		h.evict()
-		log = &roomLog{msgs: make([]Message, 0, min(h.size, 8))}
-		h.rooms[room] = log
+// messageSize is what m weighs in a history: the bytes of its JSON, as an
+// acknowledgement carries it.
+func messageSize(m Message) int {
+	return jsonSize(m) + 1 // the comma between messages
+}
+
+// jsonSize returns the bytes of v's JSON as the parser writes it: without
+// the HTML escapes of json.Marshal (< is one byte, not six).
+func jsonSize(v any) int {
+	var n countWriter
+	enc := json.NewEncoder(&n)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return int(n) - 1 // Encode's newline
+}
+
+type countWriter int
+
+func (w *countWriter) Write(p []byte) (int, error) {
+	*w += countWriter(len(p))
+	return len(p), nil
+}
+
+// add records m (of the given size) as the latest message, dropping the
+// oldest past maxMsgs messages or maxBytes bytes, and returns how many
+// bytes the log grew by (negative when it shrank).
+func (l *roomLog) add(m Message, size, maxMsgs, maxBytes int) int {
+	before := l.bytes
+	l.msgs = append(l.msgs, logEntry{m, size})
+	l.bytes += size
+	drop := 0
+	for len(l.msgs)-drop > maxMsgs || (l.bytes > maxBytes && drop < len(l.msgs)) {
+		l.bytes -= l.msgs[drop].size
+		drop++
 	}
-	h.clock++
-	log.used = h.clock
-	if len(log.msgs) < h.size {
-		log.msgs = append(log.msgs, m)
-		return
+	if drop > 0 {
+		l.msgs = slices.Delete(l.msgs, 0, drop)
 	}
-	log.msgs[log.next] = m
-	log.next = (log.next + 1) % h.size
+	return l.bytes - before
 }
 
-// get returns the messages of room, oldest first; never nil, so that it
-// encodes as [].
-func (h *history) get(room string) []Message {
-	log := h.rooms[room]
-	if log == nil {
-		return []Message{}
-	}
-	h.clock++
-	log.used = h.clock
-	return slices.Concat(log.msgs[log.next:], log.msgs[:log.next])
-}
-
-// names returns the rooms that have a history.
-func (h *history) names() []string {
-	out := make([]string, 0, len(h.rooms))
-	for r := range h.rooms {
-		out = append(out, r)
+// get returns the messages, oldest first; never nil, so that it encodes
+// as [].
+func (l *roomLog) get() []Message {
+	out := make([]Message, len(l.msgs))
+	for i, e := range l.msgs {
+		out[i] = e.msg
 	}
 	return out
 }
 
-// evict forgets the idlest room when a new one would exceed maxRooms.
-func (h *history) evict() {
-	if len(h.rooms) < h.maxRooms {
-		return
-	}
-	idle, oldest, found := "", uint64(0), false
-	for r, log := range h.rooms {
-		if !found || log.used < oldest {
-			idle, oldest, found = r, log.used, true
-		}
-	}
-	delete(h.rooms, idle)
+// clear forgets the messages and returns the bytes freed.
+func (l *roomLog) clear() int {
+	freed := l.bytes
+	l.msgs, l.bytes = nil, 0
+	return freed
 }

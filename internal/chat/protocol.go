@@ -5,12 +5,14 @@ const (
 	EventMessage   = "message"   // client -> server
 	EventJoinRoom  = "join-room" // client -> server
 	EventLeaveRoom = "leave-room"
+	EventListRooms = "list-rooms"
 	EventTyping    = "typing" // both ways
 
 	EventWelcome         = "welcome" // server -> client
 	EventUserJoined      = "user-joined"
 	EventUserLeft        = "user-left"
 	EventReceivedMessage = "received-message"
+	EventKicked          = "kicked" // {reason}, just before a disconnection
 )
 
 // RoomPrefix turns a chat room name into its Socket.IO room name.
@@ -36,12 +38,15 @@ type Message struct {
 }
 
 // Welcome is the first event a connected user receives: who it is, who is
-// online (itself included) and which rooms exist.
+// online (itself included) and which rooms exist: at most
+// Options.WelcomeRooms of them, the most recently active, and MoreRooms
+// when there are others, which list-rooms finds.
 type Welcome struct {
-	ID    string   `json:"id"`
-	Name  string   `json:"name"`
-	Users []User   `json:"users"`
-	Rooms []string `json:"rooms"`
+	ID        string   `json:"id"`
+	Name      string   `json:"name"`
+	Users     []User   `json:"users"`
+	Rooms     []string `json:"rooms"`
+	MoreRooms bool     `json:"moreRooms,omitempty"`
 }
 
 // Typing tells that From is typing, in Room, to the recipient To, or
@@ -52,22 +57,36 @@ type Typing struct {
 	To   string `json:"to,omitempty"`
 }
 
-// auth is the connection's auth payload.
-type auth struct {
-	Name string `json:"name"`
+// The payloads of the clients, decoded by decodeObject with the keys
+// listed by their fields method: exactly those keys, as in JavaScript.
+type (
+	// auth is the connection's auth payload. Key, optional, is a secret
+	// the client picks (the page: 128 random bits per tab): a connection
+	// presenting the key of the connected user of the same name replaces
+	// it, as a page reconnecting before the server saw its old connection
+	// drop does.
+	auth struct{ Name, Key string }
+	// messageRequest is the payload of a client's message event.
+	messageRequest struct{ Text, Room, To string }
+	// typingRequest is the payload of a client's typing event.
+	typingRequest struct{ Room, To string }
+	// listRoomsRequest asks for the rooms whose name starts with Prefix,
+	// after the room named After (the previous answer's next).
+	listRoomsRequest struct{ Prefix, After string }
+)
+
+func (a *auth) fields() map[string]any { return map[string]any{"name": &a.Name, "key": &a.Key} }
+func (m *messageRequest) fields() map[string]any {
+	return map[string]any{"text": &m.Text, "room": &m.Room, "to": &m.To}
+}
+func (t *typingRequest) fields() map[string]any { return map[string]any{"room": &t.Room, "to": &t.To} }
+func (l *listRoomsRequest) fields() map[string]any {
+	return map[string]any{"prefix": &l.Prefix, "after": &l.After}
 }
 
-// messageRequest is the payload of a client's message event.
-type messageRequest struct {
-	Text string `json:"text"`
-	Room string `json:"room,omitempty"`
-	To   string `json:"to,omitempty"`
-}
-
-// typingRequest is the payload of a client's typing event.
-type typingRequest struct {
-	Room string `json:"room,omitempty"`
-	To   string `json:"to,omitempty"`
+// kickedEvent tells a client why it is being disconnected.
+type kickedEvent struct {
+	Reason string `json:"reason"`
 }
 
 // Acknowledgement payloads.
@@ -78,6 +97,12 @@ type (
 	}
 	historyAck struct {
 		History []Message `json:"history"`
+	}
+	// roomsAck answers list-rooms; Next, set when there are more, is the
+	// After of the next request.
+	roomsAck struct {
+		Rooms []string `json:"rooms"`
+		Next  string   `json:"next,omitempty"`
 	}
 	errorAck struct {
 		Error string `json:"error"`

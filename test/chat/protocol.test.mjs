@@ -74,8 +74,8 @@ class Bot {
 let server;
 const sockets = new Set();
 
-async function useServer() {
-  server = await startDuplex();
+async function useServer(args = []) {
+  server = await startDuplex({ args });
   return server;
 }
 
@@ -191,7 +191,7 @@ describe("chat protocol", () => {
   });
 
   test("join-room replays the last 50 messages of the room", { timeout: TEST_TIMEOUT }, async () => {
-    await useServer();
+    await useServer(["--chat-message-burst", "100"]); // 55 messages at once
     const alice = await join("alice");
     await alice.call("join-room", "history");
     const acks = [];
@@ -237,6 +237,40 @@ describe("chat protocol", () => {
     assert.deepEqual(await bob.next("typing"), { from: user(alice), room: "lounge" });
     await carol.none("typing");
     await alice.none("typing");
+  });
+
+  test("limits: rooms per user, the message rate, list-rooms, a kick with its reason", { timeout: TEST_TIMEOUT }, async () => {
+    await useServer(["--chat-max-rooms-per-user", "3", "--chat-welcome-rooms", "2", "--chat-message-burst", "2", "--chat-max-refusals", "3"]);
+    const alice = await join("alice");
+    for (const room of ["a1", "a2", "a3"]) assert.deepEqual(await alice.call("join-room", room), { history: [] });
+    assert.deepEqual(await alice.call("join-room", "a4"), { error: "you are in 3 rooms, the most allowed: leave one first" });
+    assert.deepEqual(await alice.call("join-room", "a\u202eb"), { error: "a room name has letters, digits, spaces and - _ . only, no space at either end" });
+    const bob = await join("bob");
+    assert.equal(bob.welcome.rooms.length, 2);
+    assert.equal(bob.welcome.moreRooms, true);
+    const page1 = await bob.call("list-rooms", { prefix: "a", after: "" });
+    assert.deepEqual(page1, { rooms: ["a1", "a2", "a3"] });
+    assert.deepEqual(await bob.call("list-rooms", { prefix: "a2" }), { rooms: ["a2"] });
+
+    assert.ok((await bob.send({ text: "1" })).id);
+    assert.ok((await bob.send({ text: "2" })).id);
+    assert.deepEqual(await bob.send({ text: "3" }), { error: "you are sending messages too fast: wait a moment" });
+    const kicked = bob.next("kicked");
+    const gone = new Promise((resolve) => bob.socket.once("disconnect", resolve));
+    for (let i = 0; i < 3; i++) bob.socket.emit("message", { text: "more" });
+    assert.deepEqual(await kicked, { reason: "disconnected: too many requests refused for their rate" });
+    await gone;
+  });
+
+  test("display names are unique, whatever their case or look-alike letters", { timeout: TEST_TIMEOUT }, async () => {
+    await useServer();
+    const ada = await join("Ada");
+    const taken = "this display name, or one that looks like it, is taken: choose another";
+    assert.equal(await refusal({ name: "ada" }), taken);
+    assert.equal(await refusal({ name: "\u0410da" }), taken); // Cyrillic А
+    assert.equal(await refusal({ name: "A\u200bda" }), "the display name contains control, invisible or direction-changing characters");
+    assert.equal(await refusal({ name: "Ada", NAME: "x", name2: 1 }), taken);
+    ada.close();
   });
 
   test("GET /healthz counts connections; the client bundle is served", { timeout: TEST_TIMEOUT }, async () => {

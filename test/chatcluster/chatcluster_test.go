@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -57,8 +58,20 @@ func redisURL(t *testing.T) string {
 
 // node is a chat server on the Redis adapter.
 type node struct {
-	io  *socketio.Server
-	url string
+	io      *socketio.Server
+	url     string
+	fetches *atomic.Int64 // cluster-wide FetchSockets requests
+}
+
+// countingAdapter counts the cluster look-ups the chat makes.
+type countingAdapter struct {
+	adapter.Adapter
+	fetches *atomic.Int64
+}
+
+func (a countingAdapter) FetchSockets(ctx context.Context, opts *adapter.BroadcastOptions) ([]adapter.SocketInfo, error) {
+	a.fetches.Add(1)
+	return a.Adapter.FetchSockets(ctx, opts)
 }
 
 // startNode starts a chat node on Redis url, in the cluster of key; it
@@ -70,7 +83,10 @@ func startNode(t *testing.T, url, key string) *node {
 		t.Fatal(err)
 	}
 	b := redis.New(client, &redis.Options{Key: key, RequestTimeout: 3 * time.Second})
-	srv := socketio.NewServer(&socketio.Options{Adapter: b.Adapter})
+	fetches := new(atomic.Int64)
+	srv := socketio.NewServer(&socketio.Options{Adapter: func(ns adapter.Namespace) adapter.Adapter {
+		return countingAdapter{b.Adapter(ns), fetches}
+	}})
 	chat.Register(srv.Sockets(), nil)
 	ts := httptest.NewServer(srv)
 	stop := sync.OnceFunc(func() {
@@ -84,7 +100,7 @@ func startNode(t *testing.T, url, key string) *node {
 		_ = client.Close()
 	})
 	t.Cleanup(stop)
-	return &node{io: srv, url: ts.URL}
+	return &node{io: srv, url: ts.URL, fetches: fetches}
 }
 
 // startCluster starts n chat nodes on a key of their own, and waits until
@@ -351,5 +367,22 @@ func TestChatAcrossNodes(t *testing.T) {
 	want = []chat.User{bob.user(), carol.user(), dave.user()}
 	if !slices.Equal(dave.welcome.Users, want) {
 		t.Errorf("dave's welcome users = %v, want %v", dave.welcome.Users, want)
+	}
+}
+
+// TestChatClusterAbuse: a typing indicator to an id nobody knows costs no
+// cluster request (it cost 3-4 Redis commands).
+func TestChatClusterAbuse(t *testing.T) {
+	nodes := startCluster(t, 2)
+	alice := connect(t, nodes[0].url, "alice")
+	bob := connect(t, nodes[1].url, "bob")
+	before := nodes[1].fetches.Load()
+	for i := range chat.DefaultTypingBurst {
+		bob.emit(chat.EventTyping, map[string]any{"to": fmt.Sprint("nobody", i)})
+	}
+	bob.mustSend(map[string]any{"text": "fence"}) // after the indicators
+	alice.receive()
+	if n := nodes[1].fetches.Load() - before; n != 0 {
+		t.Errorf("%d cluster look-ups for %d typing indicators to nobody, want 0", n, chat.DefaultTypingBurst)
 	}
 }

@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { chromium } from "playwright-core";
+import { io } from "socket.io-client";
 
 import { repoRoot, startDuplex } from "./server.mjs";
 
@@ -94,10 +95,12 @@ async function say(page, text) {
   await page.locator('#messages .msg.mine[data-status="delivered"]', { hasText: text }).waitFor();
 }
 
-/** open switches to the conversation whose title is title. */
+const exactly = (text) => new RegExp("^" + text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "$");
+
+/** open switches to the conversation whose title is exactly title. */
 async function open(page, title) {
-  await page.locator("#conversations button", { hasText: title }).click();
-  await page.locator("#title", { hasText: title }).waitFor();
+  await page.locator("#conversations button", { has: page.locator(".label", { hasText: exactly(title) }) }).click();
+  await page.locator("#title", { hasText: exactly(title) }).waitFor();
 }
 
 const conversations = (page) => page.locator("#conversations .label").allTextContents();
@@ -267,12 +270,98 @@ describe("chat in the browser", () => {
     await open(bob, "Everyone");
     await say(alice, "Back after the restart");
     await message(bob, "Back after the restart").waitFor();
-    // The direct conversation follows bob to his new socket id.
-    await open(alice, "@ bob");
+    // Everyone has a new socket id: the direct conversation with the bob of
+    // before has ended, and the bob of now is a new one (a conversation
+    // belongs to a person, never to a name somebody else may take).
+    await open(alice, "@ bob (left)");
+    assert.ok(await alice.locator("#text").isDisabled(), "nothing can be sent to a conversation that ended");
+    await alice.locator("#users button", { hasText: "bob" }).click();
+    await alice.locator("#title", { hasText: exactly("@ bob") }).waitFor();
     await say(alice, "Still there, bob?");
     await open(bob, "@ alice");
     await message(bob, "Still there, bob?").waitFor();
     await screenshot(alice, "reconnected.png");
+  });
+
+  test("a conversation ends when its peer leaves; a new user with the same name is another person", { timeout: TEST_TIMEOUT }, async () => {
+    const { alice } = pages;
+    const dave = await openChat("dave");
+    await waitUsers(alice, ["alice", "bob", "dave"]);
+    await alice.locator("#users button", { hasText: "dave" }).click();
+    await say(alice, "Dave, the code is 1234");
+    await open(dave, "@ alice");
+    await message(dave, "the code is 1234").waitFor();
+    await dave.close();
+    delete pages.dave;
+    await alice.locator("#title", { hasText: exactly("@ dave (left)") }).waitFor();
+    await message(alice, "dave left: this conversation has ended").waitFor();
+    assert.ok(await alice.locator("#text").isDisabled());
+
+    const impostor = await openChat("Dave");
+    await waitUsers(alice, ["alice", "bob", "Dave"]);
+    assert.equal(await alice.locator("#title").textContent(), "@ dave (left)", "the open conversation stays with the dave who left");
+    assert.ok(await alice.locator("#text").isDisabled(), "and cannot be sent to");
+    assert.ok(!(await conversations(impostor)).includes("@ alice"));
+    await absent(impostor, "the code is 1234");
+    await impostor.close();
+    await waitUsers(alice, ["alice", "bob"]);
+  });
+
+  test("look-alike display names are refused, and the page says why", { timeout: TEST_TIMEOUT }, async () => {
+    const page = await newPage();
+    for (const [name, why] of [
+      ["ALICE", "looks like it, is taken"],
+      ["\u0430lice", "looks like it, is taken"], // Cyrillic а
+      ["ali\u200bce", "invisible or direction-changing"],
+      ["\u202eecila", "invisible or direction-changing"],
+    ]) {
+      await page.fill("#name", name);
+      await page.click("#join");
+      await page.locator("#login-error", { hasText: why }).waitFor();
+    }
+    assert.ok(await page.locator("#app").isHidden());
+    await page.close();
+  });
+
+  test("a page stays fast with thousands of rooms: the welcome lists the most active, search finds the rest", { timeout: 60_000 }, async () => {
+    const bots = [];
+    for (let b = 0; b < 20; b++) {
+      const socket = io(server.url, { auth: { name: `spammer${b}` }, transports: ["websocket"], reconnection: false, forceNew: true });
+      bots.push(socket);
+      await new Promise((resolve, reject) => {
+        socket.once("welcome", resolve);
+        socket.once("connect_error", reject);
+      });
+      const joins = [];
+      for (let i = 0; i < 100; i++) joins.push(socket.timeout(20_000).emitWithAck("join-room", `spam-${String(b).padStart(2, "0")}-${String(i).padStart(3, "0")}`));
+      for (const ack of await Promise.all(joins)) assert.ok(ack.history, JSON.stringify(ack));
+    }
+    try {
+      const start = Date.now();
+      const erin = await openChat("erin");
+      const login = Date.now() - start;
+      const listed = await erin.locator("#rooms li").count();
+      const clickStart = Date.now();
+      await open(erin, "Everyone");
+      await erin.locator("#users button", { hasText: "alice" }).click();
+      await erin.locator("#title", { hasText: exactly("@ alice") }).waitFor();
+      const click = Date.now() - clickStart;
+      console.log(`# with 2000 rooms: login ${login} ms, ${listed} rooms listed, a click ${click} ms`);
+      assert.ok(listed <= 51, `${listed} rooms listed, want at most 50`);
+      assert.ok(login < 10_000, `login took ${login} ms`);
+      assert.ok(click < 3_000, `a click took ${click} ms`);
+
+      await erin.locator("#more-rooms").waitFor({ state: "visible" });
+      await erin.fill("#room-search", "spam-07-04");
+      await erin.press("#room-search", "Enter");
+      await erin.waitForFunction(() => document.querySelectorAll("#rooms li button").length === 10);
+      await erin.locator("#rooms button", { hasText: "# spam-07-042" }).click();
+      await erin.locator("#title", { hasText: exactly("# spam-07-042") }).waitFor();
+      await erin.close();
+      delete pages.erin;
+    } finally {
+      for (const s of bots) s.close();
+    }
   });
 
   test("no page threw an error", { timeout: TEST_TIMEOUT }, () => {

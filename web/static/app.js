@@ -26,7 +26,11 @@
     welcomed: false, // a welcome arrived on the current connection
     everWelcomed: false, // ... on any connection: we are logged in
     users: new Map(), // id -> {id, name}
-    knownRooms: new Set(),
+    knownRooms: new Set(), // the welcome's: the most active rooms
+    foundRooms: null, // the rooms list-rooms found, when searching
+    moreRooms: false, // the server has rooms not listed yet
+    roomPrefix: "",
+    roomCursor: "",
     joined: new Set(), // rooms we are in
     convs: new Map(), // key -> conversation
     current: PUBLIC,
@@ -48,29 +52,33 @@
   const dmKey = (id) => "dm:" + id;
   const publicConv = () => conv(PUBLIC, { kind: "public", title: "Everyone" });
   const roomConv = (room) => conv(roomKey(room), { kind: "room", room, title: "# " + room });
+  /**
+   * dmConv returns the direct conversation with user, by id: a conversation
+   * belongs to the person on the other end, never to a display name. When
+   * they leave it ends (see endDirect), and whoever signs in with the same
+   * name afterwards is someone else, with a new conversation.
+   */
   function dmConv(user) {
-    const c = state.convs.get(dmKey(user.id)) ?? adoptDirect(user) ?? conv(dmKey(user.id), { kind: "dm", to: user.id });
-    c.peerName = user.name;
-    c.title = "@ " + user.name;
+    const c = conv(dmKey(user.id), { kind: "dm", to: user.id, peerName: user.name, title: "@ " + user.name });
     return c;
   }
 
-  /**
-   * adoptDirect moves the direct conversation with an offline user of the
-   * same name to user, who may be that person back on a new socket id (after
-   * a reconnection everyone's id changes). Names are not unique, so this is
-   * a guess; it only ever picks a conversation whose peer is gone.
-   */
-  function adoptDirect(user) {
-    if (user.id === state.me?.id) return undefined;
-    const c = [...state.convs.values()].find((c) => c.kind === "dm" && c.peerName === user.name && !state.users.has(c.to) && c.to !== user.id);
-    if (!c) return undefined;
-    state.convs.delete(c.key);
-    if (state.current === c.key) state.current = dmKey(user.id);
-    c.key = dmKey(user.id);
-    c.to = user.id;
-    state.convs.set(c.key, c);
-    return c;
+  /** endDirect marks the direct conversation with a user who left as ended: nothing more can be sent there. */
+  function endDirect(u) {
+    const c = state.convs.get(dmKey(u.id));
+    if (!c || c.ended) return;
+    c.ended = true;
+    c.title = "@ " + u.name + " (left)";
+    notice(c, `${u.name} left: this conversation has ended. Someone who signs in later with the same name is another person.`, "ended");
+    if (state.current === c.key) renderMessages();
+  }
+
+  /** label returns how the page shows a user: the name, with a part of the id when another user has the same one (another node of a cluster may let a name in twice). */
+  function label(u) {
+    const key = u.name.toLowerCase();
+    let twins = 0;
+    for (const o of state.users.values()) if (o.name.toLowerCase() === key) twins++;
+    return twins > 1 ? `${u.name} #${u.id.slice(0, 4)}` : u.name;
   }
 
   /** addItem appends a message or notice to a conversation; messages with an id seen before are skipped. */
@@ -102,11 +110,25 @@
 
   // ---- connection ----------------------------------------------------------
 
+  /**
+   * tabKey returns this tab's secret: with it, a reconnection takes the
+   * name back from a connection the server has not yet seen drop (names
+   * are unique), which nobody else can.
+   */
+  function tabKey() {
+    let key = sessionStorage.getItem("duplex-key");
+    if (!key) {
+      key = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+      sessionStorage.setItem("duplex-key", key);
+    }
+    return key;
+  }
+
   function login(name) {
     $("login-error").textContent = "";
     $("join").disabled = true;
     sessionStorage.setItem("duplex-name", name);
-    const socket = io({ path: socketPath, auth: { name }, ackTimeout: ACK_TIMEOUT });
+    const socket = io({ path: socketPath, auth: { name, key: tabKey() }, ackTimeout: ACK_TIMEOUT });
     state.socket = socket;
 
     socket.on("connect", () => setStatus("connected", "Connected"));
@@ -133,14 +155,21 @@
     socket.on("welcome", onWelcome);
     socket.on("user-joined", (u) => {
       state.users.set(u.id, u);
-      adoptDirect(u);
-      notice(publicConv(), `${u.name} joined`);
+      notice(publicConv(), `${label(u)} joined`);
       renderUsers();
     });
     socket.on("user-left", (u) => {
+      notice(publicConv(), `${label(u)} left`);
       state.users.delete(u.id);
-      notice(publicConv(), `${u.name} left`);
+      endDirect(u);
       renderUsers();
+      renderConversations();
+    });
+    socket.on("kicked", ({ reason }) => {
+      // The server closes the connection: do not come back on our own.
+      socket.close();
+      const why = reason || "disconnected by the server";
+      showLogin(why[0].toUpperCase() + why.slice(1));
     });
     socket.on("received-message", (m) => {
       const c = m.to ? dmConv(m.from) : m.room ? roomConv(m.room) : publicConv();
@@ -156,10 +185,13 @@
     state.welcomed = state.everWelcomed = true;
     state.users = new Map(w.users.map((u) => [u.id, u]));
     state.knownRooms = new Set(w.rooms);
+    state.moreRooms = Boolean(w.moreRooms);
+    state.roomCursor = "";
+    // Those we were talking to before a reconnection may have left meanwhile.
+    for (const c of state.convs.values()) if (c.kind === "dm" && !state.users.has(c.to)) endDirect({ id: c.to, name: c.peerName });
     $("login").hidden = true;
     $("app").hidden = false;
     $("me").replaceChildren("Signed in as ", el("strong", { textContent: w.name }));
-    for (const u of w.users) adoptDirect(u);
     const others = w.users.length - 1;
     const who = others === 0 ? "nobody else is here yet" : others === 1 ? "1 other person is here" : `${others} other people are here`;
     if (again) notice(publicConv(), `Reconnected as ${w.name}: ${who}.`, "welcome");
@@ -197,6 +229,7 @@
 
   function send(text) {
     const c = state.convs.get(state.current);
+    if (c.ended) return;
     const payload = { text };
     if (c.kind === "room") payload.room = c.room;
     if (c.kind === "dm") payload.to = c.to;
@@ -224,10 +257,11 @@
   }
 
   function onTyping(t) {
+    if (t.to && !state.convs.has(dmKey(t.from.id)) && !state.users.has(t.from.id)) return;
     const c = t.to ? dmConv(t.from) : t.room ? roomConv(t.room) : publicConv();
     clearTimeout(c.typing.get(t.from.id)?.timer);
     const timer = setTimeout(() => clearTyping(c, t.from.id), TYPING_SHOWN);
-    c.typing.set(t.from.id, { name: t.from.name, timer });
+    c.typing.set(t.from.id, { name: label(t.from), timer });
     if (c.key === state.current) renderTyping();
   }
 
@@ -244,6 +278,7 @@
     if (!state.welcomed || now - state.lastTyping < TYPING_EVERY) return;
     state.lastTyping = now;
     const c = state.convs.get(state.current);
+    if (c.ended) return;
     const payload = {};
     if (c.kind === "room") payload.room = c.room;
     if (c.kind === "dm") payload.to = c.to;
@@ -267,6 +302,22 @@
       for (const m of fresh) addItem(c, fromServer(m));
       if (open) select(c.key);
       else render();
+    });
+  }
+
+  /** findRooms asks the server for rooms starting with prefix, a page at a time: the welcome lists only the most active ones. */
+  function findRooms(prefix, after = "") {
+    state.socket.emit("list-rooms", { prefix, after }, (err, ack) => {
+      if (err || ack.error) {
+        $("room-error").textContent = err ? "The server did not answer." : ack.error;
+        return;
+      }
+      if (!after) state.foundRooms = new Set();
+      for (const r of ack.rooms) state.foundRooms.add(r);
+      state.roomPrefix = prefix;
+      state.roomCursor = ack.next || "";
+      state.moreRooms = Boolean(ack.next);
+      renderRooms();
     });
   }
 
@@ -307,10 +358,15 @@
   }
 
   function renderRooms() {
-    const rooms = [...state.knownRooms].filter((r) => !state.joined.has(r)).sort();
+    const source = state.foundRooms ?? state.knownRooms;
+    const rooms = [...source].filter((r) => !state.joined.has(r)).sort();
     const items = rooms.map((r) => listButton("# " + r, { onclick: () => joinRoom(r) }));
-    if (items.length === 0) items.push(el("li", { className: "empty", textContent: "No other rooms yet: create one above." }));
+    if (items.length === 0) {
+      const text = state.foundRooms ? "No other room starts with that." : "No other rooms yet: create one above.";
+      items.push(el("li", { className: "empty", textContent: text }));
+    }
     $("rooms").replaceChildren(...items);
+    $("more-rooms").hidden = !state.moreRooms;
   }
 
   function renderUsers() {
@@ -319,7 +375,7 @@
     $("users").replaceChildren(
       ...users.map((u) => {
         const mine = u.id === state.me?.id;
-        const li = listButton(u.name, {
+        const li = listButton(label(u), {
           current: state.current === dmKey(u.id),
           extra: mine ? el("span", { className: "me-tag", textContent: "you" }) : null,
           onclick: () => {
@@ -328,7 +384,7 @@
         });
         li.firstChild.prepend(el("span", { className: "dot" }));
         li.dataset.userId = u.id;
-        if (!mine) li.firstChild.title = `Send a direct message to ${u.name}`;
+        if (!mine) li.firstChild.title = `Send a direct message to ${label(u)} (id ${u.id})`;
         return li;
       }),
     );
@@ -345,7 +401,10 @@
     $("subtitle").textContent = subtitle;
     $("leave-room").hidden = c.kind !== "room";
     $("text").placeholder = c.kind === "public" ? "Message everyone" : `Message ${c.title}`;
-    if (c.kind === "dm" && !state.users.has(c.to)) $("subtitle").textContent = "offline";
+    if (c.ended) $("subtitle").textContent = "ended: they left";
+    $("app").classList.toggle("ended", Boolean(c.ended));
+    $("text").disabled = $("send").disabled = Boolean(c.ended);
+    if (c.ended) $("text").placeholder = "This conversation has ended";
     const list = $("messages");
     list.replaceChildren();
     for (const item of c.items) appendMessage(item);
@@ -360,7 +419,7 @@
 
   function messageNode(item) {
     const time = new Date(item.ts).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    const meta = el("div", { className: "meta" }, el("span", { className: "author", textContent: item.mine ? "You" : item.from.name }), el("time", { textContent: time }));
+    const meta = el("div", { className: "meta" }, el("span", { className: "author", textContent: item.mine ? "You" : label(item.from) }), el("time", { textContent: time }));
     if (item.to && !item.mine) meta.append(" · direct");
     const node = el("li", { className: "msg" + (item.mine ? " mine" : "") + (item.to ? " direct" : "") }, meta, el("div", { className: "bubble", textContent: item.text }));
     if (item.mine) node.append(el("div", { className: "ack" }));
@@ -405,6 +464,24 @@
     if (!room || !state.socket) return;
     $("room-name").value = "";
     joinRoom(room);
+  });
+  $("room-search-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    if (!state.socket) return;
+    const prefix = $("room-search").value.trim();
+    if (prefix === "") {
+      state.foundRooms = null;
+      state.moreRooms = false;
+      renderRooms();
+      return;
+    }
+    findRooms(prefix);
+  });
+  $("more-rooms").addEventListener("click", () => {
+    if (!state.socket) return;
+    // From the welcome's list, the most active rooms, to every room by name.
+    if (state.foundRooms) findRooms(state.roomPrefix, state.roomCursor);
+    else findRooms("");
   });
   $("leave-room").addEventListener("click", () => {
     const c = state.convs.get(state.current);
