@@ -2,9 +2,9 @@
 // Engine.IO v4 / Socket.IO v5 itself, over WebSocket (its own client, every
 // connection read by one internal/wspoll poller in client mode) or HTTP
 // long-polling, against any server implementing the bench fixture
-// (internal/testserver/bench.go, bench/node/server.mjs), checks every
-// delivery (no loss, no duplicate, payload intact, right room) and prints one
-// JSON line of results on stdout:
+// (internal/testserver/bench.go, bench/node/server.mjs, bench/zishang),
+// checks every delivery (no loss, no duplicate, payload intact, right room)
+// and prints one JSON line of results on stdout:
 //
 //	load -url http://127.0.0.1:PORT -scenario fanout|fanout-paced|rooms|echo|idle|polling-echo [-pid SERVER_PID]
 //	load -url http://127.0.0.1:PORT -scenario burst|polling-burst -events N [-pid SERVER_PID]
