@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -160,11 +159,15 @@ func runBurst(ctx context.Context, cfg config) (*result, error) {
 	defer c.close()
 	m := startMeter(cfg.pid)
 	t.startNs = now()
-	senderr := make(chan error, 1)
+	var stopping atomic.Bool // from then on, a failed write is ours
+	sent := make(chan struct{})
 	go func() {
+		defer close(sent)
 		err := burstFrames(cfg.events, c.send)
 		t.sentNs.Store(now())
-		senderr <- err
+		if err != nil && !stopping.Load() {
+			t.disconnect("write: " + err.Error())
+		}
 	}()
 	werr := t.wait(cfg.burstTimeout, func() error {
 		if e := c.closeErr.Load(); e != nil {
@@ -174,9 +177,8 @@ func runBurst(ctx context.Context, cfg config) (*result, error) {
 	})
 	m.stop()
 	time.Sleep(200 * time.Millisecond) // late duplicates
-	closePoller()                      // unblocks a sender the server stopped reading
-	if err := <-senderr; err != nil && t.closed.Load() == nil && !errors.Is(err, errClosed) && werr == nil {
-		t.disconnect("write: " + err.Error())
-	}
+	stopping.Store(true)
+	closePoller() // unblocks a sender the server stopped reading
+	<-sent
 	return t.result(m, werr), nil
 }

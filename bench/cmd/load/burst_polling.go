@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -41,20 +40,19 @@ func runPollingBurst(ctx context.Context, cfg config) (*result, error) {
 
 	m := startMeter(cfg.pid)
 	t.startNs = now()
-	senderr := make(chan error, 1)
 	wg.Go(func() {
 		err := postBurst(cfg.events, writer.maxPayload, post)
 		t.sentNs.Store(now())
-		senderr <- err
+		if err != nil && runCtx.Err() == nil {
+			t.disconnect("POST: " + err.Error())
+		}
 	})
+	// The reader and the sender report a refused request or a close.
 	werr := t.wait(cfg.burstTimeout, func() error { return nil })
 	m.stop()
 	time.Sleep(200 * time.Millisecond) // late duplicates
 	cancel()
 	wg.Wait()
-	if err := <-senderr; err != nil && t.closed.Load() == nil && !errors.Is(err, context.Canceled) && werr == nil {
-		t.disconnect("POST: " + err.Error())
-	}
 	res := t.result(m, werr)
 	res.metric("requests", float64(reqs.Load()))
 	return res, nil
