@@ -5,8 +5,9 @@
 #   make test          vet + gofmt check + go test -race + interop suite + e2e
 #   make test-interop  official Node clients against bin/testserver
 #   make test-e2e      chat protocol bot test + headless Chromium against bin/duplex
-#   make bench         benchmark suite: Duplex vs socket.io on Node (bench/run.sh,
-#                      ~25 min; ROUNDS=1 DURATION=3s for a quick one) + Go micro-benchmarks
+#   make bench         benchmark suite: Duplex vs socket.io on Node and vs
+#                      zishang520/socket.io in Go (bench/run.sh, ~45 min;
+#                      ROUNDS=1 DURATION=3s for a quick one) + Go micro-benchmarks
 #   make bench-micro   only the Go micro-benchmarks (codecs, broadcast, adapter)
 #   make bench-cluster broadcast on a 2-node Redis cluster vs one node
 #                      (bench/run-cluster.sh; Redis at $REDIS_URL, ~2 min)
@@ -115,7 +116,8 @@ clean:
 	rm -f coverage.out coverage.html *.coverprofile
 
 # The benchmark suite never runs in `make test`. bench/run.sh pins each server
-# to one core and the load tool to the other; see BENCHMARKS.md.
+# to one core and the load tool to the other, and builds bench/zishang (its own
+# Go module, so the core module does not depend on it); see BENCHMARKS.md.
 bench: deps bench-micro
 	bench/run.sh
 

@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
 # bench/run.sh: the Duplex benchmark suite (`make bench`). Runs every scenario
-# of bench/cmd/load against bin/testserver -fixture bench (Duplex) and
-# bench/node/server.mjs (socket.io on Node), the two back to back per scenario
-# and in alternating order per round, each server started fresh and pinned to
-# one core (taskset -c $SERVER_CPU), the load tool on the other one. It writes
-# every run as a JSON line to $OUT/results.jsonl, then the table of medians
-# with the ratio Duplex/Node ($OUT/table.md) and a plot ($OUT/plot.png).
+# of bench/cmd/load against bin/testserver -fixture bench (Duplex),
+# bench/node/server.mjs (socket.io on Node) and bin/zishang (bench/zishang:
+# zishang520/socket.io, the other Go port, in a module of its own), back to
+# back per scenario and in rotating order per round, each server started
+# fresh and pinned to one core (taskset -c $SERVER_CPU), the load tool on the
+# other one. It writes every run as a JSON line to $OUT/results.jsonl, then
+# the table of medians with the ratios Duplex/Node and Duplex/zishang
+# ($OUT/table.md) and a plot of Duplex against Node ($OUT/plot.png).
 #
 # Knobs (environment): ROUNDS=3 DURATION=10s WARMUP=2s SCENARIOS="..."
-# IDLE_CONNS=10000 IDLE_HOLD=30s SCALE=1 (one idle run at 1,000..19,000
-# connections per server) SCALE_STEPS=... RATE=... (fanout-paced events/s)
-# OUT=bench/results/latest
+# SERVERS="duplex node zishang" IDLE_CONNS=10000 IDLE_HOLD=30s SCALE=1 (one
+# idle run at 1,000..19,000 connections per server) SCALE_STEPS=... RATE=...
+# (fanout-paced events/s) BURST_SIZES="1000 10000 50000" (events of each
+# burst and polling-burst run) BURST_TIMEOUT=60s OUT=bench/results/latest
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
-SCENARIOS=${SCENARIOS:-"fanout fanout-paced rooms echo polling-echo idle"}
+SCENARIOS=${SCENARIOS:-"fanout fanout-paced rooms echo polling-echo idle burst polling-burst"}
+SERVERS=${SERVERS:-"duplex node zishang"}
+BURST_SIZES=${BURST_SIZES:-"1000 10000 50000"}
+BURST_TIMEOUT=${BURST_TIMEOUT:-60s}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 IDLE_HOLD=${IDLE_HOLD:-30s}
 RATE=${RATE:-40}
@@ -38,6 +44,8 @@ mkdir -p "$OUT" bin
 $GO build -o bin/testserver ./internal/testserver
 $GO build -o bin/load ./bench/cmd/load
 $GO build -o bin/benchreport ./bench/cmd/report
+# Its own module (bench/zishang/go.mod): the core module does not depend on it.
+(cd bench/zishang && $GO build -o ../../bin/zishang .)
 
 # 19,000 connections need as many open files in the server and the workers.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -50,21 +58,27 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 	echo "go: $($GO version | cut -d' ' -f3-)"
 	echo "node: $($NODE --version)"
 	echo "socket.io: $($NODE -p 'require("socket.io/package.json").version')"
+	echo "zishang520/socket.io: $(cd bench/zishang && $GO list -m -f '{{.Version}}' github.com/zishang520/socket.io/servers/socket/v3)"
 	echo "duplex: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
 	echo "open files: $(ulimit -n), nice: $NICE"
 	echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "rounds: $ROUNDS, duration $DURATION after $WARMUP warm-up, idle $IDLE_CONNS conns held $IDLE_HOLD, paced rate $RATE events/s"
+	echo "rounds: $ROUNDS, duration $DURATION after $WARMUP warm-up, idle $IDLE_CONNS conns held $IDLE_HOLD, paced rate $RATE events/s, bursts of $BURST_SIZES events"
 } >"$OUT/machine.txt"
 cat "$OUT/machine.txt"
 
 SERVER_PID=
 SERVER_URL=
-start_server() { # duplex|node
+start_server() { # duplex|node|zishang
 	local log="$OUT/server.log"
 	: >"$log"
 	case $1 in
 	duplex) nice -n "$NICE" taskset -c "$SERVER_CPU" bin/testserver -addr 127.0.0.1:0 -fixture bench >"$log" 2>&1 & ;;
 	node) nice -n "$NICE" taskset -c "$SERVER_CPU" $NODE bench/node/server.mjs --addr 127.0.0.1:0 >"$log" 2>&1 & ;;
+	zishang) nice -n "$NICE" taskset -c "$SERVER_CPU" bin/zishang -addr 127.0.0.1:0 >"$log" 2>&1 & ;;
+	*)
+		echo "unknown server $1" >&2
+		return 1
+		;;
 	esac
 	SERVER_PID=$!
 	for _ in $(seq 100); do
@@ -108,6 +122,7 @@ run_one() { # server scenario round extra-args...
 	case $scenario in
 	idle) args+=(-clients "$IDLE_CONNS" -steps "1000,$IDLE_CONNS" -hold "$IDLE_HOLD") ;;
 	idle-scale) args=(-scenario idle -name idle-scale -steps "$SCALE_STEPS" -hold "$IDLE_HOLD") ;;
+	burst | polling-burst) args+=(-burst-timeout "$BURST_TIMEOUT") ;;
 	esac
 	wait_quiet
 	start_server "$server"
@@ -117,17 +132,36 @@ run_one() { # server scenario round extra-args...
 	stop_server
 }
 
+# rotate N WORDS...: the words, rotated left by N (the servers' order in a
+# round: each goes first in turn).
+rotate() {
+	local n=$1
+	shift
+	local a=("$@") i
+	for ((i = 0; i < ${#a[@]}; i++)); do
+		echo "${a[$(((i + n) % ${#a[@]}))]}"
+	done
+}
+
 for round in $(seq "$ROUNDS"); do
-	order="duplex node"
-	[ $((round % 2)) -eq 0 ] && order="node duplex"
+	# shellcheck disable=SC2086 # word splitting wanted
+	order=$(rotate $((round - 1)) $SERVERS)
 	for scenario in $SCENARIOS; do
-		for server in $order; do
-			run_one "$server" "$scenario" "$round"
+		case $scenario in
+		burst | polling-burst) sizes=$BURST_SIZES ;;
+		*) sizes=0 ;;
+		esac
+		for size in $sizes; do
+			extra=()
+			[ "$size" = 0 ] || extra=(-events "$size")
+			for server in $order; do
+				run_one "$server" "$scenario" "$round" "${extra[@]}"
+			done
 		done
 	done
 done
 if [ "$SCALE" = 1 ]; then
-	for server in duplex node; do
+	for server in $SERVERS; do
 		run_one "$server" idle-scale 1
 	done
 fi

@@ -2,16 +2,21 @@
 // Engine.IO v4 / Socket.IO v5 itself, over WebSocket (its own client, every
 // connection read by one internal/wspoll poller in client mode) or HTTP
 // long-polling, against any server implementing the bench fixture
-// (internal/testserver/bench.go, bench/node/server.mjs), checks every
-// delivery (no loss, no duplicate, payload intact, right room) and prints one
-// JSON line of results on stdout:
+// (internal/testserver/bench.go, bench/node/server.mjs, bench/zishang),
+// checks every delivery (no loss, no duplicate, payload intact, right room)
+// and prints one JSON line of results on stdout:
 //
 //	load -url http://127.0.0.1:PORT -scenario fanout|fanout-paced|rooms|echo|idle|polling-echo [-pid SERVER_PID]
+//	load -url http://127.0.0.1:PORT -scenario burst|polling-burst -events N [-pid SERVER_PID]
 //	load -url http://127.0.0.1:PORT1 -url2 http://127.0.0.1:PORT2 -scenario fanout-cluster [-pid PID1 -pid2 PID2]
 //
 // fanout-cluster is fanout across two nodes of a cluster (testserver
 // -fixture bench -redis URL): half of the receivers on each node, the sender
 // on the first, and every broadcast must reach every receiver of both.
+//
+// burst is one client emitting N echoes with ack in one go (over WebSocket,
+// or long-polling for polling-burst), measured until the last ack; its JSON
+// line is named burst-N (polling-burst-N).
 //
 // With -pid it also reports the server's CPU and, for idle, its RSS per
 // connection. It always reports its own CPU (cores used), so that a reader
@@ -46,11 +51,14 @@ type config struct {
 	settle   time.Duration
 	procs    int
 	perProc  int
+	events   int
+	// burstTimeout bounds the wait for a burst's acks.
+	burstTimeout time.Duration
 }
 
 func main() {
 	var cfg config
-	scenario := flag.String("scenario", "fanout", "fanout, fanout-paced, rooms, echo, idle, polling-echo or fanout-cluster")
+	scenario := flag.String("scenario", "fanout", "fanout, fanout-paced, rooms, echo, idle, polling-echo, burst, polling-burst or fanout-cluster")
 	flag.StringVar(&cfg.url, "url", "", "server base URL, http://host:port")
 	flag.IntVar(&cfg.pid, "pid", 0, "server process id, for its CPU and RSS")
 	flag.StringVar(&cfg.url2, "url2", "", "fanout-cluster: base URL of the second node")
@@ -69,6 +77,8 @@ func main() {
 	flag.DurationVar(&cfg.settle, "settle", 2*time.Second, "idle: pause before measuring RSS after a ramp")
 	flag.IntVar(&cfg.procs, "procs", 1, "idle: minimum worker processes")
 	flag.IntVar(&cfg.perProc, "per-proc", 9000, "idle: maximum connections per worker process")
+	flag.IntVar(&cfg.events, "events", 10000, "burst: echoes emitted in one go")
+	flag.DurationVar(&cfg.burstTimeout, "burst-timeout", 60*time.Second, "burst: how long to wait for the acks")
 	name := flag.String("name", "", "scenario name in the JSON line (default -scenario)")
 	label := flag.String("label", "", "free-form fields added to the JSON line, k=v,k=v")
 	workerMode := flag.Bool("worker", false, "internal: run as an idle worker process")
@@ -98,6 +108,9 @@ func main() {
 		res.errors = append(res.errors, err.Error())
 	}
 	res.Scenario = *scenario
+	if *scenario == "burst" || *scenario == "polling-burst" {
+		res.Scenario = fmt.Sprintf("%s-%d", *scenario, cfg.events)
+	}
 	if *name != "" {
 		res.Scenario = *name
 	}
@@ -127,6 +140,9 @@ func run(scenario string, cfg config) (*result, error) {
 	if scenario != "fanout-cluster" {
 		cfg.url2, cfg.pid2 = "", 0 // one node
 	}
+	if (scenario == "burst" || scenario == "polling-burst") && cfg.events < 1 {
+		return nil, fmt.Errorf("%s: -events must be at least 1", scenario)
+	}
 	switch scenario {
 	case "fanout":
 		def(1000)
@@ -149,6 +165,10 @@ func run(scenario string, cfg config) (*result, error) {
 	case "polling-echo":
 		def(50)
 		return runPolling(ctx, cfg)
+	case "burst":
+		return runBurst(ctx, cfg)
+	case "polling-burst":
+		return runPollingBurst(ctx, cfg)
 	case "idle":
 		def(10000)
 		return runIdle(cfg)

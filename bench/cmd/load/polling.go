@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,9 @@ type pollClient struct {
 	corrupt uint64
 	reqs    *atomic.Uint64
 	body    []byte
+	// maxPayload is the handshake's maxPayload: the official client keeps
+	// each POST under it (1,000,000 when the server gives none).
+	maxPayload int
 }
 
 var errPollClosed = errors.New("polling session closed")
@@ -80,6 +84,12 @@ func (p *pollClient) open(ctx context.Context, base string) error {
 		return fmt.Errorf("bad open packet %q", body)
 	}
 	p.url += "&sid=" + string(sid)
+	p.maxPayload = 1_000_000
+	if _, rest, ok := bytes.Cut(body, []byte(`"maxPayload":`)); ok {
+		if n, err := strconv.Atoi(string(rest[:len(rest)-len(bytes.TrimLeft(rest, "0123456789"))])); err == nil && n > 0 {
+			p.maxPayload = n
+		}
+	}
 	if _, err := p.do(ctx, http.MethodPost, []byte("40")); err != nil {
 		return err
 	}

@@ -1,7 +1,9 @@
 // Command report reads the JSON lines that bench/run.sh collected from
 // bench/cmd/load and prints the medians over the rounds, Duplex against
-// Node, as a Markdown table with the ratio Duplex/Node and the target of each
-// line. With -plot it also writes the data file of bench/plot.gp.
+// Node and zishang520/socket.io (the other Go port), as a Markdown table with
+// the ratios Duplex/Node and Duplex/zishang and the target of each line
+// (targets are against Node). With -plot it also writes the data file of
+// bench/plot.gp (Duplex against Node).
 //
 //	report -in results.jsonl [-md table.md] [-plot plot.dat]
 package main
@@ -34,6 +36,37 @@ type row struct {
 	// target is the ratio Duplex/Node to reach, 0 for none: at least it
 	// when higher is better, at most it otherwise.
 	target float64
+}
+
+// burst rows also say how many runs failed, how far they got and whether
+// the server disconnected the client.
+func (r row) burst() bool {
+	return strings.HasPrefix(r.scenario, "burst-") || strings.HasPrefix(r.scenario, "polling-burst-")
+}
+
+// servers are the columns of the table, by the label run.sh gives them.
+var servers = []struct{ label, title string }{
+	{"duplex", "Duplex"}, {"node", "Node"}, {"zishang", "zishang"},
+}
+
+func init() {
+	for _, kind := range []struct{ scenario, label string }{{"burst", "WS"}, {"polling-burst", "polling"}} {
+		for _, n := range []int{1000, 10000, 50000} {
+			rows = append(rows, row{
+				scenario: fmt.Sprintf("%s-%d", kind.scenario, n), metric: "events_per_s",
+				label:        fmt.Sprintf("burst %s %s: events/s to the last ack", thousands(n), kind.label),
+				higherBetter: true,
+			})
+		}
+	}
+}
+
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 var rows = []row{
@@ -161,18 +194,35 @@ func median(runs []run, server, scenario, metric string) (med float64, n int, ok
 }
 
 func writeTable(w io.Writer, runs []run) {
-	fmt.Fprintln(w, "| measure | Duplex | Node | Duplex/Node | target | met |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---|---|")
+	fmt.Fprintln(w, "| measure | Duplex | Node | zishang | Duplex/Node | Duplex/zishang | target | met |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---|---|")
 	for _, r := range rows {
-		d, nd, okd := median(runs, "duplex", r.scenario, r.metric)
-		n, nn, okn := median(runs, "node", r.scenario, r.metric)
-		if !okd && !okn {
+		var vals [3]float64
+		var oks [3]bool
+		var cells [3]string
+		present := false
+		for i, sv := range servers {
+			v, n, ok := median(runs, sv.label, r.scenario, r.metric)
+			vals[i], oks[i], cells[i] = v, ok, cell(v, n, ok)
+			if note := burstNote(runs, sv.label, r.scenario, ok); r.burst() && note != "" {
+				if ok {
+					cells[i] += note
+				} else {
+					cells[i] = note
+				}
+			}
+			present = present || ok || cells[i] != "–"
+		}
+		if !present {
 			continue
 		}
-		ratio, met, target := "–", "", "–"
-		if okd && okn && n != 0 {
-			ratio = fmt.Sprintf("%.2f", d/n)
+		ratio := func(j int) string {
+			if oks[0] && oks[j] && vals[j] != 0 {
+				return fmt.Sprintf("%.2f", vals[0]/vals[j])
+			}
+			return "–"
 		}
+		met, target := "", "–"
 		if r.target != 0 {
 			if r.higherBetter {
 				target = fmt.Sprintf("≥ %g", r.target)
@@ -180,11 +230,12 @@ func writeTable(w io.Writer, runs []run) {
 				target = fmt.Sprintf("≤ %g", r.target)
 			}
 			met = "no"
-			if okd && okn && n != 0 && (r.higherBetter && d/n >= r.target || !r.higherBetter && d/n <= r.target) {
+			d, n := vals[0], vals[1]
+			if oks[0] && oks[1] && n != 0 && (r.higherBetter && d/n >= r.target || !r.higherBetter && d/n <= r.target) {
 				met = "yes"
 			}
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", r.label, cell(d, nd, okd), cell(n, nn, okn), ratio, target, met)
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.label, cells[0], cells[1], cells[2], ratio(1), ratio(2), target, met)
 	}
 	failed, disturbed := 0, 0
 	for _, r := range runs {
@@ -202,6 +253,42 @@ func writeTable(w io.Writer, runs []run) {
 	fmt.Fprintf(w, "\n%d runs, %d failed a delivery check or errored (left out of the medians), "+
 		"%d disturbed: other processes used more than %.2g cores (left out unless all runs of a cell were).\n",
 		len(runs), failed, disturbed, maxOther)
+}
+
+// burstNote says how the failed runs of a burst went: how many of them,
+// the fewest acks one got, and whether the server disconnected the client.
+// It is the whole cell when no run passed.
+func burstNote(runs []run, server, scenario string, anyOK bool) string {
+	total, failed, disconnected := 0, 0, 0
+	fewest, events := -1.0, 0.0
+	for _, r := range runs {
+		if r.Scenario != scenario || r.Labels["server"] != server {
+			continue
+		}
+		total++
+		if r.OK {
+			continue
+		}
+		failed++
+		if a := r.Metrics["acked"]; fewest < 0 || a < fewest {
+			fewest = a
+		}
+		events = r.Metrics["events"]
+		if r.Checks["disconnected"] > 0 {
+			disconnected++
+		}
+	}
+	if failed == 0 {
+		return ""
+	}
+	note := fmt.Sprintf("FAILED %d/%d runs, %.0f of %.0f acked", failed, total, fewest, events)
+	if disconnected > 0 {
+		note += fmt.Sprintf(", %d disconnected", disconnected)
+	}
+	if anyOK {
+		return "; " + note
+	}
+	return note
 }
 
 func cell(v float64, n int, ok bool) string {
