@@ -26,7 +26,8 @@
 // token buckets, a user is in at most MaxRoomsPerUser rooms, histories and
 // so join-room answers are bounded in bytes, the welcome lists the most
 // active rooms only, display names are unique up to case and look-alike
-// letters, and payload keys match exactly (decodeObject). Membership
+// letters, and payload keys match exactly (typed handlers and
+// socketio.DecodeJSON, the library's default: see protocol.go). Membership
 // checks are O(1) (Socket.InRoom); each room has its own lock (rooms), and
 // c.mu, the users' lock, covers no work that grows with the rooms.
 //

@@ -23,12 +23,13 @@ func (c *Chat) authenticate(s *socketio.Socket) error {
 	return nil
 }
 
-// authOf decodes the socket's auth payload; a payload that is no object
-// has no name, and a key over maxKey bytes is no key.
+// authOf decodes the socket's auth payload; a payload that does not
+// decode (no object, or a name or key that is no string) has no name, and
+// a key over maxKey bytes is no key.
 func authOf(s *socketio.Socket) auth {
 	var a auth
-	if raw := s.Handshake().Auth; len(raw) > 0 {
-		_ = decodeObject(raw, a.fields())
+	if raw := s.Handshake().Auth; len(raw) > 0 && socketio.DecodeJSON(raw, &a) != nil {
+		a = auth{}
 	}
 	if len(a.Key) > maxKey {
 		a.Key = ""
@@ -70,11 +71,15 @@ func (c *Chat) onConnection(s *socketio.Socket) {
 	u, _ := s.Data().(User)
 	m := newMember(u, s, &c.opts)
 	m.key = authOf(s).Key
-	s.On(EventMessage, func(a socketio.Args, ack socketio.AckFunc) { c.handleMessage(m, a, ack) })
-	s.On(EventJoinRoom, func(a socketio.Args, ack socketio.AckFunc) { c.handleJoinRoom(m, a, ack) })
-	s.On(EventLeaveRoom, func(a socketio.Args, ack socketio.AckFunc) { c.handleLeaveRoom(m, a, ack) })
-	s.On(EventListRooms, func(a socketio.Args, ack socketio.AckFunc) { c.handleListRooms(m, a, ack) })
-	s.On(EventTyping, func(a socketio.Args) { c.handleTyping(m, a) })
+	// A payload that does not decode reaches the handler anyway, as the
+	// *socketio.ArgError of its error parameter: the handler counts it
+	// against the user's rate like any request, then refuses it with
+	// errInvalidPayload (typing drops it, uncounted).
+	s.On(EventMessage, func(req *messageRequest, err error, ack socketio.AckFunc) { c.handleMessage(m, req, err, ack) })
+	s.On(EventJoinRoom, func(room string, err error, ack socketio.AckFunc) { c.handleJoinRoom(m, room, err, ack) })
+	s.On(EventLeaveRoom, func(room string, err error, ack socketio.AckFunc) { c.handleLeaveRoom(m, room, err, ack) })
+	s.On(EventListRooms, func(req *listRoomsRequest, err error, ack socketio.AckFunc) { c.handleListRooms(m, req, err, ack) })
+	s.On(EventTyping, func(req *typingRequest, err error) { c.handleTyping(m, req, err) })
 	s.OnDisconnect(func(reason string) { c.removeUser(m, reason) })
 	c.addUser(m)
 }
@@ -163,14 +168,8 @@ func (c *Chat) removeUser(m *member, reason string) {
 // with its id and timestamp, or with the reason it was refused. A room
 // message is recorded in the room's history under the room's own lock;
 // public and direct messages take no lock of the chat.
-func (c *Chat) handleMessage(m *member, a socketio.Args, ack socketio.AckFunc) {
-	if !c.allow(m, m.messages) {
-		ack(errorAck{errMessageRate.Error()})
-		return
-	}
-	var req messageRequest
-	if err := decodeObject(a.Raw(0), req.fields()); err != nil {
-		ack(errorAck{err.Error()})
+func (c *Chat) handleMessage(m *member, req *messageRequest, decodeErr error, ack socketio.AckFunc) {
+	if !c.admit(m, m.messages, errMessageRate, decodeErr == nil && req != nil, ack) { // nil: null, or no payload
 		return
 	}
 	if err := c.checkText(req.Text); err != nil {

@@ -4,31 +4,26 @@ import (
 	"github.com/duplexio/duplex/socketio"
 )
 
-// roomRequest checks the rate and decodes the room name of a join-room or
-// leave-room request, answering ack itself when it fails.
-func (c *Chat) roomRequest(m *member, a socketio.Args, ack socketio.AckFunc) (string, bool) {
-	if !c.allow(m, m.requests) {
-		ack(errorAck{errRequestRate.Error()})
-		return "", false
+// roomRequest checks the rate, the decoding (decodeErr) and the room name
+// of a join-room or leave-room request, answering ack itself when one
+// fails.
+func (c *Chat) roomRequest(m *member, room string, decodeErr error, ack socketio.AckFunc) bool {
+	if !c.admit(m, m.requests, errRequestRate, decodeErr == nil, ack) {
+		return false
 	}
-	room, err := decodeString(a.Raw(0))
-	if err == nil {
-		err = c.checkRoom(room)
-	}
-	if err != nil {
+	if err := c.checkRoom(room); err != nil {
 		ack(errorAck{err.Error()})
-		return "", false
+		return false
 	}
-	return room, true
+	return true
 }
 
 // handleJoinRoom puts the socket in a room, creating it on first use, and
 // answers with the room's history, bounded in bytes by HistoryRoomBytes.
 // Joining and recording a message share the room's lock, so a message
 // reaches the joiner either live or in the history.
-func (c *Chat) handleJoinRoom(m *member, a socketio.Args, ack socketio.AckFunc) {
-	name, ok := c.roomRequest(m, a, ack)
-	if !ok {
+func (c *Chat) handleJoinRoom(m *member, name string, decodeErr error, ack socketio.AckFunc) {
+	if !c.roomRequest(m, name, decodeErr, ack) {
 		return
 	}
 	var r *room
@@ -48,9 +43,8 @@ func (c *Chat) handleJoinRoom(m *member, a socketio.Args, ack socketio.AckFunc) 
 
 // handleLeaveRoom takes the socket out of a room; leaving a room one is not
 // in is no error.
-func (c *Chat) handleLeaveRoom(m *member, a socketio.Args, ack socketio.AckFunc) {
-	room, ok := c.roomRequest(m, a, ack)
-	if !ok {
+func (c *Chat) handleLeaveRoom(m *member, room string, decodeErr error, ack socketio.AckFunc) {
+	if !c.roomRequest(m, room, decodeErr, ack) {
 		return
 	}
 	m.dropRoom(room, func() {
@@ -61,19 +55,15 @@ func (c *Chat) handleLeaveRoom(m *member, a socketio.Args, ack socketio.AckFunc)
 }
 
 // handleListRooms answers a page of this node's rooms, in name order,
-// that start with the request's prefix: the rooms the welcome leaves out
-// are found this way. It costs O(log rooms) plus the page.
-func (c *Chat) handleListRooms(m *member, a socketio.Args, ack socketio.AckFunc) {
-	if !c.allow(m, m.requests) {
-		ack(errorAck{errRequestRate.Error()})
+// that start with the request's prefix (none, null or {} list them all):
+// the rooms the welcome leaves out are found this way. It costs
+// O(log rooms) plus the page.
+func (c *Chat) handleListRooms(m *member, req *listRoomsRequest, decodeErr error, ack socketio.AckFunc) {
+	if !c.admit(m, m.requests, errRequestRate, decodeErr == nil, ack) {
 		return
 	}
-	var req listRoomsRequest
-	if a.Len() > 0 {
-		if err := decodeObject(a.Raw(0), req.fields()); err != nil {
-			ack(errorAck{err.Error()})
-			return
-		}
+	if req == nil {
+		req = &listRoomsRequest{}
 	}
 	rooms, more := c.rooms.list(req.Prefix, req.After, c.opts.ListRoomsPage)
 	res := roomsAck{Rooms: rooms}
@@ -86,14 +76,15 @@ func (c *Chat) handleListRooms(m *member, a socketio.Args, ack socketio.AckFunc)
 // handleTyping forwards a typing indicator to the audience a message with
 // the same room and to would have. It is volatile and never answered: an
 // indicator past the rate, to a room the sender is not in or to a user
-// this node does not know is dropped, without asking the cluster.
-func (c *Chat) handleTyping(m *member, a socketio.Args) {
-	var req typingRequest
-	if a.Len() > 0 && decodeObject(a.Raw(0), req.fields()) != nil {
+// this node does not know is dropped, without asking the cluster, and so
+// is one whose payload does not decode (decodeErr), without counting it.
+// No payload, or null, is a public indicator.
+func (c *Chat) handleTyping(m *member, req *typingRequest, decodeErr error) {
+	if decodeErr != nil || !c.allow(m, m.typing) {
 		return
 	}
-	if !c.allow(m, m.typing) {
-		return
+	if req == nil {
+		req = &typingRequest{}
 	}
 	var to *socketio.BroadcastOperator
 	switch {

@@ -51,6 +51,22 @@ func (c *Chat) allow(m *member, bucket *rate.Limiter) bool {
 	return false
 }
 
+// admit counts a request of m against bucket and reports whether to serve
+// it. It answers ack itself when not: with rateErr past the rate, else
+// with errInvalidPayload when the payload did not decode (!decoded), which
+// still counts against the rate.
+func (c *Chat) admit(m *member, bucket *rate.Limiter, rateErr error, decoded bool, ack socketio.AckFunc) bool {
+	switch {
+	case !c.allow(m, bucket):
+		ack(errorAck{rateErr.Error()})
+	case !decoded:
+		ack(errorAck{errInvalidPayload.Error()})
+	default:
+		return true
+	}
+	return false
+}
+
 // kick tells a user why, then closes its connection (after what is
 // queued, the reason included): a namespace disconnection alone would let
 // a raw client connect again on the same connection with fresh buckets.

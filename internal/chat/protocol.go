@@ -57,32 +57,40 @@ type Typing struct {
 	To   string `json:"to,omitempty"`
 }
 
-// The payloads of the clients, decoded by decodeObject with the keys
-// listed by their fields method: exactly those keys, as in JavaScript.
+// The payloads of the clients. The typed handlers decode them, and
+// socketio.DecodeJSON the auth payload, with exact keys, as JavaScript
+// reads them: {"text":"hello","TEXT":"evil"} is hello, and an auth
+// {"name":"alice","NAME":"admin"} names the user alice. Other keys are
+// ignored and a null member is an absent one, as a JavaScript server
+// would read them.
 type (
 	// auth is the connection's auth payload. Key, optional, is a secret
 	// the client picks (the page: 128 random bits per tab): a connection
 	// presenting the key of the connected user of the same name replaces
 	// it, as a page reconnecting before the server saw its old connection
 	// drop does.
-	auth struct{ Name, Key string }
+	auth struct {
+		Name string `json:"name"`
+		Key  string `json:"key"`
+	}
 	// messageRequest is the payload of a client's message event.
-	messageRequest struct{ Text, Room, To string }
+	messageRequest struct {
+		Text string `json:"text"`
+		Room string `json:"room"`
+		To   string `json:"to"`
+	}
 	// typingRequest is the payload of a client's typing event.
-	typingRequest struct{ Room, To string }
+	typingRequest struct {
+		Room string `json:"room"`
+		To   string `json:"to"`
+	}
 	// listRoomsRequest asks for the rooms whose name starts with Prefix,
 	// after the room named After (the previous answer's next).
-	listRoomsRequest struct{ Prefix, After string }
+	listRoomsRequest struct {
+		Prefix string `json:"prefix"`
+		After  string `json:"after"`
+	}
 )
-
-func (a *auth) fields() map[string]any { return map[string]any{"name": &a.Name, "key": &a.Key} }
-func (m *messageRequest) fields() map[string]any {
-	return map[string]any{"text": &m.Text, "room": &m.Room, "to": &m.To}
-}
-func (t *typingRequest) fields() map[string]any { return map[string]any{"room": &t.Room, "to": &t.To} }
-func (l *listRoomsRequest) fields() map[string]any {
-	return map[string]any{"prefix": &l.Prefix, "after": &l.After}
-}
 
 // kickedEvent tells a client why it is being disconnected.
 type kickedEvent struct {
