@@ -130,6 +130,41 @@ func TestMessageRefusals(t *testing.T) {
 	bob.none(chat.EventReceivedMessage)
 }
 
+// TestInvalidPayloads: a payload of the wrong type, null or none is
+// answered "invalid payload" (not the library's generic error, nor a
+// timeout), and counts against the user's rate as a valid request does.
+func TestInvalidPayloads(t *testing.T) {
+	t.Parallel()
+	url, _ := newServer(t, &chat.Options{MessageBurst: 5, MessageRate: 0.01}) // the 5 messages below
+	alice := connect(t, url, "alice")
+	tests := []struct {
+		event string
+		args  []any
+	}{
+		{chat.EventMessage, []any{42}},
+		{chat.EventMessage, []any{nil}},
+		{chat.EventMessage, nil},
+		{chat.EventMessage, []any{[]string{"hi"}}},
+		{chat.EventMessage, []any{map[string]any{"text": 42}}},
+		{chat.EventJoinRoom, []any{7}},
+		{chat.EventJoinRoom, nil},
+		{chat.EventJoinRoom, []any{map[string]any{"room": "lounge"}}},
+		{chat.EventLeaveRoom, []any{true}},
+		{chat.EventListRooms, []any{"lounge"}},
+		{chat.EventListRooms, []any{map[string]any{"prefix": 1}}},
+	}
+	for _, tt := range tests {
+		var a ack
+		alice.call(&a, tt.event, tt.args...)
+		if a.Error != "invalid payload" {
+			t.Errorf("%s %v: ack %+v, want error invalid payload", tt.event, tt.args, a)
+		}
+	}
+	if a := alice.send(map[string]any{"text": "hi"}); a.Error != "you are sending messages too fast: wait a moment" {
+		t.Errorf("after invalid messages: ack %+v, want the rate refusal", a)
+	}
+}
+
 func TestRoomMessages(t *testing.T) {
 	t.Parallel()
 	url, _ := newServer(t, nil)
