@@ -161,6 +161,9 @@ describe("chat protocol", () => {
     assert.deepEqual(await alice.send({ text: "é".repeat(2001) }), { error: "the message is longer than 2000 characters" });
     assert.deepEqual(await alice.send({ text: "  " }), { error: "the message is empty" });
     assert.deepEqual(await alice.send("just a string"), { error: "invalid payload" });
+    assert.deepEqual(await alice.send(42), { error: "invalid payload" });
+    assert.deepEqual(await alice.send({ text: 42 }), { error: "invalid payload" });
+    assert.deepEqual(await alice.call("join-room", 42), { error: "invalid payload" });
     assert.deepEqual(await alice.send({ text: "hi", room: "lounge", to: bob.id }), {
       error: "a message goes to a room or to a user, not both",
     });
