@@ -33,7 +33,7 @@ INTEROP_CONCURRENCY ?= 1
 GO_FILES = $(shell find . \( -path ./node_modules -o -path ./.git -o -path ./bin \) -prune -o -name '*.go' -print)
 
 .DEFAULT_GOAL := test
-.PHONY: bench bench-micro bench-cluster test vet fmt fmt-check go-test test-interop build-testserver deps clean build run client-bundle test-e2e chromium
+.PHONY: bench bench-micro bench-cluster test vet fmt fmt-check go-test test-interop build-testserver deps clean build run client-bundle test-e2e chromium python-client
 
 test: vet fmt-check go-test test-interop test-e2e
 
@@ -93,6 +93,14 @@ chromium: /usr/bin/chromium
 	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update
 	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 
+# Debian's python3-socketio: a client in another language for the interop
+# suite (test/interop/otherclients.test.mjs), installed like chromium.
+python-client: /usr/lib/python3/dist-packages/socketio
+
+/usr/lib/python3/dist-packages/socketio:
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update
+	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y python3-socketio python3-websocket python3-requests
+
 # One file at a time: each starts its own bin/duplex, the e2e file a Chromium.
 test-e2e: build chromium
 	$(NODE) --test --test-concurrency=1 test/chat/*.test.mjs test/e2e/*.test.mjs
@@ -107,7 +115,7 @@ node_modules/.package-lock.json: package-lock.json package.json
 	$(NPM) ci --no-audit --no-fund
 	@touch $@
 
-test-interop: deps $(if $(filter $(DEFAULT_TESTSERVER),$(TESTSERVER_BIN)),build-testserver)
+test-interop: deps python-client $(if $(filter $(DEFAULT_TESTSERVER),$(TESTSERVER_BIN)),build-testserver)
 	$(NODE) --test --test-concurrency=$(INTEROP_CONCURRENCY) test/interop/*.test.mjs
 
 clean:
