@@ -27,7 +27,8 @@ type Server struct {
 	mu       sync.RWMutex
 	sessions map[string]*Session
 	closing  bool
-	wg       activity.Counter // sessions and connection goroutines not yet finished
+	ended    map[string]time.Time // ids of sessions their client closed over polling (ended.go)
+	wg       activity.Counter     // sessions and connection goroutines not yet finished
 
 	pollOnce sync.Once
 	poller   *wspoll.Poller // reads the WebSockets; nil where epoll is not available
@@ -101,6 +102,10 @@ func isUpgrade(r *http.Request) bool {
 
 func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, sid string, isWS bool) {
 	s := srv.Session(sid)
+	if s == nil && !isWS && r.Method == http.MethodGet {
+		srv.serveEnded(w, sid)
+		return
+	}
 	if s == nil {
 		writeError(w, requestError(CodeUnknownSID))
 		return
@@ -176,8 +181,12 @@ func (srv *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
 // upgrade opens the WebSocket that a polling session probes before moving
 // onto it.
 func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session) {
-	if !originAllowed(srv.opts.CORS, r) || !s.reserveProbe() {
+	if !originAllowed(srv.opts.CORS, r) || srv.opts.DisableUpgrades {
 		writeError(w, requestError(CodeBadRequest))
+		return
+	}
+	if !s.reserveProbe() {
+		srv.refuseWebSocket(w, r)
 		return
 	}
 	conn, err := srv.upgrader.Upgrade(w, r)
@@ -192,7 +201,7 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session) {
 	s.reserved = false
 	if s.probe != nil || s.state != stateOpen {
 		s.mu.Unlock()
-		t.shut(ReasonForcedClose)
+		t.shut(false)
 		return
 	}
 	s.probe = t
@@ -209,18 +218,30 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session) {
 }
 
 // reserveProbe claims the session's one upgrade slot before the 101 goes
-// out: a client may send its second handshake as soon as it reads the first
-// 101, and that one must get the 400 that Node answers, not a WebSocket
-// closed after the fact.
+// out: a client may send its second handshake as soon as it reads the
+// first 101, and that one must not become a second probe.
 func (s *Session) reserveProbe() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, polling := s.transport.(*pollingTransport)
-	if !polling || s.probe != nil || s.reserved || s.state != stateOpen || s.srv.opts.DisableUpgrades {
+	if !polling || s.probe != nil || s.reserved || s.state != stateOpen {
 		return false
 	}
 	s.reserved = true
 	return true
+}
+
+// refuseWebSocket answers a WebSocket for a session that is being upgraded
+// or already was, as Node's engine.io does: it completes the handshake and
+// closes the WebSocket, which a client sees as a close, not as an error.
+// The session and its own WebSocket are left alone.
+func (srv *Server) refuseWebSocket(w http.ResponseWriter, r *http.Request) {
+	conn, err := srv.upgrader.Upgrade(w, r)
+	if err != nil {
+		return // gws has answered 400
+	}
+	_ = conn.NetConn().SetWriteDeadline(time.Now().Add(srv.opts.WriteTimeout))
+	_ = conn.WriteClose(1000, nil) // closes the connection too
 }
 
 func (srv *Server) newSession(r *http.Request) *Session {
@@ -285,14 +306,6 @@ type handshake struct {
 	PingInterval int64    `json:"pingInterval"`
 	PingTimeout  int64    `json:"pingTimeout"`
 	MaxPayload   int64    `json:"maxPayload"`
-}
-
-func (srv *Server) remove(s *Session) {
-	srv.mu.Lock()
-	if srv.sessions[s.id] == s {
-		delete(srv.sessions, s.id)
-	}
-	srv.mu.Unlock()
 }
 
 // Shutdown refuses new sessions, sends each open session what is queued

@@ -25,8 +25,9 @@ type transport interface {
 	// busy reports whether packets taken from the queue are still being
 	// written, so that a close must wait for them; the caller holds s.mu.
 	busy() bool
-	// shut releases the transport once the session is closed.
-	shut(reason string)
+	// shut releases the transport once the session is closed; broken says
+	// its connection failed, so that nothing more is written to it.
+	shut(broken bool)
 }
 
 var errPollAborted = errors.New("engineio: poll connection closed prematurely")
@@ -61,7 +62,15 @@ func (t *pollingTransport) kick() {
 	}
 }
 
-func (t *pollingTransport) shut(string) {} // a waiting GET sees s.done
+func (t *pollingTransport) shut(bool) {} // a waiting GET sees s.done
+
+// upgradeNoopTick: once an upgrade probe has been answered, a waiting poll
+// gets a noop on the next of these ticks, counted from the answer, as Node's
+// engine.io sends one every 100 ms then. A client completes the upgrade
+// ("5") only once that poll has returned; a client that sends "5" while its
+// poll waits gets, as from Node, the 400 of a poll after the upgrade, not a
+// 200 or a 400 depending on which goroutine ran first.
+const upgradeNoopTick = 100 * time.Millisecond
 
 // handleGet answers a poll with everything queued, waiting for something to
 // be queued when there is nothing yet.
@@ -74,30 +83,24 @@ func (t *pollingTransport) handleGet(w http.ResponseWriter, r *http.Request) {
 		s.close(ReasonTransportError, ErrPollOverlap)
 		return
 	}
-	for len(s.queue) == 0 && s.state == stateOpen && s.transport == transport(t) && !s.upgrading() {
-		t.waiting = true
+	if s.state == stateClosed && s.reason == ReasonTransportClose {
+		// Closed by its client: a poll sent with the close gets Node's noop
+		// once, later ones the 400 of a session gone.
 		s.mu.Unlock()
-		select {
-		case <-t.wake:
-		case <-s.done:
-		case <-r.Context().Done():
-			s.mu.Lock()
-			t.waiting = false
-			s.mu.Unlock()
-			s.close(ReasonTransportError, errPollAborted)
-			return
-		}
-		s.mu.Lock()
-		t.waiting = false
+		s.srv.serveEnded(w, s.id)
+		return
 	}
-	// Once the session moved to WebSocket, its queue is the WebSocket's: a
-	// late poll gets a noop, never packets.
-	var batch []packet.Packet
-	moved := s.transport != transport(t)
-	if !moved {
-		batch = s.take()
+	if !t.wait(r) {
+		return
 	}
-	state, upgraded := s.state, moved || s.upgrading()
+	if s.transport != transport(t) {
+		// Upgraded while the poll waited: polling is over for this session.
+		s.mu.Unlock()
+		writeError(w, requestError(CodeBadRequest))
+		return
+	}
+	batch := s.take()
+	state, reason, upgrading := s.state, s.reason, s.upgrading()
 	s.mu.Unlock()
 
 	// A closing session sends what was queued, and the close packet only in
@@ -105,21 +108,62 @@ func (t *pollingTransport) handleGet(w http.ResponseWriter, r *http.Request) {
 	// the close packet in it, which would lose a final DISCONNECT.
 	closeNow := state == stateClosing && len(batch) == 0
 	switch {
+	case state == stateClosed && reason == ReasonTransportClose:
+		// The client sent the close: Node ends its poll with a noop.
+		batch = append(batch, packet.Packet{Type: packet.Noop})
 	case state == stateClosed || closeNow:
 		batch = append(batch, packet.Packet{Type: packet.Close})
-	case upgraded && len(batch) == 0:
+	case upgrading && len(batch) == 0:
 		batch = append(batch, packet.Packet{Type: packet.Noop})
 	}
-	t.writePayload(w, batch)
-	if !moved {
-		s.recycle(batch)
-	}
+	writePayload(w, batch)
+	s.recycle(batch)
 	if closeNow {
 		s.finishClose()
 	}
 }
 
-func (t *pollingTransport) writePayload(w http.ResponseWriter, batch []packet.Packet) {
+// wait holds the poll until something is queued, the session changes state
+// or transport, or, during an upgrade, the next upgradeNoopTick. The caller
+// holds s.mu, held again on return; false means the client went away, the
+// session is closed and s.mu released.
+func (t *pollingTransport) wait(r *http.Request) bool {
+	s := t.s
+	var delay <-chan time.Time
+	delayed := false
+	for len(s.queue) == 0 && s.state == stateOpen && s.transport == transport(t) && !(delayed && s.upgrading()) {
+		if s.upgrading() && delay == nil {
+			timer := time.NewTimer(nextTick(s.probe.probedAt, time.Now()))
+			defer timer.Stop()
+			delay = timer.C
+		}
+		t.waiting = true
+		s.mu.Unlock()
+		select {
+		case <-t.wake:
+		case <-s.done:
+		case <-delay:
+			delayed = true
+		case <-r.Context().Done():
+			s.mu.Lock()
+			t.waiting = false
+			s.mu.Unlock()
+			s.close(ReasonTransportError, errPollAborted)
+			return false
+		}
+		s.mu.Lock()
+		t.waiting = false
+	}
+	return true
+}
+
+// nextTick is the time from now to the next upgradeNoopTick after from.
+func nextTick(from, now time.Time) time.Duration {
+	since := now.Sub(from)
+	return upgradeNoopTick - since%upgradeNoopTick
+}
+
+func writePayload(w http.ResponseWriter, batch []packet.Packet) {
 	body := packet.AppendPayload(nil, batch)
 	h := w.Header()
 	h.Set("Content-Type", "text/plain; charset=UTF-8")
