@@ -23,21 +23,6 @@ const (
 	endedMax   = 1024
 )
 
-// remove takes s out of the session table; with ended, it keeps its id for
-// the poll its client may have sent with the close, in the same critical
-// section so that no request sees neither.
-func (srv *Server) remove(s *Session, ended bool) {
-	srv.mu.Lock()
-	defer srv.mu.Unlock()
-	if srv.sessions[s.id] != s {
-		return
-	}
-	delete(srv.sessions, s.id)
-	if ended {
-		srv.addEnded(s.id)
-	}
-}
-
 // addEnded records id; the caller holds srv.mu.
 func (srv *Server) addEnded(id string) {
 	if srv.ended == nil {

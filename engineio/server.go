@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lxzan/gws"
@@ -27,6 +28,7 @@ type Server struct {
 	mu       sync.RWMutex
 	sessions map[string]*Session
 	closing  bool
+	atLimit  atomic.Bool          // MaxConnections was reached and logged; rearmed at 90%
 	ended    map[string]time.Time // ids of sessions their client closed over polling (ended.go)
 	wg       activity.Counter     // sessions and connection goroutines not yet finished
 
@@ -67,6 +69,10 @@ func (srv *Server) Session(id string) *Session {
 // transport, or a WebSocket, after the checks Node's engine.io makes, in
 // the same order and with the same answers.
 func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if headerSize(r) > srv.opts.MaxHeaderBytes {
+		writeError(w, &RequestError{Status: http.StatusRequestHeaderFieldsTooLarge, Code: CodeBadRequest, Message: "Request header fields too large"})
+		return
+	}
 	if srv.opts.CORS != nil && srv.opts.CORS.apply(w, r) {
 		return
 	}
@@ -295,6 +301,11 @@ func (srv *Server) refusal() *RequestError {
 	case srv.closing:
 		return &RequestError{Status: http.StatusServiceUnavailable, Code: CodeForbidden, Message: "Server is shutting down"}
 	case srv.opts.MaxConnections > 0 && len(srv.sessions) >= srv.opts.MaxConnections:
+		// Logged once, not per refusal: a client that hammers a full
+		// server must not fill its log too.
+		if srv.atLimit.CompareAndSwap(false, true) {
+			srv.opts.Logger.Warn("engineio: connection limit reached, refusing new sessions with 503", "max_connections", srv.opts.MaxConnections)
+		}
 		return &RequestError{Status: http.StatusServiceUnavailable, Code: CodeForbidden, Message: "Too many connections"}
 	}
 	return nil
@@ -306,6 +317,24 @@ type handshake struct {
 	PingInterval int64    `json:"pingInterval"`
 	PingTimeout  int64    `json:"pingTimeout"`
 	MaxPayload   int64    `json:"maxPayload"`
+}
+
+// remove takes s out of the session table; with ended, it keeps its id for
+// the poll its client may have sent with the close, in the same critical
+// section so that no request sees neither.
+func (srv *Server) remove(s *Session, ended bool) {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if srv.sessions[s.id] != s {
+		return
+	}
+	delete(srv.sessions, s.id)
+	if srv.atLimit.Load() && len(srv.sessions) <= srv.opts.MaxConnections*9/10 {
+		srv.atLimit.Store(false) // the next time the limit is reached is logged
+	}
+	if ended {
+		srv.addEnded(s.id)
+	}
 }
 
 // Shutdown refuses new sessions, sends each open session what is queued

@@ -39,6 +39,7 @@ type Options struct {
 	CORS              *engineio.CORS
 	WriteQueueSize    int
 	MaxConnections    int
+	MaxHeaderBytes    int
 }
 
 // DefaultConnectTimeout is Node's connectTimeout.
@@ -86,6 +87,7 @@ func (o *Options) engine() *engineio.Options {
 		CORS:              o.CORS,
 		WriteQueueSize:    o.WriteQueueSize,
 		MaxConnections:    o.MaxConnections,
+		MaxHeaderBytes:    o.MaxHeaderBytes,
 		Logger:            o.Logger,
 	}
 }
