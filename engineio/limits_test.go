@@ -1,10 +1,18 @@
 package engineio_test
 
 import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
+	neturl "net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/duplexio/duplex/engineio"
 )
@@ -79,4 +87,89 @@ func heapInUse() int64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return int64(m.HeapInuse)
+}
+
+// A POST over MaxHTTPBufferSize always gets its 413, as from Node, also
+// from a client that sends the whole body, slowly, before it reads: the
+// server closed the connection 500 ms after its answer while the body was
+// still coming, and such a client had its write fail (reset, broken pipe).
+func TestPollingPostTooLargeAnswered(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil, false)
+	body := "4" + strings.Repeat("x", 2_000_000)
+	clients := map[string]func(url string) string{
+		"Go client": func(url string) string { return strconv.Itoa(doPost(url, body).status) },
+		"chunked":   func(url string) string { return strconv.Itoa(doChunked(t, url, body).status) },
+		"whole body first": func(url string) string {
+			line, err := rawPost(t, url, body)
+			if err != nil {
+				return err.Error()
+			}
+			return strings.TrimPrefix(line, "HTTP/1.1 ")
+		},
+	}
+	want := map[string]string{"Go client": "413", "chunked": "413", "whole body first": "413 Request Entity Too Large"}
+	for i := 0; i < 50; i++ {
+		for name, post := range clients {
+			if name == "whole body first" && i%10 != 0 {
+				continue // slow: 5 runs of it
+			}
+			_, url, r := handshake(t, e)
+			if got := post(url); got != want[name] {
+				t.Fatalf("run %d, %s: %s, want %s", i, name, got, want[name])
+			}
+			r.waitClose(t, engineio.ReasonTransportError, engineio.ErrPayloadTooLarge)
+		}
+	}
+}
+
+// doPost is do that reports a failed request as status -1 instead of
+// failing the test.
+func doPost(url, body string) response {
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "POST", url, strings.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return response{status: -1, body: err.Error()}
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{resp.StatusCode, resp.Header, string(b)}
+}
+
+// rawPost sends a POST over a connection of its own, the whole body first
+// (as simple clients do), then reads the answer's status line.
+func rawPost(t testing.TB, rawURL, body string) (status string, err error) {
+	t.Helper()
+	u, _ := neturl.Parse(rawURL)
+	conn, err := net.DialTimeout("tcp", u.Host, wait)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(wait))
+	head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: %d\r\n\r\n", u.RequestURI(), u.Host, len(body))
+	if _, err := io.WriteString(conn, head); err != nil {
+		return "", err
+	}
+	if err := writeSlowly(conn, body); err != nil {
+		return "", err
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	return strings.TrimSpace(line), err
+}
+
+// writeSlowly writes s in 64 KiB pieces 20 ms apart, as a client on a slow
+// link does: a 2 MB body takes over half a second.
+func writeSlowly(w io.Writer, s string) error {
+	for len(s) > 0 {
+		n := min(len(s), 64<<10)
+		if _, err := io.WriteString(w, s[:n]); err != nil {
+			return err
+		}
+		s = s[n:]
+		time.Sleep(20 * time.Millisecond)
+	}
+	return nil
 }
