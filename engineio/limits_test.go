@@ -79,6 +79,22 @@ func TestHeaderMemoryPerSession(t *testing.T) {
 	if grown > 8<<20 {
 		t.Errorf("heap grew by %d MiB for %d refused handshakes", grown>>20, n)
 	}
+
+	// Just under the limit, a session keeps that header and little more
+	// than one without.
+	perSession := func(h http.Header) int64 {
+		before := heapInUse()
+		for i := 0; i < n; i++ {
+			handshakeWith(t, e, h)
+		}
+		return (heapInUse() - before) / n
+	}
+	plain := perSession(nil)
+	near := perSession(http.Header{"X-Big": {strings.Repeat("x", 15_000)}})
+	t.Logf("per polling session: %d KiB, %d KiB with a 15,000-byte header", plain>>10, near>>10)
+	if near-plain > 32<<10 {
+		t.Errorf("a 15,000-byte header costs %d KiB per session", (near-plain)>>10)
+	}
 }
 
 func heapInUse() int64 {
