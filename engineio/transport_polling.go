@@ -270,7 +270,9 @@ const (
 // peer" instead of the 413. Node reads such a body to its end; past the
 // bounds, net/http closes as before.
 func (t *pollingTransport) refuseTooLarge(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Connection", "close")
+	// No "Connection: close" of ours: net/http adds it over HTTP/1 when
+	// more than 256 KiB remain, and over HTTP/2 it would end the whole
+	// connection, other streams included.
 	w.WriteHeader(http.StatusRequestEntityTooLarge)
 	rc := http.NewResponseController(w)
 	_ = rc.Flush()
