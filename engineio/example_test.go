@@ -77,3 +77,28 @@ func ExampleOptions_allowRequest() {
 	fmt.Println(resp.StatusCode, string(body))
 	// Output: 401 {"code":4,"message":"Authorization required"}
 }
+
+// Bounding request headers: the engine refuses those over MaxHeaderBytes
+// with 431, and the http.Server in front gets the same bound, so that it
+// does not read a megabyte of header first.
+func ExampleOptions_maxHeaderBytes() {
+	srv := engineio.NewServer(&engineio.Options{MaxHeaderBytes: 4 << 10}, func(s *engineio.Session) engineio.Receiver {
+		return echoReceiver{s}
+	})
+	ts := httptest.NewUnstartedServer(srv)
+	ts.Config.MaxHeaderBytes = srv.Options().MaxHeaderBytes // in a program: http.Server{MaxHeaderBytes: ...}
+	ts.Start()
+	defer ts.Close()
+	defer srv.Shutdown(context.Background())
+
+	req, _ := http.NewRequest("GET", ts.URL+"/engine.io/?EIO=4&transport=polling", nil)
+	req.Header.Set("Cookie", strings.Repeat("c", 5000))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Println(resp.StatusCode, string(body))
+	// Output: 431 {"code":3,"message":"Request header fields too large"}
+}

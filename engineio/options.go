@@ -51,8 +51,17 @@ type Options struct {
 	WriteQueueSize int
 	// WriteTimeout bounds one WebSocket write (default 10s).
 	WriteTimeout time.Duration
-	// MaxConnections refuses new sessions with 503 beyond this many (0: no limit).
+	// MaxConnections refuses new sessions with 503 beyond this many (0: no
+	// limit). Reaching it is logged once (at warning level), and again only
+	// after the count fell to 90% of it.
 	MaxConnections int
+	// MaxHeaderBytes bounds the request line and header of every request
+	// (default 16 KiB, Node's --max-http-header-size); larger ones are
+	// refused with 431. A session keeps a copy of its handshake's header
+	// for Session.Request: under net/http's own default (1 MiB), 100
+	// handshakes with a 1 MB header held 122 MiB. Set
+	// http.Server.MaxHeaderBytes too, so that net/http does not read more.
+	MaxHeaderBytes int
 	// Logger receives diagnostics; nil discards them.
 	Logger *slog.Logger
 }
@@ -69,6 +78,7 @@ const (
 	// messages 4,000 of them unread.
 	DefaultMaxWriteQueueBytes = 4 << 20
 	DefaultWriteTimeout       = 10 * time.Second
+	DefaultMaxHeaderBytes     = 16 << 10
 )
 
 func (o *Options) withDefaults() Options {
@@ -83,6 +93,7 @@ func (o *Options) withDefaults() Options {
 	setDefault(&c.MaxHTTPBufferSize, DefaultMaxHTTPBufferSize)
 	setDefault(&c.WriteQueueSize, DefaultWriteQueueSize)
 	setDefault(&c.MaxWriteQueueBytes, DefaultMaxWriteQueueBytes)
+	setDefault(&c.MaxHeaderBytes, DefaultMaxHeaderBytes)
 	if len(c.Transports) == 0 {
 		c.Transports = []string{TransportPolling, TransportWebSocket}
 	}

@@ -41,6 +41,21 @@ func newHandshakeRequest(r *http.Request) *handshakeRequest {
 	}
 }
 
+// headerSize is the size of r's request line and header lines as they
+// came on the wire (HTTP/1.x), what Node's limit counts.
+func headerSize(r *http.Request) int {
+	n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	if _, ok := r.Header["Host"]; !ok {
+		n += len("Host") + len(r.Host) + 4 // net/http moves it out of Header
+	}
+	return n
+}
+
 // request returns the rebuilt request, the same one on every call.
 func (h *handshakeRequest) request() *http.Request {
 	h.once.Do(func() {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lxzan/gws"
@@ -27,7 +28,9 @@ type Server struct {
 	mu       sync.RWMutex
 	sessions map[string]*Session
 	closing  bool
-	wg       activity.Counter // sessions and connection goroutines not yet finished
+	atLimit  atomic.Bool          // MaxConnections was reached and logged; rearmed at 90%
+	ended    map[string]time.Time // ids of sessions their client closed over polling (ended.go)
+	wg       activity.Counter     // sessions and connection goroutines not yet finished
 
 	pollOnce sync.Once
 	poller   *wspoll.Poller // reads the WebSockets; nil where epoll is not available
@@ -66,6 +69,10 @@ func (srv *Server) Session(id string) *Session {
 // transport, or a WebSocket, after the checks Node's engine.io makes, in
 // the same order and with the same answers.
 func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if headerSize(r) > srv.opts.MaxHeaderBytes {
+		writeError(w, &RequestError{Status: http.StatusRequestHeaderFieldsTooLarge, Code: CodeBadRequest, Message: "Request header fields too large"})
+		return
+	}
 	if srv.opts.CORS != nil && srv.opts.CORS.apply(w, r) {
 		return
 	}
@@ -101,6 +108,10 @@ func isUpgrade(r *http.Request) bool {
 
 func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, sid string, isWS bool) {
 	s := srv.Session(sid)
+	if s == nil && !isWS && r.Method == http.MethodGet {
+		srv.serveEnded(w, sid)
+		return
+	}
 	if s == nil {
 		writeError(w, requestError(CodeUnknownSID))
 		return
@@ -176,8 +187,12 @@ func (srv *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
 // upgrade opens the WebSocket that a polling session probes before moving
 // onto it.
 func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session) {
-	if !originAllowed(srv.opts.CORS, r) || !s.reserveProbe() {
+	if !originAllowed(srv.opts.CORS, r) || srv.opts.DisableUpgrades {
 		writeError(w, requestError(CodeBadRequest))
+		return
+	}
+	if !s.reserveProbe() {
+		srv.refuseWebSocket(w, r)
 		return
 	}
 	conn, err := srv.upgrader.Upgrade(w, r)
@@ -192,7 +207,7 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session) {
 	s.reserved = false
 	if s.probe != nil || s.state != stateOpen {
 		s.mu.Unlock()
-		t.shut(ReasonForcedClose)
+		t.shut(false)
 		return
 	}
 	s.probe = t
@@ -209,18 +224,30 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session) {
 }
 
 // reserveProbe claims the session's one upgrade slot before the 101 goes
-// out: a client may send its second handshake as soon as it reads the first
-// 101, and that one must get the 400 that Node answers, not a WebSocket
-// closed after the fact.
+// out: a client may send its second handshake as soon as it reads the
+// first 101, and that one must not become a second probe.
 func (s *Session) reserveProbe() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, polling := s.transport.(*pollingTransport)
-	if !polling || s.probe != nil || s.reserved || s.state != stateOpen || s.srv.opts.DisableUpgrades {
+	if !polling || s.probe != nil || s.reserved || s.state != stateOpen {
 		return false
 	}
 	s.reserved = true
 	return true
+}
+
+// refuseWebSocket answers a WebSocket for a session that is being upgraded
+// or already was, as Node's engine.io does: it completes the handshake and
+// closes the WebSocket, which a client sees as a close, not as an error.
+// The session and its own WebSocket are left alone.
+func (srv *Server) refuseWebSocket(w http.ResponseWriter, r *http.Request) {
+	conn, err := srv.upgrader.Upgrade(w, r)
+	if err != nil {
+		return // gws has answered 400
+	}
+	_ = conn.NetConn().SetWriteDeadline(time.Now().Add(srv.opts.WriteTimeout))
+	_ = conn.WriteClose(1000, nil) // closes the connection too
 }
 
 func (srv *Server) newSession(r *http.Request) *Session {
@@ -274,6 +301,11 @@ func (srv *Server) refusal() *RequestError {
 	case srv.closing:
 		return &RequestError{Status: http.StatusServiceUnavailable, Code: CodeForbidden, Message: "Server is shutting down"}
 	case srv.opts.MaxConnections > 0 && len(srv.sessions) >= srv.opts.MaxConnections:
+		// Logged once, not per refusal: a client that hammers a full
+		// server must not fill its log too.
+		if srv.atLimit.CompareAndSwap(false, true) {
+			srv.opts.Logger.Warn("engineio: connection limit reached, refusing new sessions with 503", "max_connections", srv.opts.MaxConnections)
+		}
 		return &RequestError{Status: http.StatusServiceUnavailable, Code: CodeForbidden, Message: "Too many connections"}
 	}
 	return nil
@@ -287,12 +319,22 @@ type handshake struct {
 	MaxPayload   int64    `json:"maxPayload"`
 }
 
-func (srv *Server) remove(s *Session) {
+// remove takes s out of the session table; with ended, it keeps its id for
+// the poll its client may have sent with the close, in the same critical
+// section so that no request sees neither.
+func (srv *Server) remove(s *Session, ended bool) {
 	srv.mu.Lock()
-	if srv.sessions[s.id] == s {
-		delete(srv.sessions, s.id)
+	defer srv.mu.Unlock()
+	if srv.sessions[s.id] != s {
+		return
 	}
-	srv.mu.Unlock()
+	delete(srv.sessions, s.id)
+	if srv.atLimit.Load() && len(srv.sessions) <= srv.opts.MaxConnections*9/10 {
+		srv.atLimit.Store(false) // the next time the limit is reached is logged
+	}
+	if ended {
+		srv.addEnded(s.id)
+	}
 }
 
 // Shutdown refuses new sessions, sends each open session what is queued

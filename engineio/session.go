@@ -1,6 +1,8 @@
 package engineio
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -57,6 +59,7 @@ type Session struct {
 	mu        sync.Mutex
 	state     sessionState
 	closeWhy  string // the reason a closing session will close with
+	reason    string // the reason it closed with, once closed
 	transport transport
 	probe     *wsTransport // a WebSocket being upgraded to
 	reserved  bool         // an upgrade handshake is under way: no second one
@@ -228,17 +231,22 @@ func (s *Session) close(reason string, err error) {
 		s.mu.Unlock()
 		return
 	}
-	s.state = stateClosed
+	s.state, s.reason = stateClosed, reason
 	s.hbTimer.Stop()
 	t, probe := s.transport, s.probe
 	s.probe = nil
+	pt, polling := t.(*pollingTransport)
+	// A client closing over polling may have sent its next poll with the
+	// close; unless that poll is already waiting, let it find the noop.
+	ended := polling && reason == ReasonTransportClose && !pt.waiting
 	s.mu.Unlock()
 
 	close(s.done)
-	s.srv.remove(s)
-	t.shut(reason)
+	s.srv.remove(s, ended)
+	broken := connBroken(reason, err)
+	t.shut(broken)
 	if probe != nil {
-		probe.shut(reason)
+		probe.shut(broken)
 	}
 	// OnClose runs on its own goroutine because close may be called from
 	// inside OnMessage (a parse error, a user's disconnect), which holds rmu.
@@ -272,10 +280,29 @@ func (s *Session) onPacketFrom(p packet.Packet, pc *wspoll.Conn) {
 		s.close(ReasonTransportClose, nil)
 	case packet.Noop, packet.Upgrade:
 		// harmless: a late upgrade or noop on the old transport
+	case packet.Ping:
+		// In v4 the server pings, never the client ("2probe" only on a probe).
+		s.close(ReasonTransportError, errPingDirection)
 	default:
-		// In v4 the server pings, never the client; anything else is an error.
 		s.close(ReasonTransportError, packet.ErrInvalidPacket)
 	}
+}
+
+// errPingDirection is the error of a client that pings, named as Node's.
+var errPingDirection = fmt.Errorf("%w: invalid heartbeat direction", packet.ErrInvalidPacket)
+
+// connBroken reports whether a session closed for reason and err closed
+// because its connection failed or ended: then nothing more is written to
+// it. A protocol error from the client comes over a working connection,
+// which gets a close frame, as from Node.
+func connBroken(reason string, err error) bool {
+	switch reason {
+	case ReasonTransportClose:
+		return true
+	case ReasonTransportError:
+		return !errors.Is(err, packet.ErrInvalidPacket)
+	}
+	return false
 }
 
 // Defer runs fn on the goroutine delivering the current message, once it

@@ -25,8 +25,9 @@ type transport interface {
 	// busy reports whether packets taken from the queue are still being
 	// written, so that a close must wait for them; the caller holds s.mu.
 	busy() bool
-	// shut releases the transport once the session is closed.
-	shut(reason string)
+	// shut releases the transport once the session is closed; broken says
+	// its connection failed, so that nothing more is written to it.
+	shut(broken bool)
 }
 
 var errPollAborted = errors.New("engineio: poll connection closed prematurely")
@@ -61,7 +62,15 @@ func (t *pollingTransport) kick() {
 	}
 }
 
-func (t *pollingTransport) shut(string) {} // a waiting GET sees s.done
+func (t *pollingTransport) shut(bool) {} // a waiting GET sees s.done
+
+// upgradeNoopTick: once an upgrade probe has been answered, a waiting poll
+// gets a noop on the next of these ticks, counted from the answer, as Node's
+// engine.io sends one every 100 ms then. A client completes the upgrade
+// ("5") only once that poll has returned; a client that sends "5" while its
+// poll waits gets, as from Node, the 400 of a poll after the upgrade, not a
+// 200 or a 400 depending on which goroutine ran first.
+const upgradeNoopTick = 100 * time.Millisecond
 
 // handleGet answers a poll with everything queued, waiting for something to
 // be queued when there is nothing yet.
@@ -74,30 +83,24 @@ func (t *pollingTransport) handleGet(w http.ResponseWriter, r *http.Request) {
 		s.close(ReasonTransportError, ErrPollOverlap)
 		return
 	}
-	for len(s.queue) == 0 && s.state == stateOpen && s.transport == transport(t) && !s.upgrading() {
-		t.waiting = true
+	if s.state == stateClosed && s.reason == ReasonTransportClose {
+		// Closed by its client: a poll sent with the close gets Node's noop
+		// once, later ones the 400 of a session gone.
 		s.mu.Unlock()
-		select {
-		case <-t.wake:
-		case <-s.done:
-		case <-r.Context().Done():
-			s.mu.Lock()
-			t.waiting = false
-			s.mu.Unlock()
-			s.close(ReasonTransportError, errPollAborted)
-			return
-		}
-		s.mu.Lock()
-		t.waiting = false
+		s.srv.serveEnded(w, s.id)
+		return
 	}
-	// Once the session moved to WebSocket, its queue is the WebSocket's: a
-	// late poll gets a noop, never packets.
-	var batch []packet.Packet
-	moved := s.transport != transport(t)
-	if !moved {
-		batch = s.take()
+	if !t.wait(r) {
+		return
 	}
-	state, upgraded := s.state, moved || s.upgrading()
+	if s.transport != transport(t) {
+		// Upgraded while the poll waited: polling is over for this session.
+		s.mu.Unlock()
+		writeError(w, requestError(CodeBadRequest))
+		return
+	}
+	batch := s.take()
+	state, reason, upgrading := s.state, s.reason, s.upgrading()
 	s.mu.Unlock()
 
 	// A closing session sends what was queued, and the close packet only in
@@ -105,21 +108,62 @@ func (t *pollingTransport) handleGet(w http.ResponseWriter, r *http.Request) {
 	// the close packet in it, which would lose a final DISCONNECT.
 	closeNow := state == stateClosing && len(batch) == 0
 	switch {
+	case state == stateClosed && reason == ReasonTransportClose:
+		// The client sent the close: Node ends its poll with a noop.
+		batch = append(batch, packet.Packet{Type: packet.Noop})
 	case state == stateClosed || closeNow:
 		batch = append(batch, packet.Packet{Type: packet.Close})
-	case upgraded && len(batch) == 0:
+	case upgrading && len(batch) == 0:
 		batch = append(batch, packet.Packet{Type: packet.Noop})
 	}
-	t.writePayload(w, batch)
-	if !moved {
-		s.recycle(batch)
-	}
+	writePayload(w, batch)
+	s.recycle(batch)
 	if closeNow {
 		s.finishClose()
 	}
 }
 
-func (t *pollingTransport) writePayload(w http.ResponseWriter, batch []packet.Packet) {
+// wait holds the poll until something is queued, the session changes state
+// or transport, or, during an upgrade, the next upgradeNoopTick. The caller
+// holds s.mu, held again on return; false means the client went away, the
+// session is closed and s.mu released.
+func (t *pollingTransport) wait(r *http.Request) bool {
+	s := t.s
+	var delay <-chan time.Time
+	delayed := false
+	for len(s.queue) == 0 && s.state == stateOpen && s.transport == transport(t) && !(delayed && s.upgrading()) {
+		if s.upgrading() && delay == nil {
+			timer := time.NewTimer(nextTick(s.probe.probedAt, time.Now()))
+			defer timer.Stop()
+			delay = timer.C
+		}
+		t.waiting = true
+		s.mu.Unlock()
+		select {
+		case <-t.wake:
+		case <-s.done:
+		case <-delay:
+			delayed = true
+		case <-r.Context().Done():
+			s.mu.Lock()
+			t.waiting = false
+			s.mu.Unlock()
+			s.close(ReasonTransportError, errPollAborted)
+			return false
+		}
+		s.mu.Lock()
+		t.waiting = false
+	}
+	return true
+}
+
+// nextTick is the time from now to the next upgradeNoopTick after from.
+func nextTick(from, now time.Time) time.Duration {
+	since := now.Sub(from)
+	return upgradeNoopTick - since%upgradeNoopTick
+}
+
+func writePayload(w http.ResponseWriter, batch []packet.Packet) {
 	body := packet.AppendPayload(nil, batch)
 	h := w.Header()
 	h.Set("Content-Type", "text/plain; charset=UTF-8")
@@ -204,8 +248,7 @@ func (t *pollingTransport) readBody(w http.ResponseWriter, r *http.Request) ([]b
 		return nil, packet.ErrInvalidPacket
 	}
 	if r.ContentLength > max {
-		w.WriteHeader(http.StatusRequestEntityTooLarge)
-		s.close(ReasonTransportError, ErrPayloadTooLarge)
+		t.refuseTooLarge(w, r)
 		return nil, ErrPayloadTooLarge
 	}
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.srv.opts.PingTimeout + s.srv.opts.PingInterval))
@@ -216,9 +259,38 @@ func (t *pollingTransport) readBody(w http.ResponseWriter, r *http.Request) ([]b
 		return nil, err
 	}
 	if int64(len(body)) > max {
-		w.WriteHeader(http.StatusRequestEntityTooLarge)
-		s.close(ReasonTransportError, ErrPayloadTooLarge)
+		t.refuseTooLarge(w, r)
 		return nil, ErrPayloadTooLarge
 	}
 	return body, nil
+}
+
+// Draining a refused body: at most drainFactor times MaxHTTPBufferSize
+// bytes, for drainTimeout at most.
+const (
+	drainFactor  = 4
+	drainTimeout = 5 * time.Second
+)
+
+// refuseTooLarge answers 413, as Node does (no body), closes the session,
+// then reads and drops what comes of the body, within bounds, before the
+// connection closes. Closed with the body still arriving, the connection
+// was reset, and a client still sending (one in five of 2 MB POSTs, or
+// any that sends the whole body before reading) saw "connection reset by
+// peer" instead of the 413. Node reads such a body to its end; past the
+// bounds, net/http closes as before.
+func (t *pollingTransport) refuseTooLarge(w http.ResponseWriter, r *http.Request) {
+	// No "Connection: close" of ours: net/http adds it over HTTP/1 when
+	// more than 256 KiB remain, and over HTTP/2 it would end the whole
+	// connection, other streams included.
+	w.WriteHeader(http.StatusRequestEntityTooLarge)
+	rc := http.NewResponseController(w)
+	_ = rc.Flush()
+	t.s.close(ReasonTransportError, ErrPayloadTooLarge)
+	limit := drainFactor * t.s.srv.opts.MaxHTTPBufferSize
+	if r.ContentLength > limit {
+		return // too much to wait for: let net/http close now
+	}
+	_ = rc.SetReadDeadline(time.Now().Add(drainTimeout))
+	_, _ = io.CopyN(io.Discard, r.Body, limit)
 }

@@ -22,16 +22,17 @@ import (
 // are queued and gone when the queue is empty, so an idle connection parks
 // no writer.
 type wsTransport struct {
-	s       *Session
-	nc      net.Conn
-	conn    *gws.Conn                   // set only while gws reads the connection (no epoll: TLS, other systems)
-	pc      atomic.Pointer[wspoll.Conn] // set while the server's poller reads it
-	raw     syscall.RawConn             // for non-blocking direct writes; nil if unsupported
-	probing bool                        // an upgrade probe, not yet the session's transport; read side only
-	probed  bool                        // the probe was answered: polls return at once; guarded by s.mu
-	writing bool                        // a writer goroutine runs; guarded by s.mu
-	closed  atomic.Bool                 // closeConn was called
-	timer   *time.Timer                 // the probe's upgrade timeout; stopped at the end
+	s        *Session
+	nc       net.Conn
+	conn     *gws.Conn                   // set only while gws reads the connection (no epoll: TLS, other systems)
+	pc       atomic.Pointer[wspoll.Conn] // set while the server's poller reads it
+	raw      syscall.RawConn             // for non-blocking direct writes; nil if unsupported
+	probing  bool                        // an upgrade probe, not yet the session's transport; read side only
+	probed   bool                        // the probe was answered: polls get noops; guarded by s.mu
+	probedAt time.Time                   // when; guarded by s.mu
+	writing  bool                        // a writer goroutine runs; guarded by s.mu
+	closed   atomic.Bool                 // closeConn was called
+	timer    *time.Timer                 // the probe's upgrade timeout; stopped at the end
 
 	writeFn func() // t.writeLoop, bound once: a method value made per kick was an allocation per broadcast recipient
 
@@ -61,12 +62,11 @@ func (t *wsTransport) kick() {
 	}
 }
 
-// shut closes the WebSocket: at once after a transport failure, else with a
-// close frame. The frame is written on a goroutine of its own, bounded by a
+// shut closes the WebSocket: at once when broken, else with a close frame. The frame is written on a goroutine of its own, bounded by a
 // deadline, because a writer may still be blocked on a client that does not
 // read, and shut must never make its caller (maybe a broadcast) wait.
-func (t *wsTransport) shut(reason string) {
-	if reason == ReasonTransportError || reason == ReasonTransportClose {
+func (t *wsTransport) shut(broken bool) {
+	if broken {
 		t.closeConn()
 		return
 	}
@@ -222,8 +222,8 @@ func (t *wsTransport) onMessage(data []byte, binary bool) {
 }
 
 // onProbeMessage runs the upgrade: "2probe" is answered "3probe", and from
-// then on every poll is answered at once (with a noop when nothing is
-// queued) so that the client can pause polling, as Node's 100 ms noops do;
+// then on a waiting poll gets a noop on the next 100 ms tick (see
+// upgradeNoopTick) so that the client can pause polling, as Node's do;
 // "5" switches the session to this WebSocket, also while the session is
 // closing, so that what it flushes goes out. Anything else drops the probe.
 func (t *wsTransport) onProbeMessage(p packet.Packet, err error) {
@@ -235,7 +235,7 @@ func (t *wsTransport) onProbeMessage(p packet.Packet, err error) {
 		}
 		s.mu.Lock()
 		if s.probe == t && s.state == stateOpen {
-			t.probed = true
+			t.probed, t.probedAt = true, time.Now()
 			s.transport.kick() // a waiting poll returns now
 		}
 		s.mu.Unlock()
@@ -243,7 +243,7 @@ func (t *wsTransport) onProbeMessage(p packet.Packet, err error) {
 		s.mu.Lock()
 		if s.probe != t || s.state == stateClosed {
 			s.mu.Unlock()
-			t.shut(ReasonForcedClose)
+			t.shut(false)
 			return
 		}
 		old := s.transport
@@ -267,7 +267,7 @@ func (t *wsTransport) dropProbe() {
 		s.probe = nil
 	}
 	s.mu.Unlock()
-	t.shut(ReasonForcedClose)
+	t.shut(false)
 }
 
 // onClose is the end of the WebSocket, whoever ended it. A close frame or

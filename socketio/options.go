@@ -86,6 +86,9 @@ type Options struct {
 	// MaxWriteQueueBytes bounds each client's write queue in bytes; see
 	// engineio.Options.
 	MaxWriteQueueBytes int64
+
+	// MaxHeaderBytes bounds a request's headers; see engineio.Options.
+	MaxHeaderBytes int
 }
 
 // DefaultConnectTimeout is Node's connectTimeout.
@@ -160,6 +163,7 @@ func (o *Options) engine() *engineio.Options {
 		CORS:              o.CORS,
 		WriteQueueSize:    o.WriteQueueSize,
 		MaxConnections:    o.MaxConnections,
+		MaxHeaderBytes:    o.MaxHeaderBytes,
 		Logger:            o.Logger,
 	}
 	e.MaxWriteQueueBytes = o.MaxWriteQueueBytes

@@ -21,6 +21,7 @@ type config struct {
 	pingInterval    time.Duration
 	pingTimeout     time.Duration
 	maxPayload      int64
+	maxConnections  int
 	logLevel        slog.Level
 	logFormat       string
 	shutdownTimeout time.Duration
@@ -53,6 +54,7 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.DurationVar(&cfg.pingInterval, "ping-interval", engineio.DefaultPingInterval, "time between heartbeats (`DURATION`)")
 	fs.DurationVar(&cfg.pingTimeout, "ping-timeout", engineio.DefaultPingTimeout, "how long a heartbeat waits for its answer (`DURATION`)")
 	fs.Int64Var(&cfg.maxPayload, "max-payload", engineio.DefaultMaxHTTPBufferSize, "largest message or HTTP body a client may send, in `BYTES`")
+	fs.IntVar(&cfg.maxConnections, "max-connections", defaultMaxConnections(), "refuse new connections (503) beyond `N` open ones; 0: no limit. The default is the open-file limit (ulimit -n) less a tenth, at least 64, for the descriptors that are not sessions")
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log `LEVEL`: debug (adds a line per connection event), info, warn or error")
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "log `FORMAT`: text or json (slog)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGINT/SIGTERM, how long to wait for clients and handlers (`DURATION`)")
@@ -104,6 +106,8 @@ func (c *config) validate() error {
 		return errors.New("--ping-interval and --ping-timeout must be positive")
 	case c.maxPayload <= 0:
 		return errors.New("--max-payload must be positive")
+	case c.maxConnections < 0:
+		return errors.New("--max-connections must be 0 (no limit) or positive")
 	case c.logFormat != "text" && c.logFormat != "json":
 		return fmt.Errorf("--log-format %q: want text or json", c.logFormat)
 	case c.shutdownTimeout <= 0:

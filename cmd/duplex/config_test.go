@@ -15,7 +15,7 @@ func TestParseConfig(t *testing.T) {
 	t.Parallel()
 	defaults := config{
 		addr: ":3000", path: "/socket.io/", pingInterval: 25 * time.Second, pingTimeout: 20 * time.Second,
-		maxPayload: 1e6, logLevel: slog.LevelInfo, logFormat: "text", shutdownTimeout: 10 * time.Second, broker: "memory",
+		maxPayload: 1e6, maxConnections: defaultMaxConnections(), logLevel: slog.LevelInfo, logFormat: "text", shutdownTimeout: 10 * time.Second, broker: "memory",
 	}
 	with := func(f func(*config)) config { c := defaults; f(&c); return c }
 	tests := []struct {
@@ -40,6 +40,10 @@ func TestParseConfig(t *testing.T) {
 			with(func(c *config) {
 				c.chat.MaxRoomsPerUser, c.chat.MessageRate, c.chat.HistoryBytes = 7, 0.5, 1<<20
 			})},
+		{"connection limit", []string{"--max-connections", "0"}, map[string]string{"DUPLEX_MAX_CONNECTIONS": "5"},
+			with(func(c *config) { c.maxConnections = 0 })},
+		{"connection limit from the environment", nil, map[string]string{"DUPLEX_MAX_CONNECTIONS": "5"},
+			with(func(c *config) { c.maxConnections = 5 })},
 		{"a flag wins over its variable", []string{"-addr=:9000"}, map[string]string{"DUPLEX_ADDR": ":8080", "DUPLEX_PATH": "/io/"},
 			with(func(c *config) { c.addr, c.path = ":9000", "/io/" })},
 	}
@@ -70,6 +74,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"root path", []string{"--path", "/"}, nil, "cannot be /"},
 		{"odd path", []string{"--path", "/a b/"}, nil, "letters, digits"},
 		{"zero ping", []string{"--ping-timeout", "0s"}, nil, "must be positive"},
+		{"negative connection limit", []string{"--max-connections", "-1"}, nil, "--max-connections must be"},
 		{"log format", []string{"--log-format", "xml"}, nil, "want text or json"},
 		{"log level", []string{"--log-level", "loud"}, nil, "loud"},
 		{"broker", []string{"--broker", "redis://localhost"}, nil, "only memory"},
@@ -89,6 +94,16 @@ func TestParseConfigErrors(t *testing.T) {
 	}
 	if _, err := parseConfig([]string{"-h"}, func(string) string { return "" }); !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("-h: %v, want flag.ErrHelp", err)
+	}
+}
+
+// The default connection cap stays under the open-file limit, with room
+// for the descriptors that are not sessions.
+func TestDefaultMaxConnections(t *testing.T) {
+	t.Parallel()
+	n, limit := defaultMaxConnections(), openFileLimit()
+	if limit > 0 && (n <= 0 || n > limit-64) {
+		t.Errorf("defaultMaxConnections() = %d with an open-file limit of %d", n, limit)
 	}
 }
 

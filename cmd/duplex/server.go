@@ -36,6 +36,7 @@ func newServer(cfg *config, logger *slog.Logger) (*server, error) {
 		PingInterval:      cfg.pingInterval,
 		PingTimeout:       cfg.pingTimeout,
 		MaxHTTPBufferSize: cfg.maxPayload,
+		MaxConnections:    cfg.maxConnections,
 		Logger:            logger,
 	}
 	if len(cfg.corsOrigins) > 0 {
@@ -53,8 +54,12 @@ func newServer(cfg *config, logger *slog.Logger) (*server, error) {
 	s.http = &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
+		// Node's 16 KiB, not net/http's 1 MiB: each session keeps a copy of
+		// its handshake's header (100 handshakes with 1 MB headers held 122
+		// MiB). The engine refuses what passes net/http's slack with 431.
+		MaxHeaderBytes: engineio.DefaultMaxHeaderBytes,
+		IdleTimeout:    2 * time.Minute,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
 	}
 	return s, nil
 }

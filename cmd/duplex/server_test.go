@@ -41,9 +41,10 @@ func (s *syncBuffer) String() string {
 
 // startServer runs a duplex server on a free port until the returned stop
 // is called; stop returns serve's error.
-func startServer(t *testing.T) (url string, logs *syncBuffer, stop func() error) {
+func startServer(t *testing.T, args ...string) (url string, logs *syncBuffer, stop func() error) {
 	t.Helper()
-	cfg, err := parseConfig([]string{"--addr", "127.0.0.1:0", "--log-level", "debug"}, func(string) string { return "" })
+	args = append([]string{"--addr", "127.0.0.1:0", "--log-level", "debug"}, args...)
+	cfg, err := parseConfig(args, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}

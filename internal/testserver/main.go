@@ -23,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/gctune"
 )
 
@@ -68,7 +69,8 @@ func run(addr, fixture string, verbose bool, cl cluster) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// Node's header limit, which the engine also checks (431).
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: engineio.DefaultMaxHeaderBytes}
 	fmt.Printf("listening on http://%s\n", ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
