@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -182,6 +183,37 @@ func TestCloseFromHandler(t *testing.T) {
 	recv(t, done, "Close in a handler")
 	if err := s.Connect(context.Background()); !errors.Is(err, ErrClosed) {
 		t.Errorf("Connect after Manager.Close: %v, want ErrClosed", err)
+	}
+}
+
+// TestCloseFromHandlerWaitsForOthers: Manager.Close called by a handler
+// of one socket still waits for the "disconnect" handlers of the others,
+// which are not the caller's.
+func TestCloseFromHandlerWaitsForOthers(t *testing.T) {
+	t.Parallel()
+	srv := startGo(t, fixtureOptions{})
+	s := dial(t, srv, "/", testOptions(nil))
+	other := s.Manager().Socket("/custom", nil)
+	var otherDone atomic.Bool
+	other.OnDisconnect(func(string) {
+		time.Sleep(100 * time.Millisecond) // a slow handler is waited for too
+		otherDone.Store(true)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if err := other.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan bool, 1)
+	s.On("message-back", func() {
+		_ = s.Manager().Close()
+		waited <- otherDone.Load()
+	})
+	if err := s.Emit("message"); err != nil {
+		t.Fatal(err)
+	}
+	if !recv(t, waited, "Close in a handler") {
+		t.Error("Manager.Close in a handler returned before the other socket's disconnect handler ended")
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -30,9 +31,8 @@ type Manager struct {
 	ctx    context.Context // ends with Close
 	cancel context.CancelFunc
 
-	handlers group       // dispatcher goroutines
-	bg       group       // connect loops, engine goroutines being waited for
-	events   *dispatcher // the Manager's own events
+	bg     group       // connect loops, engine goroutines being waited for
+	events *dispatcher // the Manager's own events
 
 	mu        sync.Mutex
 	sockets   map[string]*Socket // by namespace
@@ -90,7 +90,7 @@ func newManager(base *url.URL, o Options) *Manager {
 }
 
 func (m *Manager) newDispatcher() *dispatcher {
-	return &dispatcher{g: &m.handlers, logger: m.opts.Logger}
+	return &dispatcher{logger: m.opts.Logger}
 }
 
 // Socket returns the socket of namespace nsp ("/" if empty; a leading "/"
@@ -136,14 +136,16 @@ func (m *Manager) EngineID() string {
 
 // Close disconnects every socket, closes the connection and stops
 // reconnecting, for good. It waits for the Manager's goroutines to end,
-// handlers included (the "disconnect" ones run before it returns), unless
-// it is called from a handler: the handlers of that goroutine go on once
-// the caller returns.
+// handlers included (the "disconnect" ones run before it returns), except
+// on a socket (or the Manager's own events) whose handler is running when
+// Close is called: Close may be called by that handler, and cannot tell,
+// so that socket's handlers go on once the running one returns.
 func (m *Manager) Close() error {
+	skip := m.busyDispatchers()
 	m.mu.Lock()
 	if m.closed {
 		m.mu.Unlock()
-		m.waitAll(nil)
+		m.waitAll(nil, skip)
 		return nil
 	}
 	m.closed = true
@@ -155,12 +157,13 @@ func (m *Manager) Close() error {
 	e := m.detachLocked()
 	m.mu.Unlock()
 	m.cancel()
-	m.waitAll(e)
+	m.waitAll(e, skip)
 	return nil
 }
 
-// waitAll closes e (if not nil) gracefully and waits for the goroutines.
-func (m *Manager) waitAll(e *engine) {
+// waitAll closes e (if not nil) gracefully and waits for the goroutines,
+// the dispatchers in skip excepted.
+func (m *Manager) waitAll(e *engine, skip []*dispatcher) {
 	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 	defer cancel()
 	if e != nil {
@@ -168,27 +171,37 @@ func (m *Manager) waitAll(e *engine) {
 		e.wait()
 	}
 	_ = m.bg.wait(ctx)
-	if !m.inHandler() {
-		_ = m.handlers.wait(ctx)
+	for _, d := range m.dispatchers() {
+		if !slices.Contains(skip, d) {
+			_ = d.wait(ctx)
+		}
 	}
 	m.releaseIdle()
 }
 
-// inHandler reports whether the caller runs on one of the Manager's
-// dispatchers.
-func (m *Manager) inHandler() bool {
-	gid := goid()
-	if m.events.runs(gid) {
-		return true
-	}
+// dispatchers returns the Manager's dispatchers: its own and its
+// sockets'.
+func (m *Manager) dispatchers() []*dispatcher {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	ds := make([]*dispatcher, 0, 1+len(m.sockets))
+	ds = append(ds, m.events)
 	for _, s := range m.sockets {
-		if s.d.runs(gid) {
-			return true
+		ds = append(ds, s.d)
+	}
+	return ds
+}
+
+// busyDispatchers returns the dispatchers running a handler now, one of
+// which may be the caller's: a Close must not wait for them.
+func (m *Manager) busyDispatchers() []*dispatcher {
+	var busy []*dispatcher
+	for _, d := range m.dispatchers() {
+		if d.busy() {
+			busy = append(busy, d)
 		}
 	}
-	return false
+	return busy
 }
 
 // releaseIdle closes the idle HTTP connections of our own client, which

@@ -130,6 +130,7 @@ func (s *Socket) Connect(ctx context.Context) error {
 // closed.
 func (s *Socket) abandon(ch chan error, cause error) error {
 	m := s.m
+	skip := m.busyDispatchers()
 	m.mu.Lock()
 	s.mu.Lock()
 	select {
@@ -148,7 +149,7 @@ func (s *Socket) abandon(ch chan error, cause error) error {
 	e, last := m.socketEndedLocked()
 	m.mu.Unlock()
 	if last {
-		m.waitAll(e)
+		m.waitAll(e, skip)
 	}
 	return err
 }
@@ -160,6 +161,7 @@ func (s *Socket) abandon(ch chan error, cause error) error {
 // goroutines (see Manager.Close). The socket may be connected again.
 func (s *Socket) Close() error {
 	m := s.m
+	skip := m.busyDispatchers()
 	m.mu.Lock()
 	s.mu.Lock()
 	s.endLocked(ReasonClientDisconnect, ErrDisconnected, true)
@@ -167,7 +169,7 @@ func (s *Socket) Close() error {
 	e, last := m.socketEndedLocked()
 	m.mu.Unlock()
 	if last {
-		m.waitAll(e)
+		m.waitAll(e, skip)
 	}
 	return nil
 }
