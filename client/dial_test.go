@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -15,8 +14,6 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
-
-	"github.com/duplexio/duplex/engineio/packet"
 )
 
 func TestDialErrors(t *testing.T) {
@@ -88,25 +85,6 @@ func TestParseURL(t *testing.T) {
 		base, nsp, err := parseURL(tt.in, o)
 		if err != nil || base.String() != tt.base || nsp != tt.nsp {
 			t.Errorf("parseURL(%q) = %v, %q, %v; want %s, %s", tt.in, base, nsp, err, tt.base, tt.nsp)
-		}
-	}
-	if got := wsURL(&urlHTTPS, "s1").String(); got != "wss://h/p/?EIO=4&sid=s1&transport=websocket" {
-		t.Errorf("wsURL = %s", got)
-	}
-}
-
-var urlHTTPS = mustURL("https://h/p/")
-
-func TestPayloadCount(t *testing.T) {
-	t.Parallel()
-	q := []packet.Packet{
-		{Type: packet.Message, Data: []byte("aaaa")},                // 5
-		{Type: packet.Message, Data: []byte("bb")},                  // +1+3
-		{Type: packet.Message, Data: []byte{1, 2, 3}, Binary: true}, // +1+1+4
-	}
-	for _, tt := range []struct{ max, want int }{{0, 3}, {5, 1}, {8, 1}, {9, 2}, {14, 2}, {15, 3}, {1, 1}} {
-		if got := payloadCount(q, tt.max); got != tt.want {
-			t.Errorf("payloadCount(max %d) = %d, want %d", tt.max, got, tt.want)
 		}
 	}
 }
@@ -242,12 +220,4 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 		goleak.IgnoreAnyFunction("github.com/duplexio/duplex/internal/wspoll.(*Poller).loop"),
 		goleak.IgnoreAnyFunction("github.com/duplexio/duplex/internal/wspoll.(*Poller).worker"),
 		goleak.IgnoreAnyFunction("github.com/duplexio/duplex/internal/workpool.(*Pool).worker"))
-}
-
-func mustURL(s string) url.URL {
-	u, err := url.Parse(s)
-	if err != nil {
-		panic(err)
-	}
-	return *u
 }

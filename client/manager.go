@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/duplexio/duplex/client/engineio"
 	"github.com/duplexio/duplex/parser"
 )
 
@@ -25,7 +26,7 @@ const closeTimeout = 10 * time.Second
 // Lock order: Manager.mu, then Socket.mu, then the engine's.
 type Manager struct {
 	opts      Options
-	cfg       *engineConfig
+	cfg       *engineio.Config
 	transport *http.Transport // ours, when Options.HTTPClient is nil
 
 	ctx    context.Context // ends with Close
@@ -36,7 +37,7 @@ type Manager struct {
 
 	mu        sync.Mutex
 	sockets   map[string]*Socket // by namespace
-	eng       *engine            // the open connection, nil when none
+	eng       engineConn         // the open connection, nil when none
 	loop      *connectLoop       // the running connect loop, nil when none
 	closed    bool
 	listeners managerListeners
@@ -81,9 +82,9 @@ func newManager(base *url.URL, o Options) *Manager {
 		}
 		client = &http.Client{Transport: m.transport}
 	}
-	m.cfg = &engineConfig{
-		base: base, header: o.Header, transports: o.Transports, http: client,
-		tls: o.TLSConfig, timeout: o.Timeout, queueSize: o.WriteQueueSize, logger: o.Logger,
+	m.cfg = &engineio.Config{
+		URL: base, Header: o.Header, Transports: o.Transports, HTTPClient: client,
+		TLSConfig: o.TLSConfig, Timeout: o.Timeout, WriteQueueSize: o.WriteQueueSize, Logger: o.Logger,
 	}
 	m.events = m.newDispatcher()
 	return m
@@ -120,7 +121,7 @@ func (m *Manager) Transport() string {
 	if e == nil {
 		return ""
 	}
-	return e.transportName()
+	return e.Transport()
 }
 
 // EngineID returns the Engine.IO session id of the connection, or "" while
@@ -131,7 +132,7 @@ func (m *Manager) EngineID() string {
 	if m.eng == nil {
 		return ""
 	}
-	return m.eng.id()
+	return m.eng.ID()
 }
 
 // Close disconnects every socket, closes the connection and stops
@@ -163,12 +164,12 @@ func (m *Manager) Close() error {
 
 // waitAll closes e (if not nil) gracefully and waits for the goroutines,
 // the dispatchers in skip excepted.
-func (m *Manager) waitAll(e *engine, skip []*dispatcher) {
+func (m *Manager) waitAll(e engineConn, skip []*dispatcher) {
 	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 	defer cancel()
 	if e != nil {
-		e.close(ctx)
-		e.wait()
+		e.Close(ctx)
+		e.Wait()
 	}
 	_ = m.bg.wait(ctx)
 	for _, d := range m.dispatchers() {
@@ -224,7 +225,7 @@ func (m *Manager) hasActiveLocked() bool {
 
 // detachLocked stops the connect loop and takes the open engine away, to
 // be closed by the caller.
-func (m *Manager) detachLocked() *engine {
+func (m *Manager) detachLocked() engineConn {
 	if m.loop != nil {
 		m.loop.cancel()
 		m.loop = nil
@@ -237,7 +238,7 @@ func (m *Manager) detachLocked() *engine {
 // socketEndedLocked is called, with m.mu held, when a socket no longer
 // wants to be connected. When no socket does (last), the connect loop is
 // stopped and the connection, if any, taken away for the caller to close.
-func (m *Manager) socketEndedLocked() (e *engine, last bool) {
+func (m *Manager) socketEndedLocked() (e engineConn, last bool) {
 	if m.hasActiveLocked() {
 		return nil, false
 	}
@@ -246,15 +247,15 @@ func (m *Manager) socketEndedLocked() (e *engine, last bool) {
 
 // closeLater closes e on a goroutine of its own: for callers on the
 // engine's read path, which cannot wait for it.
-func (m *Manager) closeLater(e *engine) {
+func (m *Manager) closeLater(e engineConn) {
 	if e == nil {
 		return
 	}
 	m.bg.goTracked(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 		defer cancel()
-		e.close(ctx)
-		e.wait()
+		e.Close(ctx)
+		e.Wait()
 		m.releaseIdle()
 	})
 }
@@ -274,7 +275,7 @@ func (m *Manager) activateLocked(s *Socket) {
 
 // route hands a packet to the socket of its namespace; packets for other
 // namespaces are ignored, as socket.io-client does.
-func (m *Manager) route(e *engine, p *parser.Packet) {
+func (m *Manager) route(e engineConn, p *parser.Packet) {
 	m.mu.Lock()
 	s := m.sockets[p.Namespace]
 	m.mu.Unlock()
@@ -285,9 +286,9 @@ func (m *Manager) route(e *engine, p *parser.Packet) {
 
 // onEngineClose handles the end of an engine: its sockets are
 // disconnected, and reconnection starts if it should.
-func (m *Manager) onEngineClose(e *engine, reason string, err error) {
+func (m *Manager) onEngineClose(e engineConn, reason string, err error) {
 	m.bg.goTracked(func() {
-		e.wait()
+		e.Wait()
 		m.releaseIdle()
 	})
 	m.mu.Lock()
@@ -318,9 +319,9 @@ type conn struct {
 	dec parser.Decoder // used from onMessage only, whose calls do not overlap
 }
 
-var _ receiver = (*conn)(nil)
+var _ engineio.Handler = (*conn)(nil)
 
-func (c *conn) onMessage(e *engine, data []byte, binary bool) {
+func (c *conn) OnMessage(e *engineio.Conn, data []byte, binary bool) {
 	var p *parser.Packet
 	var err error
 	if binary {
@@ -330,7 +331,7 @@ func (c *conn) onMessage(e *engine, data []byte, binary bool) {
 	}
 	if err != nil {
 		c.m.opts.Logger.Debug("client: invalid packet", "err", err)
-		e.terminate(ReasonParseError, err)
+		e.Abort(ReasonParseError, err)
 		return
 	}
 	if p != nil {
@@ -338,7 +339,7 @@ func (c *conn) onMessage(e *engine, data []byte, binary bool) {
 	}
 }
 
-func (c *conn) onClose(e *engine, reason string, err error) { c.m.onEngineClose(e, reason, err) }
+func (c *conn) OnClose(e *engineio.Conn, reason string, err error) { c.m.onEngineClose(e, reason, err) }
 
 // Manager events. The listeners run on a goroutine of the Manager's, one
 // at a time, in order.
