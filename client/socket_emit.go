@@ -154,7 +154,7 @@ func (s *Socket) writeLocked(p *parser.Packet, w *ackWaiter, volatile bool, time
 		return nil
 	}
 	if w != nil {
-		w.sent = true // not in the table yet: no lock needed
+		w.sent.Store(true)
 		s.registerAckLocked(p.ID, w, timeout)
 	}
 	err := s.eng.Write(encodePacket(p)...)
@@ -166,7 +166,8 @@ func (s *Socket) writeLocked(p *parser.Packet, w *ackWaiter, volatile bool, time
 		if w.timer != nil {
 			w.timer.Stop()
 		}
-		w.sent, w.timer = false, nil
+		w.sent.Store(false)
+		w.timer = nil
 	}
 	return err
 }

@@ -73,7 +73,7 @@ func (s *Socket) onConnect(e engineConn, p *parser.Packet) {
 func (s *Socket) flushLocked(e engineConn) {
 	for _, op := range s.sendBuf {
 		if op.w != nil {
-			s.acks.markSent(op.w)
+			op.w.sent.Store(true)
 		}
 		_ = e.WriteUrgent(encodePacket(op.p)...)
 	}

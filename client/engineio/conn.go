@@ -187,6 +187,20 @@ func (e *Conn) transportEnded(t transport, reason string, err error) {
 	}
 }
 
+// terminate closes the connection at once, for reason, and tells the
+// Handler; once Close was called, whatever ends it is the end Close asked
+// for (a server answers the pending poll or the close packet by closing,
+// which must not read as a transport error). The first call wins; later
+// ones do nothing.
+func (e *Conn) terminate(reason string, err error) {
+	e.mu.Lock()
+	if e.closing {
+		reason, err = ReasonForcedClose, nil
+	}
+	e.mu.Unlock()
+	e.end(reason, err)
+}
+
 // transportFailed is transportEnded for a read that failed: a parse error
 // or a transport error.
 func (e *Conn) transportFailed(t transport, err error) {
@@ -221,11 +235,11 @@ func (e *Conn) Close(ctx context.Context) {
 // and tells the Handler reason and err: for a layer above that found the
 // server's messages wrong (ReasonParseError). The first end wins; later
 // calls do nothing.
-func (e *Conn) Abort(reason string, err error) { e.terminate(reason, err) }
+func (e *Conn) Abort(reason string, err error) { e.end(reason, err) }
 
-// terminate closes the connection at once, for reason, and tells the
-// Handler. The first call wins; later ones do nothing.
-func (e *Conn) terminate(reason string, err error) {
+// end closes the connection at once, for reason, and tells the Handler.
+// The first call wins; later ones do nothing.
+func (e *Conn) end(reason string, err error) {
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
