@@ -12,55 +12,6 @@ import (
 // which pushes back on the server instead of queueing without bound.
 const maxPendingEvents = 256
 
-// group counts goroutines so that Close can wait for them. Unlike a
-// sync.WaitGroup, goroutines may be added while another waits.
-type group struct {
-	mu   sync.Mutex
-	n    int
-	idle chan struct{} // closed when n drops to zero; nil when nobody waits
-}
-
-// goTracked runs f on a counted goroutine.
-func (g *group) goTracked(f func()) {
-	g.mu.Lock()
-	g.n++
-	g.mu.Unlock()
-	go func() {
-		defer g.done()
-		f()
-	}()
-}
-
-func (g *group) done() {
-	g.mu.Lock()
-	g.n--
-	if g.n == 0 && g.idle != nil {
-		close(g.idle)
-		g.idle = nil
-	}
-	g.mu.Unlock()
-}
-
-// wait waits until no goroutine of the group runs, or ctx ends.
-func (g *group) wait(ctx context.Context) error {
-	g.mu.Lock()
-	if g.n == 0 {
-		g.mu.Unlock()
-		return nil
-	}
-	if g.idle == nil {
-		g.idle = make(chan struct{})
-	}
-	ch := g.idle
-	g.mu.Unlock()
-	select {
-	case <-ch:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // dispatcher runs jobs (user handlers, mostly) one at a time, in order, on
 // a goroutine that exists only while there is work: handlers never run on
 // the connection's read path nor under a library lock.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/duplexio/duplex/client/engineio"
+	"github.com/duplexio/duplex/internal/activity"
 	"github.com/duplexio/duplex/parser"
 )
 
@@ -32,8 +33,8 @@ type Manager struct {
 	ctx    context.Context // ends with Close
 	cancel context.CancelFunc
 
-	bg     group       // connect loops, engine goroutines being waited for
-	events *dispatcher // the Manager's own events
+	bg     activity.Counter // connect loops, engine goroutines being waited for
+	events *dispatcher      // the Manager's own events
 
 	mu        sync.Mutex
 	sockets   map[string]*Socket // by namespace
@@ -171,13 +172,22 @@ func (m *Manager) waitAll(e engineConn, skip []*dispatcher) {
 		e.Close(ctx)
 		e.Wait()
 	}
-	_ = m.bg.wait(ctx)
+	_ = m.bg.Wait(ctx)
 	for _, d := range m.dispatchers() {
 		if !slices.Contains(skip, d) {
 			_ = d.wait(ctx)
 		}
 	}
 	m.releaseIdle()
+}
+
+// goBackground runs f on a goroutine that Close waits for.
+func (m *Manager) goBackground(f func()) {
+	m.bg.Add()
+	go func() {
+		defer m.bg.Done()
+		f()
+	}()
 }
 
 // dispatchers returns the Manager's dispatchers: its own and its
@@ -251,7 +261,7 @@ func (m *Manager) closeLater(e engineConn) {
 	if e == nil {
 		return
 	}
-	m.bg.goTracked(func() {
+	m.goBackground(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 		defer cancel()
 		e.Close(ctx)
@@ -287,7 +297,7 @@ func (m *Manager) route(e engineConn, p *parser.Packet) {
 // onEngineClose handles the end of an engine: its sockets are
 // disconnected, and reconnection starts if it should.
 func (m *Manager) onEngineClose(e engineConn, reason string, err error) {
-	m.bg.goTracked(func() {
+	m.goBackground(func() {
 		e.Wait()
 		m.releaseIdle()
 	})

@@ -52,7 +52,7 @@ func (m *Manager) startLoopLocked(reconnect bool) {
 	ctx, cancel := context.WithCancel(m.ctx)
 	l := &connectLoop{m: m, ctx: ctx, cancel: cancel, reconnect: reconnect}
 	m.loop = l
-	m.bg.goTracked(l.run)
+	m.goBackground(l.run)
 }
 
 func (l *connectLoop) run() {
