@@ -1,9 +1,10 @@
 package client
 
 import (
-	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/duplexio/duplex/internal/emitter"
 	"github.com/duplexio/duplex/internal/typedfunc"
 )
 
@@ -21,63 +22,32 @@ type ackWaiter struct {
 	withErr bool // handler takes an error first
 	event   string
 	timer   *time.Timer
-	sent    bool // the packet left the send buffer; guarded by ackTable.mu
+	sent    atomic.Bool // the packet left the send buffer
 }
 
-// ackTable holds the acknowledgements a socket waits for, by ack id.
-type ackTable struct {
-	mu sync.Mutex
-	m  map[uint64]*ackWaiter
-}
-
-func (t *ackTable) add(id uint64, w *ackWaiter) {
-	t.mu.Lock()
-	if t.m == nil {
-		t.m = map[uint64]*ackWaiter{}
-	}
-	t.m[id] = w
-	t.mu.Unlock()
-}
+// ackTable holds the acknowledgements a socket waits for, by ack id
+// (internal/emitter, shared with the server).
+type ackTable struct{ emitter.Acks[*ackWaiter] }
 
 // take removes and returns the waiter for id, nil when there is none (an
 // unknown id, or one already answered, failed or timed out).
 func (t *ackTable) take(id uint64) *ackWaiter {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	w := t.m[id]
-	delete(t.m, id)
+	w, _ := t.Take(id)
 	return w
-}
-
-func (t *ackTable) markSent(w *ackWaiter) {
-	t.mu.Lock()
-	w.sent = true
-	t.mu.Unlock()
 }
 
 // failSent fails the waits whose packet was sent over a connection that is
 // lost: the answer will never come. Those still in the send buffer go on
 // waiting, as in socket.io-client.
 func (t *ackTable) failSent(s *Socket, err error) {
-	t.fail(s, err, func(w *ackWaiter) bool { return w.sent })
+	for _, w := range t.TakeIf(func(w *ackWaiter) bool { return w.sent.Load() }) {
+		s.resolve(w, Args{}, err)
+	}
 }
 
 // failAll fails every wait.
 func (t *ackTable) failAll(s *Socket, err error) {
-	t.fail(s, err, func(*ackWaiter) bool { return true })
-}
-
-func (t *ackTable) fail(s *Socket, err error, which func(*ackWaiter) bool) {
-	var failed []*ackWaiter
-	t.mu.Lock()
-	for id, w := range t.m {
-		if which(w) {
-			failed = append(failed, w)
-			delete(t.m, id)
-		}
-	}
-	t.mu.Unlock()
-	for _, w := range failed {
+	for _, w := range t.TakeAll() {
 		s.resolve(w, Args{}, err)
 	}
 }
@@ -94,13 +64,7 @@ func (s *Socket) resolve(w *ackWaiter, args Args, err error) {
 		w.ch <- ackResult{args: args, err: err}
 	case w.handler != nil && (err == nil || w.withErr):
 		s.dispatch(func() {
-			var herr error
-			if w.withErr {
-				herr = w.handler.CallErr(w.event, err, args)
-			} else {
-				herr = w.handler.Call(w.event, args, nil)
-			}
-			if herr != nil {
+			if herr := emitter.CallAck(w.handler, w.event, w.withErr, err, args); herr != nil {
 				s.emitError(herr)
 			}
 		})
@@ -113,7 +77,7 @@ func (s *Socket) registerAckLocked(id uint64, w *ackWaiter, timeout time.Duratio
 	if timeout > 0 {
 		w.timer = time.AfterFunc(timeout, func() { s.ackTimedOut(id) })
 	}
-	s.acks.add(id, w)
+	s.acks.Add(id, w)
 }
 
 // ackTimedOut fails the wait for id, and drops its packet if it is still

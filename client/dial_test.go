@@ -7,15 +7,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
-
-	"github.com/duplexio/duplex/engineio/packet"
 )
 
 func TestDialErrors(t *testing.T) {
@@ -87,25 +85,6 @@ func TestParseURL(t *testing.T) {
 		base, nsp, err := parseURL(tt.in, o)
 		if err != nil || base.String() != tt.base || nsp != tt.nsp {
 			t.Errorf("parseURL(%q) = %v, %q, %v; want %s, %s", tt.in, base, nsp, err, tt.base, tt.nsp)
-		}
-	}
-	if got := wsURL(&urlHTTPS, "s1").String(); got != "wss://h/p/?EIO=4&sid=s1&transport=websocket" {
-		t.Errorf("wsURL = %s", got)
-	}
-}
-
-var urlHTTPS = mustURL("https://h/p/")
-
-func TestPayloadCount(t *testing.T) {
-	t.Parallel()
-	q := []packet.Packet{
-		{Type: packet.Message, Data: []byte("aaaa")},                // 5
-		{Type: packet.Message, Data: []byte("bb")},                  // +1+3
-		{Type: packet.Message, Data: []byte{1, 2, 3}, Binary: true}, // +1+1+4
-	}
-	for _, tt := range []struct{ max, want int }{{0, 3}, {5, 1}, {8, 1}, {9, 2}, {14, 2}, {15, 3}, {1, 1}} {
-		if got := payloadCount(q, tt.max); got != tt.want {
-			t.Errorf("payloadCount(max %d) = %d, want %d", tt.max, got, tt.want)
 		}
 	}
 }
@@ -185,6 +164,37 @@ func TestCloseFromHandler(t *testing.T) {
 	}
 }
 
+// TestCloseFromHandlerWaitsForOthers: Manager.Close called by a handler
+// of one socket still waits for the "disconnect" handlers of the others,
+// which are not the caller's.
+func TestCloseFromHandlerWaitsForOthers(t *testing.T) {
+	t.Parallel()
+	srv := startGo(t, fixtureOptions{})
+	s := dial(t, srv, "/", testOptions(nil))
+	other := s.Manager().Socket("/custom", nil)
+	var otherDone atomic.Bool
+	other.OnDisconnect(func(string) {
+		time.Sleep(100 * time.Millisecond) // a slow handler is waited for too
+		otherDone.Store(true)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if err := other.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan bool, 1)
+	s.On("message-back", func() {
+		_ = s.Manager().Close()
+		waited <- otherDone.Load()
+	})
+	if err := s.Emit("message"); err != nil {
+		t.Fatal(err)
+	}
+	if !recv(t, waited, "Close in a handler") {
+		t.Error("Manager.Close in a handler returned before the other socket's disconnect handler ended")
+	}
+}
+
 // TestCloseLeavesNoGoroutine: not parallel, so that goleak sees only what
 // this test started.
 func TestCloseLeavesNoGoroutine(t *testing.T) {
@@ -210,12 +220,4 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 		goleak.IgnoreAnyFunction("github.com/duplexio/duplex/internal/wspoll.(*Poller).loop"),
 		goleak.IgnoreAnyFunction("github.com/duplexio/duplex/internal/wspoll.(*Poller).worker"),
 		goleak.IgnoreAnyFunction("github.com/duplexio/duplex/internal/workpool.(*Pool).worker"))
-}
-
-func mustURL(s string) url.URL {
-	u, err := url.Parse(s)
-	if err != nil {
-		panic(err)
-	}
-	return *u
 }

@@ -29,6 +29,8 @@
 // yet when the disconnection arrives: wait for an acknowledgement to know
 // that the server handled an event.
 //
-// Packets are encoded by the module's codecs, packages parser (Socket.IO)
-// and engineio/packet (Engine.IO).
+// The Engine.IO connection is package client/engineio, which the Manager
+// uses through a small interface (engineConn): this package is the
+// Socket.IO layer only. Packets are encoded by the module's codecs,
+// packages parser (Socket.IO) and engineio/packet (Engine.IO).
 package client

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/duplexio/duplex/client/engineio"
 	"github.com/duplexio/duplex/internal/typedfunc"
 )
 
@@ -18,16 +19,16 @@ const (
 	ReasonClientDisconnect = "io client disconnect"
 	// ReasonPingTimeout: the server sent no ping within pingInterval +
 	// pingTimeout.
-	ReasonPingTimeout = "ping timeout"
+	ReasonPingTimeout = engineio.ReasonPingTimeout
 	// ReasonTransportClose: the server closed the connection, or it was
 	// lost.
-	ReasonTransportClose = "transport close"
+	ReasonTransportClose = engineio.ReasonTransportClose
 	// ReasonTransportError: a request or a write failed.
-	ReasonTransportError = "transport error"
+	ReasonTransportError = engineio.ReasonTransportError
 	// ReasonParseError: the server sent something undecodable.
-	ReasonParseError = "parse error"
+	ReasonParseError = engineio.ReasonParseError
 	// ReasonForcedClose: the Manager closed the connection.
-	ReasonForcedClose = "forced close"
+	ReasonForcedClose = engineio.ReasonForcedClose
 )
 
 var (
@@ -86,18 +87,9 @@ func parseConnectError(nsp string, data json.RawMessage) *ConnectError {
 }
 
 // HTTPError is a handshake or polling request the server answered with a
-// status other than 200 (or 101 for WebSocket).
-type HTTPError struct {
-	StatusCode int
-	Body       string // at most 512 bytes of the answer
-}
-
-func (e *HTTPError) Error() string {
-	if e.Body == "" {
-		return fmt.Sprintf("client: server answered %d", e.StatusCode)
-	}
-	return fmt.Sprintf("client: server answered %d: %s", e.StatusCode, e.Body)
-}
+// status other than 200 (or 101 for WebSocket). It is the Engine.IO
+// layer's error, returned as is.
+type HTTPError = engineio.HTTPError
 
 // Args are the arguments of a received event or acknowledgement, kept in
 // wire form until decoded with Decode, Scan or Values. They are the same

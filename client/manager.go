@@ -4,10 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/duplexio/duplex/client/engineio"
+	"github.com/duplexio/duplex/internal/activity"
 	"github.com/duplexio/duplex/parser"
 )
 
@@ -24,19 +27,18 @@ const closeTimeout = 10 * time.Second
 // Lock order: Manager.mu, then Socket.mu, then the engine's.
 type Manager struct {
 	opts      Options
-	cfg       *engineConfig
+	cfg       *engineio.Config
 	transport *http.Transport // ours, when Options.HTTPClient is nil
 
 	ctx    context.Context // ends with Close
 	cancel context.CancelFunc
 
-	handlers group       // dispatcher goroutines
-	bg       group       // connect loops, engine goroutines being waited for
-	events   *dispatcher // the Manager's own events
+	bg     activity.Counter // connect loops, engine goroutines being waited for
+	events *dispatcher      // the Manager's own events
 
 	mu        sync.Mutex
 	sockets   map[string]*Socket // by namespace
-	eng       *engine            // the open connection, nil when none
+	eng       engineConn         // the open connection, nil when none
 	loop      *connectLoop       // the running connect loop, nil when none
 	closed    bool
 	listeners managerListeners
@@ -81,16 +83,16 @@ func newManager(base *url.URL, o Options) *Manager {
 		}
 		client = &http.Client{Transport: m.transport}
 	}
-	m.cfg = &engineConfig{
-		base: base, header: o.Header, transports: o.Transports, http: client,
-		tls: o.TLSConfig, timeout: o.Timeout, queueSize: o.WriteQueueSize, logger: o.Logger,
+	m.cfg = &engineio.Config{
+		URL: base, Header: o.Header, Transports: o.Transports, HTTPClient: client,
+		TLSConfig: o.TLSConfig, Timeout: o.Timeout, WriteQueueSize: o.WriteQueueSize, Logger: o.Logger,
 	}
 	m.events = m.newDispatcher()
 	return m
 }
 
 func (m *Manager) newDispatcher() *dispatcher {
-	return &dispatcher{g: &m.handlers, logger: m.opts.Logger}
+	return &dispatcher{logger: m.opts.Logger}
 }
 
 // Socket returns the socket of namespace nsp ("/" if empty; a leading "/"
@@ -120,7 +122,7 @@ func (m *Manager) Transport() string {
 	if e == nil {
 		return ""
 	}
-	return e.transportName()
+	return e.Transport()
 }
 
 // EngineID returns the Engine.IO session id of the connection, or "" while
@@ -131,19 +133,21 @@ func (m *Manager) EngineID() string {
 	if m.eng == nil {
 		return ""
 	}
-	return m.eng.id()
+	return m.eng.ID()
 }
 
 // Close disconnects every socket, closes the connection and stops
 // reconnecting, for good. It waits for the Manager's goroutines to end,
-// handlers included (the "disconnect" ones run before it returns), unless
-// it is called from a handler: the handlers of that goroutine go on once
-// the caller returns.
+// handlers included (the "disconnect" ones run before it returns), except
+// on a socket (or the Manager's own events) whose handler is running when
+// Close is called: Close may be called by that handler, and cannot tell,
+// so that socket's handlers go on once the running one returns.
 func (m *Manager) Close() error {
+	skip := m.busyDispatchers()
 	m.mu.Lock()
 	if m.closed {
 		m.mu.Unlock()
-		m.waitAll(nil)
+		m.waitAll(nil, skip)
 		return nil
 	}
 	m.closed = true
@@ -155,40 +159,60 @@ func (m *Manager) Close() error {
 	e := m.detachLocked()
 	m.mu.Unlock()
 	m.cancel()
-	m.waitAll(e)
+	m.waitAll(e, skip)
 	return nil
 }
 
-// waitAll closes e (if not nil) gracefully and waits for the goroutines.
-func (m *Manager) waitAll(e *engine) {
+// waitAll closes e (if not nil) gracefully and waits for the goroutines,
+// the dispatchers in skip excepted.
+func (m *Manager) waitAll(e engineConn, skip []*dispatcher) {
 	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 	defer cancel()
 	if e != nil {
-		e.close(ctx)
-		e.wait()
+		e.Close(ctx)
+		e.Wait()
 	}
-	_ = m.bg.wait(ctx)
-	if !m.inHandler() {
-		_ = m.handlers.wait(ctx)
+	_ = m.bg.Wait(ctx)
+	for _, d := range m.dispatchers() {
+		if !slices.Contains(skip, d) {
+			_ = d.wait(ctx)
+		}
 	}
 	m.releaseIdle()
 }
 
-// inHandler reports whether the caller runs on one of the Manager's
-// dispatchers.
-func (m *Manager) inHandler() bool {
-	gid := goid()
-	if m.events.runs(gid) {
-		return true
-	}
+// goBackground runs f on a goroutine that Close waits for.
+func (m *Manager) goBackground(f func()) {
+	m.bg.Add()
+	go func() {
+		defer m.bg.Done()
+		f()
+	}()
+}
+
+// dispatchers returns the Manager's dispatchers: its own and its
+// sockets'.
+func (m *Manager) dispatchers() []*dispatcher {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	ds := make([]*dispatcher, 0, 1+len(m.sockets))
+	ds = append(ds, m.events)
 	for _, s := range m.sockets {
-		if s.d.runs(gid) {
-			return true
+		ds = append(ds, s.d)
+	}
+	return ds
+}
+
+// busyDispatchers returns the dispatchers running a handler now, one of
+// which may be the caller's: a Close must not wait for them.
+func (m *Manager) busyDispatchers() []*dispatcher {
+	var busy []*dispatcher
+	for _, d := range m.dispatchers() {
+		if d.busy() {
+			busy = append(busy, d)
 		}
 	}
-	return false
+	return busy
 }
 
 // releaseIdle closes the idle HTTP connections of our own client, which
@@ -211,7 +235,7 @@ func (m *Manager) hasActiveLocked() bool {
 
 // detachLocked stops the connect loop and takes the open engine away, to
 // be closed by the caller.
-func (m *Manager) detachLocked() *engine {
+func (m *Manager) detachLocked() engineConn {
 	if m.loop != nil {
 		m.loop.cancel()
 		m.loop = nil
@@ -224,7 +248,7 @@ func (m *Manager) detachLocked() *engine {
 // socketEndedLocked is called, with m.mu held, when a socket no longer
 // wants to be connected. When no socket does (last), the connect loop is
 // stopped and the connection, if any, taken away for the caller to close.
-func (m *Manager) socketEndedLocked() (e *engine, last bool) {
+func (m *Manager) socketEndedLocked() (e engineConn, last bool) {
 	if m.hasActiveLocked() {
 		return nil, false
 	}
@@ -233,15 +257,15 @@ func (m *Manager) socketEndedLocked() (e *engine, last bool) {
 
 // closeLater closes e on a goroutine of its own: for callers on the
 // engine's read path, which cannot wait for it.
-func (m *Manager) closeLater(e *engine) {
+func (m *Manager) closeLater(e engineConn) {
 	if e == nil {
 		return
 	}
-	m.bg.goTracked(func() {
+	m.goBackground(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 		defer cancel()
-		e.close(ctx)
-		e.wait()
+		e.Close(ctx)
+		e.Wait()
 		m.releaseIdle()
 	})
 }
@@ -261,7 +285,7 @@ func (m *Manager) activateLocked(s *Socket) {
 
 // route hands a packet to the socket of its namespace; packets for other
 // namespaces are ignored, as socket.io-client does.
-func (m *Manager) route(e *engine, p *parser.Packet) {
+func (m *Manager) route(e engineConn, p *parser.Packet) {
 	m.mu.Lock()
 	s := m.sockets[p.Namespace]
 	m.mu.Unlock()
@@ -272,9 +296,9 @@ func (m *Manager) route(e *engine, p *parser.Packet) {
 
 // onEngineClose handles the end of an engine: its sockets are
 // disconnected, and reconnection starts if it should.
-func (m *Manager) onEngineClose(e *engine, reason string, err error) {
-	m.bg.goTracked(func() {
-		e.wait()
+func (m *Manager) onEngineClose(e engineConn, reason string, err error) {
+	m.goBackground(func() {
+		e.Wait()
 		m.releaseIdle()
 	})
 	m.mu.Lock()
@@ -305,9 +329,9 @@ type conn struct {
 	dec parser.Decoder // used from onMessage only, whose calls do not overlap
 }
 
-var _ receiver = (*conn)(nil)
+var _ engineio.Handler = (*conn)(nil)
 
-func (c *conn) onMessage(e *engine, data []byte, binary bool) {
+func (c *conn) OnMessage(e *engineio.Conn, data []byte, binary bool) {
 	var p *parser.Packet
 	var err error
 	if binary {
@@ -317,7 +341,7 @@ func (c *conn) onMessage(e *engine, data []byte, binary bool) {
 	}
 	if err != nil {
 		c.m.opts.Logger.Debug("client: invalid packet", "err", err)
-		e.terminate(ReasonParseError, err)
+		e.Abort(ReasonParseError, err)
 		return
 	}
 	if p != nil {
@@ -325,7 +349,7 @@ func (c *conn) onMessage(e *engine, data []byte, binary bool) {
 	}
 }
 
-func (c *conn) onClose(e *engine, reason string, err error) { c.m.onEngineClose(e, reason, err) }
+func (c *conn) OnClose(e *engineio.Conn, reason string, err error) { c.m.onEngineClose(e, reason, err) }
 
 // Manager events. The listeners run on a goroutine of the Manager's, one
 // at a time, in order.

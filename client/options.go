@@ -11,12 +11,14 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/duplexio/duplex/client/engineio"
 )
 
 // Transport names, as in Options.Transports.
 const (
-	TransportPolling   = "polling"
-	TransportWebSocket = "websocket"
+	TransportPolling   = engineio.TransportPolling
+	TransportWebSocket = engineio.TransportWebSocket
 )
 
 // Options configure a Manager (and Dial). Zero values mean the defaults of

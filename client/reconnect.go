@@ -7,6 +7,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"time"
+
+	"github.com/duplexio/duplex/client/engineio"
 )
 
 // errGaveUp is what sockets waiting to connect get when the Manager stops
@@ -50,7 +52,7 @@ func (m *Manager) startLoopLocked(reconnect bool) {
 	ctx, cancel := context.WithCancel(m.ctx)
 	l := &connectLoop{m: m, ctx: ctx, cancel: cancel, reconnect: reconnect}
 	m.loop = l
-	m.bg.goTracked(l.run)
+	m.goBackground(l.run)
 }
 
 func (l *connectLoop) run() {
@@ -83,19 +85,19 @@ func (l *connectLoop) attempt(attempt int) error {
 	m := l.m
 	ctx, cancel := context.WithTimeout(l.ctx, m.opts.Timeout)
 	defer cancel()
-	e, err := dialEngine(ctx, m.cfg, &conn{m: m})
+	e, err := engineio.Dial(ctx, m.cfg, &conn{m: m})
 	if err != nil {
 		if l.ctx.Err() != nil {
 			return nil // stopped meanwhile
 		}
-		return fmt.Errorf("client: cannot connect to %s: %w", m.cfg.base.Host, err)
+		return fmt.Errorf("client: cannot connect to %s: %w", m.cfg.URL.Host, err)
 	}
 	return m.install(l, e, attempt)
 }
 
 // install makes e the Manager's connection and has the sockets that want
 // to be connected send their CONNECT. It fails when e died at once.
-func (m *Manager) install(l *connectLoop, e *engine, attempt int) error {
+func (m *Manager) install(l *connectLoop, e engineConn, attempt int) error {
 	m.mu.Lock()
 	if m.loop != l || m.closed || !m.hasActiveLocked() {
 		if m.loop == l {
@@ -106,9 +108,9 @@ func (m *Manager) install(l *connectLoop, e *engine, attempt int) error {
 		return nil
 	}
 	select {
-	case <-e.done:
+	case <-e.Context().Done():
 		m.mu.Unlock()
-		return fmt.Errorf("client: connection to %s closed at once", m.cfg.base.Host)
+		return fmt.Errorf("client: connection to %s closed at once", m.cfg.URL.Host)
 	default:
 	}
 	m.eng, m.loop = e, nil
@@ -119,7 +121,7 @@ func (m *Manager) install(l *connectLoop, e *engine, attempt int) error {
 	}
 	ls := m.listeners
 	m.mu.Unlock()
-	m.opts.Logger.Debug("client: connected", "sid", e.id(), "attempt", attempt)
+	m.opts.Logger.Debug("client: connected", "sid", e.ID(), "attempt", attempt)
 	for _, fn := range ls.open {
 		m.events.dispatch(fn)
 	}

@@ -37,7 +37,7 @@ type Socket struct {
 
 	mu        sync.Mutex
 	state     socketState
-	eng       *engine // the connection the socket is connected over
+	eng       engineConn // the connection the socket is connected over
 	id        string
 	pid       string // the server's session id for connection state recovery
 	offset    string // the offset of the last event received, for recovery
@@ -130,6 +130,7 @@ func (s *Socket) Connect(ctx context.Context) error {
 // closed.
 func (s *Socket) abandon(ch chan error, cause error) error {
 	m := s.m
+	skip := m.busyDispatchers()
 	m.mu.Lock()
 	s.mu.Lock()
 	select {
@@ -148,7 +149,7 @@ func (s *Socket) abandon(ch chan error, cause error) error {
 	e, last := m.socketEndedLocked()
 	m.mu.Unlock()
 	if last {
-		m.waitAll(e)
+		m.waitAll(e, skip)
 	}
 	return err
 }
@@ -160,6 +161,7 @@ func (s *Socket) abandon(ch chan error, cause error) error {
 // goroutines (see Manager.Close). The socket may be connected again.
 func (s *Socket) Close() error {
 	m := s.m
+	skip := m.busyDispatchers()
 	m.mu.Lock()
 	s.mu.Lock()
 	s.endLocked(ReasonClientDisconnect, ErrDisconnected, true)
@@ -167,7 +169,7 @@ func (s *Socket) Close() error {
 	e, last := m.socketEndedLocked()
 	m.mu.Unlock()
 	if last {
-		m.waitAll(e)
+		m.waitAll(e, skip)
 	}
 	return nil
 }
@@ -227,8 +229,8 @@ func (s *Socket) dispatch(job func()) { s.d.dispatch(job) }
 // sendConnect sends the CONNECT packet over e, with the auth payload and,
 // for connection state recovery, the session id and offset. It runs on
 // the dispatcher, since AuthFunc is user code.
-func (s *Socket) sendConnect(e *engine) {
-	ctx, cancel := context.WithTimeout(e.ctx, s.m.opts.Timeout)
+func (s *Socket) sendConnect(e engineConn) {
+	ctx, cancel := context.WithTimeout(e.Context(), s.m.opts.Timeout)
 	defer cancel()
 	auth, err := s.authPayload(ctx)
 	if err != nil {
@@ -239,7 +241,7 @@ func (s *Socket) sendConnect(e *engine) {
 	data, err := connectData(auth, s.pid, s.offset)
 	if err == nil && s.state == stateConnecting {
 		p := &parser.Packet{Type: parser.Connect, Namespace: s.nsp, Data: data}
-		_ = e.write(encodePacket(p)...) // a closed engine: the next one sends again
+		_ = e.Write(encodePacket(p)...) // a closed engine: the next one sends again
 	}
 	s.mu.Unlock()
 	if err != nil {

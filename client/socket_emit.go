@@ -10,6 +10,8 @@ import (
 
 	"github.com/duplexio/duplex/internal/typedfunc"
 	"github.com/duplexio/duplex/parser"
+
+	"github.com/duplexio/duplex/client/engineio"
 )
 
 // Emitter sends events with options: a timeout for the acknowledgement,
@@ -137,7 +139,7 @@ func (s *Socket) send(p *parser.Packet, w *ackWaiter, volatile bool, timeout tim
 	}
 	if s.state == stateConnected {
 		err := s.writeLocked(p, w, volatile, timeout)
-		if !errors.Is(err, errEngineClosed) {
+		if !errors.Is(err, engineio.ErrClosed) {
 			return err
 		}
 		// The connection is going: the socket learns it soon, buffer.
@@ -147,21 +149,25 @@ func (s *Socket) send(p *parser.Packet, w *ackWaiter, volatile bool, timeout tim
 
 // writeLocked writes p over the socket's connection.
 func (s *Socket) writeLocked(p *parser.Packet, w *ackWaiter, volatile bool, timeout time.Duration) error {
-	if volatile && !s.eng.writable() {
+	if volatile && !s.eng.Writable() {
 		s.dropLocked(p, w, timeout)
 		return nil
 	}
 	if w != nil {
-		w.sent = true // not in the table yet: no lock needed
+		w.sent.Store(true)
 		s.registerAckLocked(p.ID, w, timeout)
 	}
-	err := s.eng.write(encodePacket(p)...)
+	err := s.eng.Write(encodePacket(p)...)
+	if errors.Is(err, engineio.ErrQueueFull) {
+		err = ErrBufferFull
+	}
 	if err != nil && w != nil {
 		s.acks.take(p.ID)
 		if w.timer != nil {
 			w.timer.Stop()
 		}
-		w.sent, w.timer = false, nil
+		w.sent.Store(false)
+		w.timer = nil
 	}
 	return err
 }

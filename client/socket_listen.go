@@ -5,20 +5,16 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/duplexio/duplex/internal/emitter"
 	"github.com/duplexio/duplex/internal/typedfunc"
 )
 
-// listeners are a socket's registered handlers, guarded by Socket.mu.
+// listeners are a socket's registered handlers, guarded by Socket.mu:
+// those shared with the server's sockets (internal/emitter), and the
+// client's own connect_error ones.
 type listeners struct {
-	events          map[string][]*listener
-	anyIn           []func(event string, args Args)
+	reg             emitter.Listeners[Args]
 	connectErrorFns []func(error)
-	onError         []func(error)
-}
-
-type listener struct {
-	h    *typedfunc.Handler
-	once bool
 }
 
 // On registers a handler for event. fn is a function whose parameters are
@@ -44,7 +40,7 @@ func (s *Socket) Once(event string, fn any) { s.addListener(event, fn, true) }
 // Off removes every handler of event.
 func (s *Socket) Off(event string) {
 	s.mu.Lock()
-	delete(s.events, event)
+	s.reg.Remove(event)
 	s.mu.Unlock()
 }
 
@@ -68,14 +64,14 @@ func (s *Socket) OnConnectError(fn func(err error)) {
 // own handlers.
 func (s *Socket) OnAny(fn func(event string, args Args)) {
 	s.mu.Lock()
-	s.anyIn = append(s.anyIn, fn)
+	s.reg.AddAny(fn)
 	s.mu.Unlock()
 }
 
 // OffAny removes the catch-all listeners.
 func (s *Socket) OffAny() {
 	s.mu.Lock()
-	s.anyIn = nil
+	s.reg.RemoveAny()
 	s.mu.Unlock()
 }
 
@@ -83,7 +79,7 @@ func (s *Socket) OffAny() {
 // not fit a handler (*ArgError), errors handlers returned.
 func (s *Socket) OnError(fn func(error)) {
 	s.mu.Lock()
-	s.onError = append(s.onError, fn)
+	s.reg.AddError(fn)
 	s.mu.Unlock()
 }
 
@@ -93,41 +89,22 @@ func (s *Socket) addListener(event string, fn any, once bool) {
 		panic(fmt.Sprintf("client: On(%q): %v", event, err))
 	}
 	s.mu.Lock()
-	if s.events == nil {
-		s.events = map[string][]*listener{}
-	}
-	s.events[event] = append(s.events[event], &listener{h: h, once: once})
+	s.reg.Add(event, h, once)
 	s.mu.Unlock()
-}
-
-// takeListeners returns the handlers of event, removing the once ones; the
-// caller holds s.mu.
-func (s *Socket) takeListeners(event string) []*listener {
-	ls := s.events[event]
-	kept := ls[:0:0]
-	for _, l := range ls {
-		if !l.once {
-			kept = append(kept, l)
-		}
-	}
-	if len(kept) != len(ls) {
-		s.events[event] = kept
-	}
-	return ls
 }
 
 // handleEvent runs the catch-all listeners and the handlers of an event,
 // on the dispatcher.
 func (s *Socket) handleEvent(event string, args Args, ack AckFunc) {
 	s.mu.Lock()
-	anys, ls := s.anyIn, s.takeListeners(event)
+	anys, ls := s.reg.Any(), s.reg.Take(event)
 	s.mu.Unlock()
 	for _, fn := range anys {
 		s.d.protect(event, func() { fn(event, args) })
 	}
 	for _, l := range ls {
 		var err error
-		s.d.protect(event, func() { err = l.h.Call(event, args, ack) })
+		s.d.protect(event, func() { err = l.H.Call(event, args, ack) })
 		if err != nil {
 			s.m.opts.Logger.Warn("client: handler error", "event", event, "nsp", s.nsp, "err", err)
 			s.emitError(err)
@@ -140,7 +117,7 @@ func (s *Socket) handleEvent(event string, args Args, ack AckFunc) {
 // happens: one registered once Connect returned does not see that
 // connection's "connect". The caller holds s.mu.
 func (s *Socket) dispatchReservedLocked(event string, raw []json.RawMessage) {
-	ls := s.takeListeners(event)
+	ls := s.reg.Take(event)
 	if len(ls) == 0 {
 		return
 	}
@@ -148,7 +125,7 @@ func (s *Socket) dispatchReservedLocked(event string, raw []json.RawMessage) {
 	s.dispatch(func() {
 		for _, l := range ls {
 			var err error
-			s.d.protect(event, func() { err = l.h.Call(event, args, nil) })
+			s.d.protect(event, func() { err = l.H.Call(event, args, nil) })
 			if err != nil {
 				s.emitError(err)
 			}
@@ -182,7 +159,7 @@ func (s *Socket) dispatchConnectErrorLocked(err error) {
 // emitError calls the OnError listeners.
 func (s *Socket) emitError(err error) {
 	s.mu.Lock()
-	fns := s.onError
+	fns := s.reg.Errors()
 	s.mu.Unlock()
 	for _, fn := range fns {
 		s.d.protect("error", func() { fn(err) })

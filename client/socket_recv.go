@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/duplexio/duplex/engineio/packet"
+	"github.com/duplexio/duplex/client/engineio"
 	"github.com/duplexio/duplex/internal/typedfunc"
 	"github.com/duplexio/duplex/parser"
 )
@@ -17,7 +17,7 @@ var errNoSID = errors.New("client: the server's CONNECT has no sid: is it a Sock
 
 // onPacket handles a packet of this socket's namespace that e read, on
 // the engine's read path.
-func (s *Socket) onPacket(e *engine, p *parser.Packet) {
+func (s *Socket) onPacket(e engineConn, p *parser.Packet) {
 	switch p.Type {
 	case parser.Connect:
 		s.onConnect(e, p)
@@ -34,7 +34,7 @@ func (s *Socket) onPacket(e *engine, p *parser.Packet) {
 
 // onConnect handles the server's acceptance: the buffered emits leave, and
 // the "connect" listeners run.
-func (s *Socket) onConnect(e *engine, p *parser.Packet) {
+func (s *Socket) onConnect(e engineConn, p *parser.Packet) {
 	var body struct {
 		SID string `json:"sid"`
 		PID string `json:"pid"`
@@ -47,7 +47,7 @@ func (s *Socket) onConnect(e *engine, p *parser.Packet) {
 	if s.state != stateConnecting {
 		if s.state == stateClosed {
 			// Closed while the server was accepting: tell it.
-			_ = e.write(encodePacket(&parser.Packet{Type: parser.Disconnect, Namespace: s.nsp})...)
+			_ = e.Write(encodePacket(&parser.Packet{Type: parser.Disconnect, Namespace: s.nsp})...)
 		}
 		s.mu.Unlock()
 		return
@@ -70,19 +70,19 @@ func (s *Socket) onConnect(e *engine, p *parser.Packet) {
 }
 
 // flushLocked sends the send buffer over e.
-func (s *Socket) flushLocked(e *engine) {
+func (s *Socket) flushLocked(e engineConn) {
 	for _, op := range s.sendBuf {
 		if op.w != nil {
-			s.acks.markSent(op.w)
+			op.w.sent.Store(true)
 		}
-		_ = e.enqueue(false, encodePacket(op.p)...)
+		_ = e.WriteUrgent(encodePacket(op.p)...)
 	}
 	clear(s.sendBuf)
 	s.sendBuf = nil
 }
 
 // onConnectError handles the server's refusal.
-func (s *Socket) onConnectError(_ *engine, p *parser.Packet) {
+func (s *Socket) onConnectError(_ engineConn, p *parser.Packet) {
 	ce := parseConnectError(s.nsp, p.Data)
 	s.m.opts.Logger.Debug("client: connect error", "nsp", s.nsp, "message", ce.Message)
 	s.refuse(ce)
@@ -90,7 +90,7 @@ func (s *Socket) onConnectError(_ *engine, p *parser.Packet) {
 
 // onServerDisconnect handles the server's DISCONNECT: the socket is closed
 // and does not reconnect.
-func (s *Socket) onServerDisconnect(e *engine) {
+func (s *Socket) onServerDisconnect(e engineConn) {
 	m := s.m
 	m.mu.Lock()
 	s.mu.Lock()
@@ -106,7 +106,7 @@ func (s *Socket) onServerDisconnect(e *engine) {
 // engineClosed handles the end of the connection e; m.mu is held. With
 // reconnect, the socket waits for the next connection; otherwise it is
 // closed.
-func (s *Socket) engineClosed(e *engine, reason string, err error, reconnect bool) {
+func (s *Socket) engineClosed(e engineConn, reason string, err error, reconnect bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -144,7 +144,7 @@ func (s *Socket) endLocked(reason string, cause error, sendDisconnect bool) {
 	was, e := s.state, s.eng
 	s.state, s.eng, s.id = stateClosed, nil, ""
 	if was == stateConnected && sendDisconnect && e != nil {
-		_ = e.enqueue(false, encodePacket(&parser.Packet{Type: parser.Disconnect, Namespace: s.nsp})...)
+		_ = e.WriteUrgent(encodePacket(&parser.Packet{Type: parser.Disconnect, Namespace: s.nsp})...)
 	}
 	clear(s.sendBuf)
 	s.sendBuf, s.early = nil, nil
@@ -190,7 +190,7 @@ type earlyEvent struct {
 // queued already. Events that come before the CONNECT answer (a recovering
 // server replays the missed ones first) are kept until it comes, as
 // socket.io-client does.
-func (s *Socket) onEvent(e *engine, p *parser.Packet) {
+func (s *Socket) onEvent(e engineConn, p *parser.Packet) {
 	event, args, err := splitEvent(p)
 	if err != nil {
 		s.m.opts.Logger.Debug("client: invalid event", "nsp", s.nsp, "err", err)
@@ -216,7 +216,7 @@ func (s *Socket) onEvent(e *engine, p *parser.Packet) {
 	s.mu.Unlock()
 	select {
 	case s.slots <- struct{}{}:
-	case <-e.done:
+	case <-e.Context().Done():
 		return
 	}
 	s.dispatch(func() {
@@ -248,7 +248,7 @@ func (s *Socket) onAck(p *parser.Packet) {
 
 // ackFunc returns the callback that answers the server's acknowledgement
 // request id; only its first call sends.
-func (s *Socket) ackFunc(e *engine, id uint64) AckFunc {
+func (s *Socket) ackFunc(e engineConn, id uint64) AckFunc {
 	var once sync.Once
 	return func(args ...any) {
 		once.Do(func() {
@@ -258,7 +258,7 @@ func (s *Socket) ackFunc(e *engine, id uint64) AckFunc {
 				return
 			}
 			p := &parser.Packet{Type: parser.Ack, Namespace: s.nsp, ID: id, HasID: true, Data: data, Attachments: cloneAll(att)}
-			_ = e.write(encodePacket(p)...)
+			_ = e.Write(encodePacket(p)...)
 		})
 	}
 }
@@ -289,11 +289,11 @@ func ackArgs(p *parser.Packet) (Args, error) {
 
 // encodePacket turns a packet into its engine messages: the text part,
 // then one binary message per attachment.
-func encodePacket(p *parser.Packet) []packet.Packet {
-	out := make([]packet.Packet, 1, 1+len(p.Attachments))
-	out[0] = packet.Packet{Type: packet.Message, Data: p.AppendText(nil)}
+func encodePacket(p *parser.Packet) []engineio.Message {
+	out := make([]engineio.Message, 1, 1+len(p.Attachments))
+	out[0] = engineio.Message{Data: p.AppendText(nil)}
 	for _, a := range p.Attachments {
-		out = append(out, packet.Packet{Type: packet.Message, Data: a, Binary: true})
+		out = append(out, engineio.Message{Data: a, Binary: true})
 	}
 	return out
 }

@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/duplexio/duplex/internal/emitter"
 	"github.com/duplexio/duplex/internal/typedfunc"
 	"github.com/duplexio/duplex/parser"
 )
@@ -50,11 +50,12 @@ type ackWaiter struct {
 	packet  func(*parser.Packet)
 }
 
-// ackTable holds the acknowledgements a socket waits for, by ack id.
+// ackTable holds the acknowledgements a socket waits for, by ack id
+// (internal/emitter), and tells the connection of the waits that may
+// block someone (flow.go).
 type ackTable struct {
-	mu   sync.Mutex
-	m    map[uint64]*ackWaiter
-	conn *conn // told of the waits that may block someone (flow.go)
+	emitter.Acks[*ackWaiter]
+	conn *conn
 }
 
 // blocks reports whether someone may be blocked waiting for w: an
@@ -63,12 +64,7 @@ type ackTable struct {
 func (w *ackWaiter) blocks() bool { return w.ch != nil || w.packet != nil }
 
 func (t *ackTable) add(id uint64, w *ackWaiter) {
-	t.mu.Lock()
-	if t.m == nil {
-		t.m = map[uint64]*ackWaiter{}
-	}
-	t.m[id] = w
-	t.mu.Unlock()
+	t.Add(id, w)
 	if w.blocks() {
 		t.conn.ackWaits(1)
 	}
@@ -77,10 +73,7 @@ func (t *ackTable) add(id uint64, w *ackWaiter) {
 // take removes and returns the waiter for id, nil when there is none (an
 // unknown id, or one already answered or timed out).
 func (t *ackTable) take(id uint64) *ackWaiter {
-	t.mu.Lock()
-	w := t.m[id]
-	delete(t.m, id)
-	t.mu.Unlock()
+	w, _ := t.Take(id)
 	if w != nil && w.blocks() {
 		t.conn.ackWaits(-1)
 	}
@@ -89,10 +82,7 @@ func (t *ackTable) take(id uint64) *ackWaiter {
 
 // failAll ends every wait because the socket is gone.
 func (t *ackTable) failAll(s *Socket) {
-	t.mu.Lock()
-	all := t.m
-	t.m = nil
-	t.mu.Unlock()
+	all := t.TakeAll()
 	blocking := int32(0)
 	for _, w := range all {
 		if w.blocks() {

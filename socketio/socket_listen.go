@@ -5,64 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync/atomic"
 
+	"github.com/duplexio/duplex/internal/emitter"
 	"github.com/duplexio/duplex/internal/typedfunc"
 	"github.com/duplexio/duplex/parser"
 )
 
-// listeners are a socket's registered handlers, guarded by Socket.mu.
+// listeners are a socket's registered handlers, guarded by Socket.mu:
+// those shared with the client's sockets (internal/emitter), and the
+// server's own.
 type listeners struct {
-	events      eventTable
-	anyIn       []func(event string, args Args)
+	reg         emitter.Listeners[Args]
 	anyOut      []func(event string, args Args)
 	hasAnyOut   atomic.Bool // len(anyOut) > 0, read without the lock on every send
 	middlewares []func(event string, args Args) error
-	onError     []func(error)
-}
-
-type listener struct {
-	h    *eventHandler
-	once bool
-}
-
-// eventTable holds the listeners of each event name in a slice searched
-// in order. A socket listens to a handful of events, usually registered
-// per socket, and a map of four entries cost about 400 bytes per idle
-// client.
-type eventTable []eventEntry
-
-type eventEntry struct {
-	event string
-	ls    []*listener
-}
-
-func (t eventTable) get(event string) []*listener {
-	for i := range t {
-		if t[i].event == event {
-			return t[i].ls
-		}
-	}
-	return nil
-}
-
-// set replaces the listeners of event; none removes the event.
-func (t *eventTable) set(event string, ls []*listener) {
-	for i := range *t {
-		if (*t)[i].event != event {
-			continue
-		}
-		if len(ls) == 0 {
-			*t = slices.Delete(*t, i, i+1)
-		} else {
-			(*t)[i].ls = ls
-		}
-		return
-	}
-	if len(ls) > 0 {
-		*t = append(*t, eventEntry{event, ls})
-	}
 }
 
 // On registers a handler for event. fn is a function whose parameters are
@@ -96,7 +53,7 @@ func (s *Socket) Once(event string, fn any) { s.addListener(event, fn, true) }
 // Off removes every handler of event.
 func (s *Socket) Off(event string) {
 	s.mu.Lock()
-	s.events.set(event, nil)
+	s.reg.Remove(event)
 	s.mu.Unlock()
 }
 
@@ -113,7 +70,7 @@ func (s *Socket) addListener(event string, fn any, once bool) {
 		panic(fmt.Sprintf("socketio: On(%q): %v", event, err))
 	}
 	s.mu.Lock()
-	s.events.set(event, append(s.events.get(event), &listener{h: h, once: once}))
+	s.reg.Add(event, h, once)
 	s.mu.Unlock()
 }
 
@@ -121,14 +78,14 @@ func (s *Socket) addListener(event string, fn any, once bool) {
 // own handlers.
 func (s *Socket) OnAny(fn func(event string, args Args)) {
 	s.mu.Lock()
-	s.anyIn = append(s.anyIn, fn)
+	s.reg.AddAny(fn)
 	s.mu.Unlock()
 }
 
 // OffAny removes the catch-all listeners.
 func (s *Socket) OffAny() {
 	s.mu.Lock()
-	s.anyIn = nil
+	s.reg.RemoveAny()
 	s.mu.Unlock()
 }
 
@@ -162,7 +119,7 @@ func (s *Socket) Use(fn func(event string, args Args) error) {
 // arguments that do not fit a handler, errors returned by handlers.
 func (s *Socket) OnError(fn func(error)) {
 	s.mu.Lock()
-	s.onError = append(s.onError, fn)
+	s.reg.AddError(fn)
 	s.mu.Unlock()
 }
 
@@ -202,7 +159,7 @@ func (s *Socket) onEvent(p *parser.Packet) {
 		}
 	}
 	s.mu.Lock()
-	anys, ls := s.anyIn, s.takeListeners(event)
+	anys, ls := s.reg.Any(), s.reg.Take(event)
 	s.mu.Unlock()
 	var reply *ackReply
 	var ack AckFunc
@@ -216,7 +173,7 @@ func (s *Socket) onEvent(p *parser.Packet) {
 	var argErr *ArgError
 	for _, l := range ls {
 		var err error
-		s.protect(event, func() { err = l.h.Call(event, args, ack) })
+		s.protect(event, func() { err = l.H.Call(event, args, ack) })
 		switch {
 		case err == nil:
 		case errors.As(err, &argErr):
@@ -267,28 +224,11 @@ func (s *Socket) runPacketMiddleware(mw func(string, Args) error, event string, 
 	return mw(event, args)
 }
 
-// takeListeners returns the handlers of event, removing the once ones; the
-// caller holds s.mu.
-func (s *Socket) takeListeners(event string) []*listener {
-	ls := s.events.get(event)
-	if !slices.ContainsFunc(ls, func(l *listener) bool { return l.once }) {
-		return ls
-	}
-	kept := make([]*listener, 0, len(ls)-1)
-	for _, l := range ls {
-		if !l.once {
-			kept = append(kept, l)
-		}
-	}
-	s.events.set(event, kept)
-	return ls
-}
-
 // emitReserved calls the handlers of a reserved event (disconnect,
 // disconnecting) with the reason and its description.
 func (s *Socket) emitReserved(event, reason string, cause error) {
 	s.mu.Lock()
-	ls := s.takeListeners(event)
+	ls := s.reg.Take(event)
 	s.mu.Unlock()
 	if len(ls) == 0 {
 		return
@@ -303,13 +243,13 @@ func (s *Socket) emitReserved(event, reason string, cause error) {
 	// fail on a missing description.
 	args := s.ns.server.newArgs([]json.RawMessage{r, d}, nil)
 	for _, l := range ls {
-		s.protect(event, func() { _ = l.h.Call(event, args, nil) })
+		s.protect(event, func() { _ = l.H.Call(event, args, nil) })
 	}
 }
 
 func (s *Socket) emitError(err error) {
 	s.mu.Lock()
-	fns := s.onError
+	fns := s.reg.Errors()
 	s.mu.Unlock()
 	for _, fn := range fns {
 		s.protect("error", func() { fn(err) })
@@ -319,13 +259,7 @@ func (s *Socket) emitError(err error) {
 // callAck runs an emit's acknowledgement callback on the dispatcher.
 func (s *Socket) callAck(h *eventHandler, event string, withErr bool, ackErr error, args Args) {
 	s.protect(event+" (ack)", func() {
-		var err error
-		if withErr {
-			err = h.CallErr(event, ackErr, args)
-		} else {
-			err = h.Call(event, args, nil)
-		}
-		if err != nil {
+		if err := emitter.CallAck(h, event, withErr, ackErr, args); err != nil {
 			s.emitError(err)
 		}
 	})

@@ -1,4 +1,4 @@
-package client
+package engineio
 
 import (
 	"context"
@@ -12,12 +12,12 @@ import (
 // open a WebSocket for the session, send "2probe", wait for "3probe", stop
 // polling and writing, send the upgrade packet "5" and carry on over the
 // WebSocket. When anything fails the engine stays on polling.
-func (e *engine) upgrade() {
+func (e *Conn) upgrade() {
 	ctx, cancel := context.WithTimeout(e.ctx, e.cfg.timeout)
 	defer cancel()
 	t, err := dialWebSocket(ctx, e, e.hs.SID)
 	if err != nil {
-		e.cfg.logger.Debug("client: upgrade failed", "sid", e.hs.SID, "err", err)
+		e.cfg.logger.Debug("engineio: upgrade failed", "sid", e.hs.SID, "err", err)
 		return
 	}
 	if !e.setProbe(t) {
@@ -25,7 +25,7 @@ func (e *engine) upgrade() {
 		return
 	}
 	if err := e.probeAndSwitch(ctx, t); err != nil {
-		e.cfg.logger.Debug("client: upgrade failed", "sid", e.hs.SID, "err", err)
+		e.cfg.logger.Debug("engineio: upgrade failed", "sid", e.hs.SID, "err", err)
 		e.mu.Lock()
 		e.probe = nil
 		e.mu.Unlock()
@@ -35,7 +35,7 @@ func (e *engine) upgrade() {
 
 // setProbe records the WebSocket being probed, so that closing the engine
 // closes it; false when the engine is already closing.
-func (e *engine) setProbe(t *wsTransport) bool {
+func (e *Conn) setProbe(t *wsTransport) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed || e.closing {
@@ -49,7 +49,7 @@ func (e *engine) setProbe(t *wsTransport) bool {
 // the pending poll) as the probe is sent: a server answers the pending
 // poll with a noop once the probe succeeded, and a poll sent after that
 // noop could hang until the next ping.
-func (e *engine) probeAndSwitch(ctx context.Context, t *wsTransport) error {
+func (e *Conn) probeAndSwitch(ctx context.Context, t *wsTransport) error {
 	e.mu.Lock()
 	poll, _ := e.tr.(*pollingTransport)
 	e.mu.Unlock()
@@ -74,7 +74,7 @@ func (e *engine) probeAndSwitch(ctx context.Context, t *wsTransport) error {
 }
 
 // runProbe sends "2probe" and waits for "3probe".
-func (e *engine) runProbe(ctx context.Context, t *wsTransport) error {
+func (e *Conn) runProbe(ctx context.Context, t *wsTransport) error {
 	if err := t.writeText("2probe"); err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func (e *engine) runProbe(ctx context.Context, t *wsTransport) error {
 }
 
 // quiesce waits for the last poll to return and the last POST to end.
-func (e *engine) quiesce(ctx context.Context, poll *pollingTransport) error {
+func (e *Conn) quiesce(ctx context.Context, poll *pollingTransport) error {
 	if err := poll.wait(ctx); err != nil {
 		return fmt.Errorf("waiting for the last poll: %w", err)
 	}
@@ -100,13 +100,13 @@ func (e *engine) quiesce(ctx context.Context, poll *pollingTransport) error {
 }
 
 // switchTo makes t the engine's transport and tells the server.
-func (e *engine) switchTo(t *wsTransport, poll *pollingTransport) error {
+func (e *Conn) switchTo(t *wsTransport, poll *pollingTransport) error {
 	e.mu.Lock()
 	if e.closed || e.closing {
 		e.mu.Unlock()
 		e.unpause()
 		poll.resume()
-		return errEngineClosed
+		return ErrClosed
 	}
 	e.tr, e.probe = t, nil
 	e.mu.Unlock()
@@ -117,12 +117,12 @@ func (e *engine) switchTo(t *wsTransport, poll *pollingTransport) error {
 		return nil
 	}
 	e.unpause()
-	e.cfg.logger.Debug("client: upgraded", "sid", e.hs.SID)
+	e.cfg.logger.Debug("engineio: upgraded", "sid", e.hs.SID)
 	return nil
 }
 
 // unpause lets the writer go on.
-func (e *engine) unpause() {
+func (e *Conn) unpause() {
 	e.mu.Lock()
 	e.paused = false
 	e.notifyLocked()

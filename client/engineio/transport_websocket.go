@@ -1,4 +1,4 @@
-package client
+package engineio
 
 import (
 	"bytes"
@@ -22,7 +22,7 @@ import (
 // or the "3probe" of an upgrade) is held for awaitFirst and the read loop
 // waits, so that nothing is read before the engine is ready for it.
 type wsTransport struct {
-	e    *engine
+	e    *Conn
 	conn *gws.Conn
 	buf  []byte // text frame buffer, used by one writer at a time
 
@@ -41,10 +41,10 @@ var _ transport = (*wsTransport)(nil)
 func (t *wsTransport) name() string { return TransportWebSocket }
 
 // openWebSocket performs the handshake over WebSocket.
-func (e *engine) openWebSocket(ctx context.Context) error {
+func (e *Conn) openWebSocket(ctx context.Context) error {
 	t, err := dialWebSocket(ctx, e, "")
 	if err != nil {
-		return fmt.Errorf("client: websocket handshake: %w", err)
+		return fmt.Errorf("engineio: websocket handshake: %w", err)
 	}
 	p, err := t.awaitFirst(ctx)
 	if err == nil && p.Type != packet.Open {
@@ -55,7 +55,7 @@ func (e *engine) openWebSocket(ctx context.Context) error {
 	}
 	if err != nil {
 		t.close()
-		return fmt.Errorf("client: websocket handshake: %w", err)
+		return fmt.Errorf("engineio: websocket handshake: %w", err)
 	}
 	t.handOver(e.onPacket)
 	return nil
@@ -63,7 +63,7 @@ func (e *engine) openWebSocket(ctx context.Context) error {
 
 // dialWebSocket opens a WebSocket for the engine, for session sid ("" for
 // a new session), and starts its read loop.
-func dialWebSocket(ctx context.Context, e *engine, sid string) (*wsTransport, error) {
+func dialWebSocket(ctx context.Context, e *Conn, sid string) (*wsTransport, error) {
 	t := &wsTransport{e: e, first: make(chan packet.Packet, 1),
 		released: make(chan struct{}), quit: make(chan struct{}), ended: make(chan struct{})}
 	u := wsURL(e.cfg.base, sid)
@@ -147,7 +147,7 @@ func dialNet(ctx context.Context, u *url.URL, cfg *tls.Config) (net.Conn, error)
 
 // wsHeader returns the headers of a WebSocket handshake: Options.Header
 // and the cookies the HTTP client's jar holds for the server.
-func (c *engineConfig) wsHeader() http.Header {
+func (c *config) wsHeader() http.Header {
 	h := c.header.Clone()
 	if h == nil {
 		h = http.Header{}

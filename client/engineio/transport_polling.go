@@ -1,4 +1,4 @@
-package client
+package engineio
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ import (
 // pollingTransport is HTTP long-polling: one GET at a time waits for what
 // the server has queued, one POST at a time carries what the client sends.
 type pollingTransport struct {
-	e      *engine
+	e      *Conn
 	client *http.Client
 	sid    string
 	seq    atomic.Uint64 // cache-busting "t" parameter
@@ -35,14 +35,14 @@ func (t *pollingTransport) name() string { return TransportPolling }
 
 // openPolling performs the handshake over polling, then starts the polls
 // and, when the server offers it, the upgrade to WebSocket.
-func (e *engine) openPolling(ctx context.Context) error {
+func (e *Conn) openPolling(ctx context.Context) error {
 	t := &pollingTransport{e: e, client: e.cfg.http}
 	pkts, err := t.get(ctx)
 	if err != nil {
-		return fmt.Errorf("client: polling handshake: %w", err)
+		return fmt.Errorf("engineio: polling handshake: %w", err)
 	}
 	if pkts[0].Type != packet.Open {
-		return fmt.Errorf("client: polling handshake: first packet is %v, not open", pkts[0].Type)
+		return fmt.Errorf("engineio: polling handshake: first packet is %v, not open", pkts[0].Type)
 	}
 	if err := e.start(t, pkts[0].Data); err != nil {
 		return err
@@ -199,7 +199,7 @@ func (t *pollingTransport) do(ctx context.Context, method string, body []byte) (
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxReadSize+1))
 	if err == nil && len(data) > maxReadSize {
-		err = errors.New("client: polling response too large")
+		err = errors.New("engineio: polling response too large")
 	}
 	return data, err
 }
