@@ -65,8 +65,11 @@ type SocketInfo struct {
 }
 
 // Namespace is what an adapter needs from the namespace it serves on this
-// node. Its methods must not call back into the adapter while it holds a
-// lock: the in-memory adapter calls them with no lock held.
+// node. socketio passes it to the Factory: a handle of its own, not the
+// *socketio.Namespace users hold, so that these methods, meant for the
+// adapter only, stay out of the user's API. Its methods must not call back
+// into the adapter while it holds a lock: the in-memory adapter calls them
+// with no lock held.
 type Namespace interface {
 	Name() string
 	// Deliver encodes p once and writes it to the listed local sockets. ids
