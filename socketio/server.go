@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -170,9 +171,17 @@ func (s *Server) isClosing() bool {
 	return s.closing
 }
 
-// Close is Shutdown with a 10 second deadline.
+// Close closes the server now, as net/http's Server.Close: it refuses new
+// connections, closes every connection without flushing what is queued for
+// it (each socket's disconnect reason is "server shutting down"), cancels
+// the server's own goroutines and closes the adapters, without waiting for
+// handlers that are still running: they finish on their own, and their
+// emits fail with ErrDisconnected. Use Shutdown to let them finish first.
 func (s *Server) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return s.Shutdown(ctx)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.Shutdown(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
 }

@@ -297,3 +297,30 @@ func TestEngineOptions(t *testing.T) {
 		t.Errorf("defaults: path %q, main namespace %q", io.Path(), io.Sockets().Name())
 	}
 }
+
+// TestCloseDoesNotWait: Close closes the connections at once, even while a
+// handler runs (Shutdown waits for it); the handler finishes on its own.
+func TestCloseDoesNotWait(t *testing.T) {
+	t.Parallel()
+	io, url := newServer(t, nil)
+	started, release := make(chan struct{}), make(chan struct{})
+	onConnect(io, func(s *socketio.Socket) {
+		s.On("block", func() { close(started); <-release })
+	})
+	c, _ := connect(t, url, "websocket", "/")
+	emit(t, c, "/", "block")
+	recv(t, started, "handler start")
+
+	closed := make(chan error, 1)
+	go func() { closed <- io.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	case <-time.After(wait / 2):
+		t.Fatal("Close waited for a running handler")
+	}
+	expectClosed(t, c)
+	close(release)
+}
