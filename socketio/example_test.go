@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -19,7 +20,7 @@ import (
 // application.
 func ExampleNewServer() {
 	server := socketio.NewServer(&socketio.Options{
-		PingInterval: 25 * time.Second,
+		Engine: engineio.Options{PingInterval: 25 * time.Second},
 	})
 	defer server.Close()
 	server.OnConnection(func(s *socketio.Socket) {
@@ -187,11 +188,11 @@ func ExampleOptions_cleanupEmptyChildNamespaces() {
 
 // An application whose events carry several large files raises the bytes
 // a connection may hold while a binary event's attachments arrive (by
-// default MaxHTTPBufferSize, what one message may hold).
+// default Engine.MaxHTTPBufferSize, what one message may hold).
 func ExampleOptions_maxPendingAttachmentBytes() {
 	server := socketio.NewServer(&socketio.Options{
-		MaxHTTPBufferSize:         8 << 20,     // one file of up to 8 MiB per message
-		MaxPendingAttachmentBytes: 4 * 8 << 20, // five such files per event: the last is not held
+		Engine:                    engineio.Options{MaxHTTPBufferSize: 8 << 20}, // one file of up to 8 MiB per message
+		MaxPendingAttachmentBytes: 4 * 8 << 20,                                  // five such files per event: the last is not held
 	})
 	server.OnConnection(func(s *socketio.Socket) {
 		s.On("upload", func(files socketio.Args, ack socketio.AckFunc) {

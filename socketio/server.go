@@ -39,7 +39,7 @@ type Server struct {
 // NewServer returns a server with the main namespace "/" ready.
 func NewServer(opts *Options) *Server {
 	s := &Server{opts: opts.withDefaults(), nsps: map[string]*Namespace{}, workers: workpool.New(workerIdle)}
-	s.engine = engineio.NewServer(s.opts.engine(), s.onSession)
+	s.engine = engineio.NewServer(&s.opts.Engine, s.onSession)
 	s.main = s.Of("/")
 	return s
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/internal/eiotest"
 	"github.com/duplexio/duplex/socketio"
 )
@@ -287,10 +288,12 @@ func TestShutdownReleasesEmitWithAck(t *testing.T) {
 // TestEngineOptions checks that the engine options pass through.
 func TestEngineOptions(t *testing.T) {
 	t.Parallel()
-	io := socketio.NewServer(&socketio.Options{PingInterval: time.Second, PingTimeout: 2 * time.Second, MaxHTTPBufferSize: 1000})
+	io := socketio.NewServer(&socketio.Options{Engine: engineio.Options{
+		PingInterval: time.Second, PingTimeout: 2 * time.Second, MaxHTTPBufferSize: 1000, WriteTimeout: 3 * time.Second,
+	}})
 	defer io.Close()
 	o := io.Engine().Options()
-	if o.PingInterval != time.Second || o.PingTimeout != 2*time.Second || o.MaxHTTPBufferSize != 1000 {
+	if o.PingInterval != time.Second || o.PingTimeout != 2*time.Second || o.MaxHTTPBufferSize != 1000 || o.WriteTimeout != 3*time.Second {
 		t.Errorf("engine options %+v", o)
 	}
 	if io.Path() != "/socket.io/" || io.Sockets().Name() != "/" || io.Of("/") != io.Sockets() {
