@@ -42,20 +42,6 @@ type BroadcastOptions struct {
 	Flags  BroadcastFlags
 }
 
-// Handshake describes how a socket connected; field names are those of
-// Node's socket.handshake, which cluster messages carry.
-type Handshake struct {
-	Headers map[string]string `json:"headers"`
-	Time    string            `json:"time"`
-	Address string            `json:"address"`
-	XDomain bool              `json:"xdomain"`
-	Secure  bool              `json:"secure"`
-	Issued  int64             `json:"issued"`
-	URL     string            `json:"url"`
-	Query   map[string]string `json:"query"`
-	Auth    json.RawMessage   `json:"auth"`
-}
-
 // SocketInfo is a socket as FetchSockets returns it, local or remote.
 type SocketInfo struct {
 	ID        SocketID   `json:"id"`

@@ -55,7 +55,7 @@ func (h adapterHandle) Info(id adapter.SocketID) (adapter.SocketInfo, bool) {
 	if s == nil {
 		return adapter.SocketInfo{}, false
 	}
-	return adapter.SocketInfo{ID: s.id, Handshake: s.Handshake(), Rooms: slices.Clone(s.Rooms()), Data: s.Data()}, true
+	return adapter.SocketInfo{ID: s.id, Handshake: s.Handshake().wire(), Rooms: slices.Clone(s.Rooms()), Data: s.Data()}, true
 }
 
 // NextAckID implements adapter.ClusterNamespace.
