@@ -20,3 +20,20 @@ func TestNamespaceHidesAdapterPlumbing(t *testing.T) {
 		}
 	}
 }
+
+// TestPublicTypesAreOwn: Args, AckFunc, ArgError and Handshake are types of
+// this package, not aliases of internal or adapter types, so that go doc
+// lists their fields and methods here.
+func TestPublicTypesAreOwn(t *testing.T) {
+	t.Parallel()
+	for _, typ := range []reflect.Type{
+		reflect.TypeFor[socketio.Args](),
+		reflect.TypeFor[socketio.AckFunc](),
+		reflect.TypeFor[socketio.ArgError](),
+		reflect.TypeFor[socketio.Handshake](),
+	} {
+		if got, want := typ.PkgPath(), "github.com/duplexio/duplex/socketio"; got != want {
+			t.Errorf("%v is declared in %s, want %s", typ, got, want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/duplexio/duplex/adapter"
+	"github.com/duplexio/duplex/internal/typedfunc"
 	"github.com/duplexio/duplex/parser"
 )
 
@@ -91,7 +92,7 @@ func (ns *Namespace) callServerSide(h *eventHandler, event string, args Args, ac
 			log.Error("socketio: panic in server-side handler", "event", event, "nsp", ns.name, "panic", r, "stack", string(debug.Stack()))
 		}
 	}()
-	if err := h.Call(event, args, ack); err != nil {
+	if err := h.Call(event, args.a, typedfunc.AckFunc(ack)); err != nil {
 		log.Error("socketio: server-side handler", "event", event, "nsp", ns.name, "err", err)
 	}
 }

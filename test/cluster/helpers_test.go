@@ -66,7 +66,7 @@ type goNode struct {
 	io     *socketio.Server
 	url    string
 	broker *redisadapter.Broker // nil on other brokers
-	stop   func()        // shuts the node down; idempotent
+	stop   func()               // shuts the node down; idempotent
 }
 
 // startGoNode starts a Go node: sockets get data {node: "go", name} from
