@@ -54,6 +54,14 @@ func newHandshake(r *http.Request, created time.Time, auth json.RawMessage) *Han
 	}
 }
 
+// MarshalJSON writes h as Node's socket.handshake (see adapter.Handshake),
+// so that a handshake a server emits or stores reads as it would from Node.
+func (h *Handshake) MarshalJSON() ([]byte, error) { return h.wire().MarshalJSON() }
+
+// UnmarshalJSON reads Node's socket.handshake, such as a Node server of the
+// cluster sends.
+func (h *Handshake) UnmarshalJSON(data []byte) error { return h.wire().UnmarshalJSON(data) }
+
 // wire returns h as the adapter carries it: the same struct, whose JSON is
 // Node's (adapter.Handshake.MarshalJSON).
 func (h *Handshake) wire() *adapter.Handshake { return (*adapter.Handshake)(h) }

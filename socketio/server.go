@@ -172,8 +172,9 @@ func (s *Server) isClosing() bool {
 }
 
 // Close closes the server now, as net/http's Server.Close: it refuses new
-// connections, closes every connection without flushing what is queued for
-// it (each socket's disconnect reason is "server shutting down"), cancels
+// connections, closes every connection without waiting for what is queued
+// for it to be sent (each socket's disconnect reason is "server shutting
+// down"), cancels
 // the server's own goroutines and closes the adapters, without waiting for
 // handlers that are still running: they finish on their own, and their
 // emits fail with ErrDisconnected. Use Shutdown to let them finish first.
