@@ -214,3 +214,47 @@ func ExampleSocket_InRoom() {
 		})
 	})
 }
+
+// The engine's options (transports, heartbeat, limits, CORS) nest as
+// Engine, all of them as package engineio takes them.
+func ExampleOptions_engine() {
+	server := socketio.NewServer(&socketio.Options{
+		ConnectTimeout: 10 * time.Second,
+		Engine: engineio.Options{
+			PingInterval: 10 * time.Second,
+			WriteTimeout: 5 * time.Second,
+			CORS:         &engineio.CORS{Origins: []string{"https://app.example"}},
+		},
+	})
+	defer server.Close()
+	fmt.Println(server.Engine().Options().WriteTimeout)
+	// Output: 5s
+}
+
+// The handshake has Go types: the headers and the query as net/http gives
+// them, the time as a time.Time.
+func ExampleSocket_Handshake() {
+	server := socketio.NewServer(nil)
+	defer server.Close()
+	server.Use(func(s *socketio.Socket) error {
+		h := s.Handshake()
+		if h.Query.Get("room") == "" {
+			return errors.New("no room")
+		}
+		log.Printf("%s from %s (%s) at %s", s.ID(), h.Address, h.Header.Get("User-Agent"), h.Time.Format(time.RFC3339))
+		return nil
+	})
+}
+
+// Shutdown stops gracefully: the running handlers finish and what is
+// queued for each client is sent. Close, like net/http's, stops at once.
+func ExampleServer_Shutdown() {
+	server := socketio.NewServer(nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := server.Shutdown(ctx); err != nil {
+		log.Printf("shutdown: %v", err) // what remained was closed at once
+	}
+	fmt.Println("stopped")
+	// Output: stopped
+}
