@@ -63,7 +63,7 @@ FUZZ_TARGETS = ./engineio:FuzzServeHTTP \
 	./engineio/packet:FuzzDecode ./engineio/packet:FuzzDecodePayload \
 	./parser:FuzzDecodeText ./parser:FuzzRoundTrip ./parser:FuzzPlaceholders ./parser:FuzzDecoderStream ./parser:FuzzSplitArray \
 	./socketio:FuzzServerPayload ./internal/typedfunc:FuzzArgsDecode ./internal/typedfunc:FuzzScalarDecode \
-	./adapter/nats:FuzzDecode
+	./adapter/natsadapter:FuzzDecode
 
 .PHONY: fuzz
 fuzz:

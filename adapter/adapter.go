@@ -42,20 +42,6 @@ type BroadcastOptions struct {
 	Flags  BroadcastFlags
 }
 
-// Handshake describes how a socket connected; field names are those of
-// Node's socket.handshake, which cluster messages carry.
-type Handshake struct {
-	Headers map[string]string `json:"headers"`
-	Time    string            `json:"time"`
-	Address string            `json:"address"`
-	XDomain bool              `json:"xdomain"`
-	Secure  bool              `json:"secure"`
-	Issued  int64             `json:"issued"`
-	URL     string            `json:"url"`
-	Query   map[string]string `json:"query"`
-	Auth    json.RawMessage   `json:"auth"`
-}
-
 // SocketInfo is a socket as FetchSockets returns it, local or remote.
 type SocketInfo struct {
 	ID        SocketID   `json:"id"`
@@ -65,8 +51,11 @@ type SocketInfo struct {
 }
 
 // Namespace is what an adapter needs from the namespace it serves on this
-// node. Its methods must not call back into the adapter while it holds a
-// lock: the in-memory adapter calls them with no lock held.
+// node. socketio passes it to the Factory: a handle of its own, not the
+// *socketio.Namespace users hold, so that these methods, meant for the
+// adapter only, stay out of the user's API. Its methods must not call back
+// into the adapter while it holds a lock: the in-memory adapter calls them
+// with no lock held.
 type Namespace interface {
 	Name() string
 	// Deliver encodes p once and writes it to the listed local sockets. ids

@@ -36,8 +36,8 @@ type Transport interface {
 type OpenTransport func(nsp, uid string, deliver func(*Message)) Transport
 
 // ClusterNamespace is what a Cluster adapter needs from its namespace on
-// top of Namespace, to serve requests from other nodes. socketio.Namespace
-// implements it; with a plain Namespace, events sent with ServerSideEmit
+// top of Namespace, to serve requests from other nodes. The handle socketio
+// passes to a Factory implements it; with a plain Namespace, events sent with ServerSideEmit
 // are dropped and broadcasts with acks from other nodes reach no one.
 type ClusterNamespace interface {
 	Namespace

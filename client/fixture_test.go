@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -85,7 +86,7 @@ func (g *goServer) URL() string { return "http://" + g.addr }
 
 func (g *goServer) Start(t testing.TB) {
 	t.Helper()
-	opts := &socketio.Options{PingInterval: g.o.pingInterval, PingTimeout: g.o.pingTimeout}
+	opts := &socketio.Options{Engine: engineio.Options{PingInterval: g.o.pingInterval, PingTimeout: g.o.pingTimeout}}
 	if g.o.recovery {
 		opts.ConnectionStateRecovery = &socketio.RecoveryOptions{SkipMiddlewares: true}
 	}

@@ -60,8 +60,8 @@ func TestOptionsReachServer(t *testing.T) {
 				}
 				defer s.Close()
 				h := recv(t, got, "handshake")
-				if h.Headers["x-token"] != "t1" || h.Query["room"] != "r1" || h.Query["from"] != "url" || h.Secure != secure {
-					t.Errorf("handshake headers %v, query %v, secure %v", h.Headers, h.Query, h.Secure)
+				if h.Header.Get("X-Token") != "t1" || h.Query.Get("room") != "r1" || h.Query.Get("from") != "url" || h.Secure != secure {
+					t.Errorf("handshake headers %v, query %v, secure %v", h.Header, h.Query, h.Secure)
 				}
 				waitTransport(t, s, mode.transports[len(mode.transports)-1])
 				jsonEqual(t, ackValues(t, s, "echo", "over "+s.Manager().Transport()), []any{"over " + s.Manager().Transport()})

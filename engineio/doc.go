@@ -11,4 +11,10 @@
 // The package knows nothing of Socket.IO: it moves opaque text and binary
 // messages. The layer above receives them through a Receiver returned by the
 // ConnectFunc given to NewServer.
+//
+// Every Session method is safe from any goroutine. What socketio needs
+// beyond that (running work on the goroutine that delivered a message,
+// valid only inside Receiver.OnMessage) is no Session method: it reaches
+// a Receiver of this module through internal/enginehook, which other
+// modules cannot import.
 package engineio

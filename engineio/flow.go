@@ -43,15 +43,15 @@ func queueCost(n int) int64 { return int64(n) + packetCost }
 // after the message being delivered (or a read buffer's worth of them,
 // at most, on a WebSocket read by the poller). Calls do not nest: one
 // ResumeReading undoes any number of PauseReading. It may be called from
-// Receiver.OnMessage.
+// any goroutine, Receiver.OnMessage included.
 func (s *Session) PauseReading() {
 	s.mu.Lock()
 	s.setPause(pauseReceiver, true)
 	s.mu.Unlock()
 }
 
-// ResumeReading undoes PauseReading; the session still does not read
-// while its own write queue is backlogged.
+// ResumeReading undoes PauseReading, from any goroutine; the session still
+// does not read while its own write queue is backlogged.
 func (s *Session) ResumeReading() {
 	s.mu.Lock()
 	s.setPause(pauseReceiver, false)
@@ -60,7 +60,8 @@ func (s *Session) ResumeReading() {
 
 // Backlogged reports whether the bytes waiting to be written to the
 // client went over the soft bound, a quarter of MaxWriteQueueBytes, and
-// have not yet been written down to half of it. It costs an atomic load.
+// have not yet been written down to half of it. It costs an atomic load,
+// and may be called from any goroutine.
 func (s *Session) Backlogged() bool { return s.backlog.Load() }
 
 // WaitWritable waits until the session is not Backlogged. It returns

@@ -13,6 +13,7 @@ import (
 
 	"github.com/duplexio/duplex/engineio/packet"
 	"github.com/duplexio/duplex/internal/activity"
+	"github.com/duplexio/duplex/internal/enginehook"
 	"github.com/duplexio/duplex/internal/sid"
 	"github.com/duplexio/duplex/internal/wspoll"
 )
@@ -286,6 +287,9 @@ func (srv *Server) open(s *Session, canUpgrade bool) *RequestError {
 	// waiting until the receiver exists.
 	s.rmu.Lock()
 	s.recv = srv.connect(s)
+	if r, ok := s.recv.(enginehook.Receiver); ok {
+		r.BindDeferrer((*deferrer)(s))
+	}
 	s.rmu.Unlock()
 	s.startHeartbeat()
 	s.mu.Lock()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/duplexio/duplex/engineio/packet"
+	"github.com/duplexio/duplex/internal/enginehook"
 	"github.com/duplexio/duplex/internal/wspoll"
 )
 
@@ -44,7 +45,12 @@ const (
 )
 
 // Session is one Engine.IO connection, whatever transport currently carries
-// it. It is safe for concurrent use.
+// it. It is safe for concurrent use: every method may be called from any
+// goroutine, the Receiver's methods included, and none blocks but
+// WaitWritable (which a Receiver should not call from OnMessage: the
+// session reads nothing from the client, pongs included, meanwhile). The
+// writes (Write, Enqueue, WriteVolatile) differ only in when the bytes
+// leave, never in what is safe.
 type Session struct {
 	id      string
 	srv     *Server
@@ -110,9 +116,10 @@ func (s *Session) Transport() string {
 func (s *Session) Write(msgs ...Message) error { return s.write(msgs, true) }
 
 // Enqueue is Write that leaves the sending to the session's writer
-// goroutine. A broadcast enqueues to each recipient: the writers run after
-// it and take whatever has been queued by then, so that the packets of a
-// burst of broadcasts share one system call per recipient.
+// goroutine, from any goroutine. A broadcast enqueues to each recipient:
+// the writers run after it and take whatever has been queued by then, so
+// that the packets of a burst of broadcasts share one system call per
+// recipient.
 func (s *Session) Enqueue(msgs ...Message) error { return s.write(msgs, false) }
 
 func (s *Session) write(msgs []Message, direct bool) error {
@@ -147,8 +154,9 @@ func (s *Session) write(msgs []Message, direct bool) error {
 }
 
 // WriteVolatile is Write for messages that may be lost: they are dropped
-// unless the transport can send them right away. It reports whether they
-// were queued.
+// unless the transport can send them right away (nothing queued, and a
+// WebSocket not busy writing or a polling request waiting). It reports whether
+// they were queued; it is safe from any goroutine, as Write.
 func (s *Session) WriteVolatile(msgs ...Message) bool {
 	s.mu.Lock()
 	ok := s.state == stateOpen && len(s.queue) == 0 && s.transport.writable()
@@ -305,14 +313,15 @@ func connBroken(reason string, err error) bool {
 	return false
 }
 
-// Defer runs fn on the goroutine delivering the current message, once it
-// has let the connection go: fn may block, even until the client's next
-// message, which another goroutine then reads. A Receiver that would hand
-// fn to a goroutine of its own saves the switch. Defer must be called only
-// from the Receiver's OnMessage; it reports false, and does not take fn,
-// when the message did not come that way (long-polling, TLS).
-func (s *Session) Defer(fn func()) bool {
-	return s.deferTo != nil && s.deferTo.Defer(fn)
+// deferrer is a Session as the enginehook.Deferrer a Receiver may take;
+// see package enginehook for why Defer is not a method of Session.
+type deferrer Session
+
+var _ enginehook.Deferrer = (*deferrer)(nil)
+
+// Defer implements enginehook.Deferrer.
+func (d *deferrer) Defer(fn func()) bool {
+	return d.deferTo != nil && d.deferTo.Defer(fn)
 }
 
 func (s *Session) closed() bool {

@@ -174,5 +174,5 @@ func (r *ackReply) send(args ...any) {
 //	{"error": "invalid argument 1: want number"}
 //	{"error": "missing argument 0: want string"}
 func argErrorReply(e *ArgError) map[string]any {
-	return map[string]any{"error": typedfunc.PeerMessage(e)}
+	return map[string]any{"error": typedfunc.PeerMessage((*typedfunc.ArgError)(e))}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/engineio/packet"
 	"github.com/duplexio/duplex/internal/eiotest"
 	"github.com/duplexio/duplex/parser"
@@ -226,7 +227,7 @@ func TestEmitWithAckDisconnect(t *testing.T) {
 				t.Parallel()
 				// A polling client that stops polling is only noticed by
 				// the heartbeat: keep it short.
-				io, url := newServer(t, &socketio.Options{PingInterval: 300 * time.Millisecond, PingTimeout: 300 * time.Millisecond})
+				io, url := newServer(t, &socketio.Options{Engine: engineio.Options{PingInterval: 300 * time.Millisecond, PingTimeout: 300 * time.Millisecond}})
 				c, sid := connect(t, url, tr, "/")
 				s := socketOf(t, io, "/", sid)
 				errs := make(chan error, 3)

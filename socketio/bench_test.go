@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -124,7 +125,7 @@ func waitDelivered(b *testing.B, cs []*rawClient, want int64) {
 }
 
 func benchmarkBroadcast(b *testing.B, clients int) {
-	io := socketio.NewServer(&socketio.Options{PingInterval: time.Hour, WriteQueueSize: 1 << 20})
+	io := socketio.NewServer(&socketio.Options{Engine: engineio.Options{PingInterval: time.Hour, WriteQueueSize: 1 << 20}})
 	ts := httptest.NewServer(io)
 	b.Cleanup(func() { io.Close(); ts.Close() })
 	addr := strings.TrimPrefix(ts.URL, "http://")
@@ -174,7 +175,7 @@ func benchmarkBroadcast(b *testing.B, clients int) {
 func BenchmarkRoundTrip(b *testing.B) {
 	for _, tr := range transports {
 		b.Run(tr, func(b *testing.B) {
-			io, url := newServer(b, &socketio.Options{PingInterval: time.Hour})
+			io, url := newServer(b, &socketio.Options{Engine: engineio.Options{PingInterval: time.Hour}})
 			type msg struct {
 				Room string `json:"room"`
 				Text string `json:"text"`

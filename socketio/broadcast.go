@@ -233,7 +233,7 @@ func (b *BroadcastOperator) FetchSockets(ctx context.Context) ([]*RemoteSocket, 
 	infos, err := b.ns.adapter.FetchSockets(ctx, b.options())
 	out := make([]*RemoteSocket, 0, len(infos))
 	for _, info := range infos {
-		out = append(out, &RemoteSocket{ID: info.ID, Handshake: info.Handshake, Rooms: info.Rooms, Data: info.Data, ns: b.ns})
+		out = append(out, &RemoteSocket{ID: info.ID, Handshake: handshakeOf(info.Handshake), Rooms: info.Rooms, Data: info.Data, ns: b.ns})
 	}
 	return out, err
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/duplexio/duplex/engineio"
+	"github.com/duplexio/duplex/internal/enginehook"
 	"github.com/duplexio/duplex/parser"
 )
 
@@ -18,6 +19,9 @@ type conn struct {
 	decoder parser.Decoder // used only from OnMessage, which never overlaps
 	attach  attachmentWait // see conn_attachments.go
 	flow    flow           // see flow.go
+	// deferrer runs a socket's handlers on the goroutine that read their
+	// event (see Socket.enqueue); set before the first message.
+	deferrer enginehook.Deferrer
 
 	mu           sync.Mutex
 	sockets      connSockets // one per namespace
@@ -32,6 +36,11 @@ func newConn(s *Server, sess *engineio.Session) *conn {
 	c.connectTimer = time.AfterFunc(s.opts.ConnectTimeout, c.onConnectTimeout)
 	return c
 }
+
+var _ enginehook.Receiver = (*conn)(nil)
+
+// BindDeferrer implements enginehook.Receiver.
+func (c *conn) BindDeferrer(d enginehook.Deferrer) { c.deferrer = d }
 
 // onConnectTimeout closes a connection that joined no namespace in time.
 func (c *conn) onConnectTimeout() {

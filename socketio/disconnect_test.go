@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/engineio/packet"
 	"github.com/duplexio/duplex/internal/eiotest"
 	"github.com/duplexio/duplex/socketio"
@@ -55,7 +56,7 @@ func TestDisconnectReasons(t *testing.T) {
 			leave:   func(_ *testing.T, c *eiotest.SIO, _, _ *socketio.Socket) { c.Close() },
 			reasons: map[string]string{"/": "transport close", "/custom": "transport close"}},
 		{name: "ping timeout", noPong: true,
-			opts:    &socketio.Options{PingInterval: 100 * time.Millisecond, PingTimeout: 100 * time.Millisecond},
+			opts:    &socketio.Options{Engine: engineio.Options{PingInterval: 100 * time.Millisecond, PingTimeout: 100 * time.Millisecond}},
 			leave:   func(*testing.T, *eiotest.SIO, *socketio.Socket, *socketio.Socket) {},
 			reasons: map[string]string{"/": "ping timeout", "/custom": "ping timeout"}, closed: true},
 	}

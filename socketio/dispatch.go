@@ -37,7 +37,7 @@ func (s *Socket) dispatch(fn func()) { s.enqueue(job{fn: fn}, false) }
 // enqueue queues j and starts the socket's drain if none runs. A drain
 // started for an event read from a polled WebSocket (reader true: the
 // call comes from the connection's OnMessage) runs on the reader's own
-// goroutine once it has let the connection go (engineio.Session.Defer),
+// goroutine once it has let the connection go (enginehook.Deferrer),
 // which saves a goroutine switch per event; elsewhere on a pooled worker.
 func (s *Socket) enqueue(j job, reader bool) {
 	s.qmu.Lock()
@@ -58,7 +58,7 @@ func (s *Socket) enqueue(j job, reader bool) {
 			// Bound once: a method value per burst is an allocation.
 			s.drainFn, s.drainHere = s.drainPooled, s.drainDeferred
 		}
-		if !reader || !s.conn.session.Defer(s.drainHere) {
+		if !reader || s.conn.deferrer == nil || !s.conn.deferrer.Defer(s.drainHere) {
 			s.ns.server.workers.Go(s.drainFn)
 		}
 	}

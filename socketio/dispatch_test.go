@@ -3,6 +3,7 @@ package socketio
 import (
 	"testing"
 
+	"github.com/duplexio/duplex/internal/typedfunc"
 	"github.com/duplexio/duplex/parser"
 )
 
@@ -45,7 +46,7 @@ func BenchmarkEventPath(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if err := h.Call(event, args, ack); err != nil {
+				if err := h.Call(event, args.a, typedfunc.AckFunc(ack)); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -24,4 +24,14 @@
 // Under the Socket.IO layer sits package engineio (transports, heartbeat,
 // limits); packets are encoded by package parser; rooms and broadcasts are
 // routed by an adapter.Adapter, in memory by default.
+//
+// The layers meet through interfaces each receives at construction, so
+// that their plumbing stays out of this package's API: the adapter's
+// Factory gets an unexported handle on the namespace (adapter.Namespace:
+// deliver a routed packet, disconnect sockets by id, take another node's
+// event) rather than *Namespace, whose methods are the user's; the engine
+// hands each connection what only socketio may use (running a socket's
+// handlers on the goroutine that read their event) through
+// internal/enginehook rather than a public Session method. The engine's
+// own options nest as Options.Engine instead of being copied here.
 package socketio

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duplexio/duplex/adapter"
 	"github.com/duplexio/duplex/parser"
 	"github.com/duplexio/duplex/socketio"
 )
@@ -166,17 +167,24 @@ func TestSocketContextRefused(t *testing.T) {
 // afterwards events are dropped.
 func TestServerSideHandlerShutdown(t *testing.T) {
 	t.Parallel()
-	io := socketio.NewServer(nil)
+	// The adapter's handle on the namespace is how another node's event
+	// comes in.
+	var nsp adapter.ClusterNamespace
+	io := socketio.NewServer(&socketio.Options{Adapter: func(ns adapter.Namespace) adapter.Adapter {
+		nsp = ns.(adapter.ClusterNamespace)
+		return adapter.NewMemory(ns)
+	}})
 	running := make(chan int, 2)
 	release := make(chan struct{})
-	io.Of("/").OnServerSideEmit("work", func(n int) {
+	root := io.Of("/")
+	root.OnServerSideEmit("work", func(n int) {
 		running <- n
 		<-release
 	})
 	event := func(n int) *parser.Packet {
 		return &parser.Packet{Type: parser.Event, Namespace: "/", Data: []byte(fmt.Sprintf(`["work",%d]`, n))}
 	}
-	io.Of("/").ServerSideEmitReceived(event(1), nil)
+	nsp.ServerSideEmitReceived(event(1), nil)
 	if n := recv(t, running, "handler"); n != 1 {
 		t.Fatalf("handler got %d", n)
 	}
@@ -191,6 +199,6 @@ func TestServerSideHandlerShutdown(t *testing.T) {
 	if err := recv(t, shut, "Shutdown"); err != nil {
 		t.Errorf("Shutdown: %v", err)
 	}
-	io.Of("/").ServerSideEmitReceived(event(2), nil)
+	nsp.ServerSideEmitReceived(event(2), nil)
 	none(t, running, "handler after Shutdown")
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -19,7 +20,7 @@ import (
 // application.
 func ExampleNewServer() {
 	server := socketio.NewServer(&socketio.Options{
-		PingInterval: 25 * time.Second,
+		Engine: engineio.Options{PingInterval: 25 * time.Second},
 	})
 	defer server.Close()
 	server.OnConnection(func(s *socketio.Socket) {
@@ -187,11 +188,11 @@ func ExampleOptions_cleanupEmptyChildNamespaces() {
 
 // An application whose events carry several large files raises the bytes
 // a connection may hold while a binary event's attachments arrive (by
-// default MaxHTTPBufferSize, what one message may hold).
+// default Engine.MaxHTTPBufferSize, what one message may hold).
 func ExampleOptions_maxPendingAttachmentBytes() {
 	server := socketio.NewServer(&socketio.Options{
-		MaxHTTPBufferSize:         8 << 20,     // one file of up to 8 MiB per message
-		MaxPendingAttachmentBytes: 4 * 8 << 20, // five such files per event: the last is not held
+		Engine:                    engineio.Options{MaxHTTPBufferSize: 8 << 20}, // one file of up to 8 MiB per message
+		MaxPendingAttachmentBytes: 4 * 8 << 20,                                  // five such files per event: the last is not held
 	})
 	server.OnConnection(func(s *socketio.Socket) {
 		s.On("upload", func(files socketio.Args, ack socketio.AckFunc) {
@@ -212,4 +213,48 @@ func ExampleSocket_InRoom() {
 			_ = s.To(room).Emit("said", text)
 		})
 	})
+}
+
+// The engine's options (transports, heartbeat, limits, CORS) nest as
+// Engine, all of them as package engineio takes them.
+func ExampleOptions_engine() {
+	server := socketio.NewServer(&socketio.Options{
+		ConnectTimeout: 10 * time.Second,
+		Engine: engineio.Options{
+			PingInterval: 10 * time.Second,
+			WriteTimeout: 5 * time.Second,
+			CORS:         &engineio.CORS{Origins: []string{"https://app.example"}},
+		},
+	})
+	defer server.Close()
+	fmt.Println(server.Engine().Options().WriteTimeout)
+	// Output: 5s
+}
+
+// The handshake has Go types: the headers and the query as net/http gives
+// them, the time as a time.Time.
+func ExampleSocket_Handshake() {
+	server := socketio.NewServer(nil)
+	defer server.Close()
+	server.Use(func(s *socketio.Socket) error {
+		h := s.Handshake()
+		if h.Query.Get("room") == "" {
+			return errors.New("no room")
+		}
+		log.Printf("%s from %s (%s) at %s", s.ID(), h.Address, h.Header.Get("User-Agent"), h.Time.Format(time.RFC3339))
+		return nil
+	})
+}
+
+// Shutdown stops gracefully: the running handlers finish and what is
+// queued for each client is sent. Close, like net/http's, stops at once.
+func ExampleServer_Shutdown() {
+	server := socketio.NewServer(nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := server.Shutdown(ctx); err != nil {
+		log.Printf("shutdown: %v", err) // what remained was closed at once
+	}
+	fmt.Println("stopped")
+	// Output: stopped
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/engineio/packet"
 	"github.com/duplexio/duplex/socketio"
 )
@@ -128,9 +129,9 @@ func TestHostileClientPastHardBound(t *testing.T) {
 	forEachTransport(t, func(t *testing.T, transport string) {
 		var logs syncBuffer
 		io, url := newServer(t, &socketio.Options{
-			EventQueueBytes:   1024,
-			MaxHTTPBufferSize: 10_000, // hard bound 14,096 bytes
-			Logger:            slog.New(slog.NewTextHandler(&logs, nil)),
+			EventQueueBytes: 1024,
+			Engine:          engineio.Options{MaxHTTPBufferSize: 10_000}, // hard bound 14,096 bytes
+			Logger:          slog.New(slog.NewTextHandler(&logs, nil)),
 		})
 		reasons := make(chan string, 1)
 		onConnect(io, func(s *socketio.Socket) {

@@ -4,30 +4,37 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
-	"strings"
+	"net/url"
 	"time"
 
 	"github.com/duplexio/duplex/adapter"
 )
 
-// Handshake describes how a socket connected, like Node's socket.handshake.
-type Handshake = adapter.Handshake
-
-// jsDate formats t the way JavaScript's Date.prototype.toString does,
-// which is what Node puts in handshake.time.
-const jsDate = "Mon Jan 02 2006 15:04:05 GMT-0700 (MST)"
+// Handshake describes how a socket connected, like Node's
+// socket.handshake but in Go types. A socket on another node of a cluster
+// (RemoteSocket) has the one its node sent, in Node's wire shape, which
+// package adapter reads back into these types.
+type Handshake struct {
+	// Header holds the handshake request's headers.
+	Header http.Header
+	// Time is when the Engine.IO connection was made.
+	Time time.Time
+	// Address is the client's IP address (the request's RemoteAddr without
+	// its port).
+	Address string
+	// XDomain reports whether the request had an Origin header.
+	XDomain bool
+	// Secure reports whether the connection used TLS.
+	Secure bool
+	// URL is the request's URI, path and query.
+	URL string
+	// Query holds the request's query parameters.
+	Query url.Values
+	// Auth is the client's auth payload, {} when it sent none.
+	Auth json.RawMessage
+}
 
 func newHandshake(r *http.Request, created time.Time, auth json.RawMessage) *Handshake {
-	headers := make(map[string]string, len(r.Header))
-	for k, v := range r.Header {
-		headers[strings.ToLower(k)] = strings.Join(v, ", ")
-	}
-	query := map[string]string{}
-	for k, v := range r.URL.Query() {
-		if len(v) > 0 {
-			query[k] = v[0]
-		}
-	}
 	if len(auth) == 0 {
 		auth = json.RawMessage("{}")
 	}
@@ -36,14 +43,28 @@ func newHandshake(r *http.Request, created time.Time, auth json.RawMessage) *Han
 		addr = host
 	}
 	return &Handshake{
-		Headers: headers,
-		Time:    created.Format(jsDate),
+		Header:  r.Header.Clone(),
+		Time:    created,
 		Address: addr,
 		XDomain: r.Header.Get("Origin") != "",
 		Secure:  r.TLS != nil,
-		Issued:  created.UnixMilli(),
 		URL:     r.URL.RequestURI(),
-		Query:   query,
+		Query:   r.URL.Query(),
 		Auth:    auth,
 	}
 }
+
+// MarshalJSON writes h as Node's socket.handshake (see adapter.Handshake),
+// so that a handshake a server emits or stores reads as it would from Node.
+func (h *Handshake) MarshalJSON() ([]byte, error) { return h.wire().MarshalJSON() }
+
+// UnmarshalJSON reads Node's socket.handshake, such as a Node server of the
+// cluster sends.
+func (h *Handshake) UnmarshalJSON(data []byte) error { return h.wire().UnmarshalJSON(data) }
+
+// wire returns h as the adapter carries it: the same struct, whose JSON is
+// Node's (adapter.Handshake.MarshalJSON).
+func (h *Handshake) wire() *adapter.Handshake { return (*adapter.Handshake)(h) }
+
+// handshakeOf returns the handshake of a socket that an adapter described.
+func handshakeOf(w *adapter.Handshake) *Handshake { return (*Handshake)(w) }

@@ -3,7 +3,6 @@ package socketio
 import (
 	"context"
 	"encoding/json"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,11 +31,9 @@ type Namespace struct {
 	serverSide serverSideHandlers // see namespace_cluster.go
 }
 
-var _ adapter.Namespace = (*Namespace)(nil)
-
 func newNamespace(s *Server, name string, parent *ParentNamespace) *Namespace {
 	ns := &Namespace{name: name, server: s, parent: parent, sockets: map[string]*Socket{}}
-	ns.adapter = s.opts.Adapter(ns)
+	ns.adapter = s.opts.Adapter(adapterHandle{ns})
 	if st, ok := ns.adapter.(adapter.SessionStore); ok && s.opts.ConnectionStateRecovery != nil {
 		ns.store = st
 	}
@@ -251,24 +248,6 @@ func (ns *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, ar
 	return ns.adapter.ServerSideEmit(ctx, p, true)
 }
 
-// adapter.Namespace: how the adapter reaches the sockets on this node.
-
-// Deliver implements adapter.Namespace: the packet is encoded once and the
-// same bytes are queued for every recipient.
-func (ns *Namespace) Deliver(p *parser.Packet, flags adapter.BroadcastFlags, ids []adapter.SocketID) {
-	msgs := encode(p)
-	ns.each(ids, func(s *Socket) { s.writeEncoded(p, msgs, flags.Volatile, false) })
-}
-
-// DeliverWithAck implements adapter.Namespace.
-func (ns *Namespace) DeliverWithAck(p *parser.Packet, flags adapter.BroadcastFlags, ids []adapter.SocketID, onAck func(*parser.Packet)) {
-	msgs := encode(p)
-	ns.each(ids, func(s *Socket) {
-		s.acks.add(p.ID, &ackWaiter{packet: onAck})
-		s.writeEncoded(p, msgs, flags.Volatile, false)
-	})
-}
-
 // socketPool recycles the socket lists of broadcasts.
 var socketPool = sync.Pool{New: func() any { s := make([]*Socket, 0, 64); return &s }}
 
@@ -297,22 +276,4 @@ func (ns *Namespace) forgetAck(id uint64) {
 	for _, s := range ns.Sockets() {
 		s.acks.take(id)
 	}
-}
-
-// Disconnect implements adapter.Namespace.
-func (ns *Namespace) Disconnect(ids []adapter.SocketID, close bool) {
-	for _, id := range ids {
-		if s := ns.Socket(id); s != nil {
-			s.Disconnect(close)
-		}
-	}
-}
-
-// Info implements adapter.Namespace.
-func (ns *Namespace) Info(id adapter.SocketID) (adapter.SocketInfo, bool) {
-	s := ns.Socket(id)
-	if s == nil {
-		return adapter.SocketInfo{}, false
-	}
-	return adapter.SocketInfo{ID: s.id, Handshake: s.Handshake(), Rooms: slices.Clone(s.Rooms()), Data: s.Data()}, true
 }

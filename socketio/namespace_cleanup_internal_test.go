@@ -67,7 +67,7 @@ func TestCleanupConcurrentJoins(t *testing.T) {
 	io := NewServer(&Options{CleanupEmptyChildNamespaces: true, Adapter: func(ns adapter.Namespace) adapter.Adapter {
 		a := &closeCount{Adapter: adapter.NewMemory(ns)}
 		mu.Lock()
-		adapters[ns.(*Namespace)] = a
+		adapters[ns.(adapterHandle).ns] = a
 		mu.Unlock()
 		return a
 	}})

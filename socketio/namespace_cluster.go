@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/duplexio/duplex/adapter"
+	"github.com/duplexio/duplex/internal/typedfunc"
 	"github.com/duplexio/duplex/parser"
 )
 
@@ -17,8 +18,6 @@ type serverSideHandlers struct {
 	mu sync.RWMutex
 	m  map[string][]*eventHandler
 }
-
-var _ adapter.ClusterNamespace = (*Namespace)(nil)
 
 // OnServerSideEmit registers a handler for an event that another node of
 // the cluster sends with ServerSideEmit or ServerSideEmitWithAck (Node's
@@ -42,11 +41,11 @@ func (ns *Namespace) OnServerSideEmit(event string, fn any) {
 	ns.serverSide.mu.Unlock()
 }
 
-// ServerSideEmitReceived implements adapter.ClusterNamespace: it runs the
-// handlers of the event, on a new goroutine so that the transport that
+// serverSideEmitReceived serves adapter.ClusterNamespace: it runs the
+// handlers of the event (see Namespace.OnServerSideEmit), on a new goroutine so that the transport that
 // delivered it is never held up by user code. Shutdown waits for that
 // goroutine; once it has begun, events are dropped.
-func (ns *Namespace) ServerSideEmitReceived(p *parser.Packet, ack func(json.RawMessage)) {
+func (ns *Namespace) serverSideEmitReceived(p *parser.Packet, ack func(json.RawMessage)) {
 	event, args, err := ns.server.splitEvent(p)
 	if err != nil {
 		ns.server.opts.Logger.Warn("socketio: invalid server-side event", "nsp", ns.name, "err", err)
@@ -93,16 +92,10 @@ func (ns *Namespace) callServerSide(h *eventHandler, event string, args Args, ac
 			log.Error("socketio: panic in server-side handler", "event", event, "nsp", ns.name, "panic", r, "stack", string(debug.Stack()))
 		}
 	}()
-	if err := h.Call(event, args, ack); err != nil {
+	if err := h.Call(event, args.a, typedfunc.AckFunc(ack)); err != nil {
 		log.Error("socketio: server-side handler", "event", event, "nsp", ns.name, "err", err)
 	}
 }
-
-// NextAckID implements adapter.ClusterNamespace.
-func (ns *Namespace) NextAckID() uint64 { return ns.nextAckID() }
-
-// ForgetAck implements adapter.ClusterNamespace.
-func (ns *Namespace) ForgetAck(id uint64) { ns.forgetAck(id) }
 
 // AllRooms returns the rooms that have members on any node of the cluster,
 // or on this node with an adapter that knows no cluster.

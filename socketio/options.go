@@ -3,7 +3,6 @@ package socketio
 import (
 	"io"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/duplexio/duplex/adapter"
@@ -53,12 +52,12 @@ type Options struct {
 	// MaxPendingAttachmentBytes bounds what a connection holds for a
 	// binary packet (an event or acknowledgement carrying binaries) until
 	// its last attachment arrives: its data and the attachments before
-	// the last. Zero means MaxHTTPBufferSize: an event may carry one
+	// the last. Zero means Engine.MaxHTTPBufferSize: an event may carry one
 	// binary as large as a message, or several adding up to one; raise it
 	// for events with several large binaries (Node bounds only their
 	// number, 10, so a client could make it hold 10 MB per connection).
 	// Past the bound, or when the attachments have not all arrived within
-	// PingInterval + PingTimeout, the connection is closed with reason
+	// Engine.PingInterval + PingTimeout, the connection is closed with reason
 	// "parse error".
 	MaxPendingAttachmentBytes int64
 
@@ -66,29 +65,17 @@ type Options struct {
 	// events waiting for their handlers, payloads and 96 bytes of
 	// bookkeeping each (default 1 MiB). Past it the connection stops
 	// reading the client until the handlers have brought it under half;
-	// past 4 x EventQueueBytes + MaxHTTPBufferSize (only reachable by a
+	// past 4 x EventQueueBytes + Engine.MaxHTTPBufferSize (only reachable by a
 	// client that is not read, or that withholds an acknowledgement the
 	// server waits for) the client is disconnected with ErrTooManyEvents.
 	EventQueueBytes int64
 
-	// Engine.IO options; see engineio.Options.
-	PingInterval      time.Duration
-	PingTimeout       time.Duration
-	UpgradeTimeout    time.Duration
-	MaxHTTPBufferSize int64
-	Transports        []string
-	DisableUpgrades   bool
-	AllowRequest      func(r *http.Request) error
-	CORS              *engineio.CORS
-	WriteQueueSize    int
-	MaxConnections    int
-
-	// MaxWriteQueueBytes bounds each client's write queue in bytes; see
-	// engineio.Options.
-	MaxWriteQueueBytes int64
-
-	// MaxHeaderBytes bounds a request's headers; see engineio.Options.
-	MaxHeaderBytes int
+	// Engine holds the options of the Engine.IO server under this one
+	// (transports, heartbeat, limits, CORS), as engineio.NewServer takes
+	// them: nested rather than copied field by field, so that every
+	// engine option can be set here, and new ones without a change to this
+	// package. Its Logger defaults to Logger.
+	Engine engineio.Options
 }
 
 // DefaultConnectTimeout is Node's connectTimeout.
@@ -129,11 +116,11 @@ func (o *Options) withDefaults() Options {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if c.Engine.Logger == nil {
+		c.Engine.Logger = c.Logger
+	}
 	if c.MaxPendingAttachmentBytes <= 0 {
-		c.MaxPendingAttachmentBytes = c.MaxHTTPBufferSize
-		if c.MaxPendingAttachmentBytes <= 0 {
-			c.MaxPendingAttachmentBytes = engineio.DefaultMaxHTTPBufferSize
-		}
+		c.MaxPendingAttachmentBytes = c.engineMaxBuffer()
 	}
 	return c
 }
@@ -141,7 +128,7 @@ func (o *Options) withDefaults() Options {
 // attachmentWait is how long a binary packet may wait for its attachments:
 // as long as a polling body may trickle in or a client stay silent.
 func (o *Options) attachmentWait() time.Duration {
-	interval, timeout := o.PingInterval, o.PingTimeout
+	interval, timeout := o.Engine.PingInterval, o.Engine.PingTimeout
 	if interval <= 0 {
 		interval = engineio.DefaultPingInterval
 	}
@@ -151,29 +138,10 @@ func (o *Options) attachmentWait() time.Duration {
 	return interval + timeout
 }
 
-func (o *Options) engine() *engineio.Options {
-	e := &engineio.Options{
-		PingInterval:      o.PingInterval,
-		PingTimeout:       o.PingTimeout,
-		UpgradeTimeout:    o.UpgradeTimeout,
-		MaxHTTPBufferSize: o.MaxHTTPBufferSize,
-		Transports:        o.Transports,
-		DisableUpgrades:   o.DisableUpgrades,
-		AllowRequest:      o.AllowRequest,
-		CORS:              o.CORS,
-		WriteQueueSize:    o.WriteQueueSize,
-		MaxConnections:    o.MaxConnections,
-		MaxHeaderBytes:    o.MaxHeaderBytes,
-		Logger:            o.Logger,
-	}
-	e.MaxWriteQueueBytes = o.MaxWriteQueueBytes
-	return e
-}
-
 // engineMaxBuffer is the engine's MaxHTTPBufferSize, its default when unset.
 func (o *Options) engineMaxBuffer() int64 {
-	if o.MaxHTTPBufferSize > 0 {
-		return o.MaxHTTPBufferSize
+	if o.Engine.MaxHTTPBufferSize > 0 {
+		return o.Engine.MaxHTTPBufferSize
 	}
 	return engineio.DefaultMaxHTTPBufferSize
 }

@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -38,7 +39,7 @@ type Server struct {
 // NewServer returns a server with the main namespace "/" ready.
 func NewServer(opts *Options) *Server {
 	s := &Server{opts: opts.withDefaults(), nsps: map[string]*Namespace{}, workers: workpool.New(workerIdle)}
-	s.engine = engineio.NewServer(s.opts.engine(), s.onSession)
+	s.engine = engineio.NewServer(&s.opts.Engine, s.onSession)
 	s.main = s.Of("/")
 	return s
 }
@@ -170,9 +171,18 @@ func (s *Server) isClosing() bool {
 	return s.closing
 }
 
-// Close is Shutdown with a 10 second deadline.
+// Close closes the server now, as net/http's Server.Close: it refuses new
+// connections, closes every connection without waiting for what is queued
+// for it to be sent (each socket's disconnect reason is "server shutting
+// down"), cancels
+// the server's own goroutines and closes the adapters, without waiting for
+// handlers that are still running: they finish on their own, and their
+// emits fail with ErrDisconnected. Use Shutdown to let them finish first.
 func (s *Server) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return s.Shutdown(ctx)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.Shutdown(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
 }

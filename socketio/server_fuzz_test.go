@@ -40,7 +40,7 @@ func FuzzServerPayload(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	io := socketio.NewServer(&socketio.Options{
-		PingInterval: time.Minute, PingTimeout: time.Minute, MaxHTTPBufferSize: 1 << 16,
+		Engine: engineio.Options{PingInterval: time.Minute, PingTimeout: time.Minute, MaxHTTPBufferSize: 1 << 16},
 	})
 	register := func(s *socketio.Socket) {
 		s.On("str", func(v string, ack socketio.AckFunc) { ack(v) })

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/internal/eiotest"
 	"github.com/duplexio/duplex/socketio"
 )
@@ -159,12 +160,12 @@ func TestHandshake(t *testing.T) {
 			t.Errorf("Auth = %s", h.Auth)
 		}
 		for k, want := range map[string]string{"room": "lobby", "EIO": "4", "transport": tr} {
-			if h.Query[k] != want {
-				t.Errorf("Query[%q] = %q, want %q (%v)", k, h.Query[k], want, h.Query)
+			if got := h.Query[k]; !slices.Equal(got, []string{want}) {
+				t.Errorf("Query[%q] = %q, want [%q] (%v)", k, got, want, h.Query)
 			}
 		}
-		if h.Headers["x-custom"] != "v1" {
-			t.Errorf("Headers[x-custom] = %q (%v)", h.Headers["x-custom"], h.Headers)
+		if got := h.Header["X-Custom"]; !slices.Equal(got, []string{"v1"}) {
+			t.Errorf("Header[X-Custom] = %q (%v)", got, h.Header)
 		}
 		if h.Address != "127.0.0.1" {
 			t.Errorf("Address = %q", h.Address)
@@ -175,13 +176,8 @@ func TestHandshake(t *testing.T) {
 		if h.XDomain || h.Secure {
 			t.Errorf("XDomain %v, Secure %v, want false", h.XDomain, h.Secure)
 		}
-		issued := time.UnixMilli(h.Issued)
-		if issued.Before(before.Truncate(time.Millisecond)) || issued.After(after) {
-			t.Errorf("Issued %v not within the handshake [%v, %v]", issued, before, after)
-		}
-		tm, err := time.Parse("Mon Jan 02 2006 15:04:05 GMT-0700 (MST)", h.Time)
-		if err != nil || tm.Unix() != issued.Unix() {
-			t.Errorf("Time = %q (%v), want the JavaScript form of %v", h.Time, err, issued)
+		if h.Time.Before(before) || h.Time.After(after) {
+			t.Errorf("Time %v not within the handshake [%v, %v]", h.Time, before, after)
 		}
 
 		// Without an auth payload, Auth is {} as in Node.
@@ -287,13 +283,42 @@ func TestShutdownReleasesEmitWithAck(t *testing.T) {
 // TestEngineOptions checks that the engine options pass through.
 func TestEngineOptions(t *testing.T) {
 	t.Parallel()
-	io := socketio.NewServer(&socketio.Options{PingInterval: time.Second, PingTimeout: 2 * time.Second, MaxHTTPBufferSize: 1000})
+	io := socketio.NewServer(&socketio.Options{Engine: engineio.Options{
+		PingInterval: time.Second, PingTimeout: 2 * time.Second, MaxHTTPBufferSize: 1000, WriteTimeout: 3 * time.Second,
+	}})
 	defer io.Close()
 	o := io.Engine().Options()
-	if o.PingInterval != time.Second || o.PingTimeout != 2*time.Second || o.MaxHTTPBufferSize != 1000 {
+	if o.PingInterval != time.Second || o.PingTimeout != 2*time.Second || o.MaxHTTPBufferSize != 1000 || o.WriteTimeout != 3*time.Second {
 		t.Errorf("engine options %+v", o)
 	}
 	if io.Path() != "/socket.io/" || io.Sockets().Name() != "/" || io.Of("/") != io.Sockets() {
 		t.Errorf("defaults: path %q, main namespace %q", io.Path(), io.Sockets().Name())
 	}
+}
+
+// TestCloseDoesNotWait: Close closes the connections at once, even while a
+// handler runs (Shutdown waits for it); the handler finishes on its own.
+func TestCloseDoesNotWait(t *testing.T) {
+	t.Parallel()
+	io, url := newServer(t, nil)
+	started, release := make(chan struct{}), make(chan struct{})
+	onConnect(io, func(s *socketio.Socket) {
+		s.On("block", func() { close(started); <-release })
+	})
+	c, _ := connect(t, url, "websocket", "/")
+	emit(t, c, "/", "block")
+	recv(t, started, "handler start")
+
+	closed := make(chan error, 1)
+	go func() { closed <- io.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	case <-time.After(wait / 2):
+		t.Fatal("Close waited for a running handler")
+	}
+	expectClosed(t, c)
+	close(release)
 }

@@ -173,7 +173,7 @@ func (s *Socket) onEvent(p *parser.Packet) {
 	var argErr *ArgError
 	for _, l := range ls {
 		var err error
-		s.protect(event, func() { err = l.H.Call(event, args, ack) })
+		s.protect(event, func() { err = l.H.Call(event, args.a, typedfunc.AckFunc(ack)) })
 		switch {
 		case err == nil:
 		case errors.As(err, &argErr):
@@ -243,7 +243,7 @@ func (s *Socket) emitReserved(event, reason string, cause error) {
 	// fail on a missing description.
 	args := s.ns.server.newArgs([]json.RawMessage{r, d}, nil)
 	for _, l := range ls {
-		s.protect(event, func() { _ = l.H.Call(event, args, nil) })
+		s.protect(event, func() { _ = l.H.Call(event, args.a, nil) })
 	}
 }
 
@@ -259,7 +259,7 @@ func (s *Socket) emitError(err error) {
 // callAck runs an emit's acknowledgement callback on the dispatcher.
 func (s *Socket) callAck(h *eventHandler, event string, withErr bool, ackErr error, args Args) {
 	s.protect(event+" (ack)", func() {
-		if err := emitter.CallAck(h, event, withErr, ackErr, args); err != nil {
+		if err := emitter.CallAck(h, event, withErr, ackErr, args.a); err != nil {
 			s.emitError(err)
 		}
 	})
@@ -279,13 +279,16 @@ func splitEvent(p *parser.Packet) (string, Args, error) {
 	if err != nil {
 		return "", Args{}, err
 	}
-	return event, typedfunc.NewArgs(raw[1:], p.Attachments), nil
+	return event, Args{typedfunc.NewArgs(raw[1:], p.Attachments)}, nil
 }
 
 // splitEvent is splitEvent with the server's rules for object keys.
 func (srv *Server) splitEvent(p *parser.Packet) (string, Args, error) {
 	event, args, err := splitEvent(p)
-	return event, srv.withKeyRules(args), err
+	if srv.opts.CaseInsensitiveKeys {
+		args.a = typedfunc.FoldKeys(args.a)
+	}
+	return event, args, err
 }
 
 // ackArgs returns the arguments of an ACK packet, with the server's rules

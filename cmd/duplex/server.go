@@ -32,15 +32,17 @@ type server struct {
 func newServer(cfg *config, logger *slog.Logger) (*server, error) {
 	s := &server{cfg: cfg, log: logger, started: time.Now()}
 	opts := &socketio.Options{
-		Path:              cfg.path,
-		PingInterval:      cfg.pingInterval,
-		PingTimeout:       cfg.pingTimeout,
-		MaxHTTPBufferSize: cfg.maxPayload,
-		MaxConnections:    cfg.maxConnections,
-		Logger:            logger,
+		Path: cfg.path,
+		Engine: engineio.Options{
+			PingInterval:      cfg.pingInterval,
+			PingTimeout:       cfg.pingTimeout,
+			MaxHTTPBufferSize: cfg.maxPayload,
+			MaxConnections:    cfg.maxConnections,
+		},
+		Logger: logger,
 	}
 	if len(cfg.corsOrigins) > 0 {
-		opts.CORS = &engineio.CORS{Origins: cfg.corsOrigins}
+		opts.Engine.CORS = &engineio.CORS{Origins: cfg.corsOrigins}
 	}
 	if err := s.joinCluster(opts); err != nil {
 		return nil, err

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/duplexio/duplex/adapter/nats"
-	"github.com/duplexio/duplex/adapter/redis"
+	"github.com/duplexio/duplex/adapter/natsadapter"
+	"github.com/duplexio/duplex/adapter/redisadapter"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -21,7 +21,7 @@ func (s *server) joinCluster(opts *socketio.Options) error {
 	if s.cfg.redisURL == "" {
 		return nil
 	}
-	client, err := redis.Dial(s.cfg.redisURL)
+	client, err := redisadapter.Dial(s.cfg.redisURL)
 	if err != nil {
 		return fmt.Errorf("--redis: %w", err)
 	}
@@ -30,11 +30,11 @@ func (s *server) joinCluster(opts *socketio.Options) error {
 	if err := client.Ping(ctx).Err(); err != nil {
 		s.log.Error("redis unreachable at start-up; serving local clients until it is back", "addr", client.Options().Addr, "err", err)
 	}
-	mode := redis.ModeClassic
+	mode := redisadapter.ModeClassic
 	if s.cfg.redisMode == "sharded" {
-		mode = redis.ModeSharded
+		mode = redisadapter.ModeSharded
 	}
-	b := redis.New(client, &redis.Options{Key: s.cfg.redisKey, Mode: mode, Logger: s.log})
+	b := redisadapter.New(client, &redisadapter.Options{Key: s.cfg.redisKey, Mode: mode, Logger: s.log})
 	opts.Adapter = b.Adapter
 	s.cluster = closers{b.Close, client.Close}
 	s.log.Info("cluster node on redis", "addr", client.Options().Addr, "key", b.Key(), "mode", mode)
@@ -45,14 +45,14 @@ func (s *server) joinCluster(opts *socketio.Options) error {
 // Redis, an unreachable server at start-up is logged: nats.go keeps
 // trying, and the node serves its own clients meanwhile.
 func (s *server) joinNATS(opts *socketio.Options) error {
-	nc, err := nats.Dial(s.cfg.natsURL)
+	nc, err := natsadapter.Dial(s.cfg.natsURL)
 	if err != nil {
 		return fmt.Errorf("--nats: %w", err)
 	}
 	if !nc.IsConnected() {
 		s.log.Error("nats unreachable at start-up; serving local clients until it is back", "url", s.cfg.natsURL)
 	}
-	b := nats.New(nc, &nats.Options{Logger: s.log})
+	b := natsadapter.New(nc, &natsadapter.Options{Logger: s.log})
 	opts.Adapter = b.Adapter
 	s.cluster = closers{b.Close, func() error { nc.Close(); return nil }}
 	s.log.Info("cluster node on nats", "url", nc.ConnectedUrlRedacted(), "prefix", b.Prefix())

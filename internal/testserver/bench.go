@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/duplexio/duplex/adapter/redis"
+	"github.com/duplexio/duplex/adapter/redisadapter"
 	"github.com/duplexio/duplex/internal/benchfixture"
 	"github.com/duplexio/duplex/socketio"
 )
@@ -25,7 +25,7 @@ func bench(logger *slog.Logger, cl cluster) (http.Handler, func(context.Context)
 		if !strings.Contains(url, "://") {
 			url = "redis://" + url
 		}
-		client, err := redis.Dial(url)
+		client, err := redisadapter.Dial(url)
 		if err != nil {
 			return nil, nil, fmt.Errorf("-redis: %w", err)
 		}
@@ -36,7 +36,7 @@ func bench(logger *slog.Logger, cl cluster) (http.Handler, func(context.Context)
 			_ = client.Close()
 			return nil, nil, fmt.Errorf("-redis: %w", err)
 		}
-		b := redis.New(client, &redis.Options{Key: cl.redisKey, Logger: logger})
+		b := redisadapter.New(client, &redisadapter.Options{Key: cl.redisKey, Logger: logger})
 		opts.Adapter = b.Adapter
 		closeCluster = func() {
 			_ = b.Close()

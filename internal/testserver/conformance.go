@@ -32,8 +32,11 @@ func conformance(logger *slog.Logger, extra bool) (http.Handler, func(context.Co
 		connectTimeout = time.Second
 	}
 	io := socketio.NewServer(&socketio.Options{
-		PingInterval: 300 * time.Millisecond, PingTimeout: 200 * time.Millisecond,
-		MaxHTTPBufferSize: 1e6, ConnectTimeout: connectTimeout, CORS: cors, Logger: logger,
+		Engine: engineio.Options{
+			PingInterval: 300 * time.Millisecond, PingTimeout: 200 * time.Millisecond,
+			MaxHTTPBufferSize: 1e6, CORS: cors,
+		},
+		ConnectTimeout: connectTimeout, Logger: logger,
 	})
 	f := &fixture{io: io, reasons: map[string]string{}}
 	for _, name := range []string{"/", "/custom"} {
@@ -80,9 +83,11 @@ func conformance(logger *slog.Logger, extra bool) (http.Handler, func(context.Co
 // offsets end the events).
 func recoveryServer(logger *slog.Logger, cors *engineio.CORS) *socketio.Server {
 	io := socketio.NewServer(&socketio.Options{
-		Path:         "/recovery/",
-		PingInterval: 300 * time.Millisecond, PingTimeout: 200 * time.Millisecond,
-		ConnectTimeout: time.Second, CORS: cors, Logger: logger,
+		Path: "/recovery/",
+		Engine: engineio.Options{
+			PingInterval: 300 * time.Millisecond, PingTimeout: 200 * time.Millisecond, CORS: cors,
+		},
+		ConnectTimeout: time.Second, Logger: logger,
 		ConnectionStateRecovery: &socketio.RecoveryOptions{SkipMiddlewares: true},
 	})
 	io.OnConnection(func(s *socketio.Socket) {

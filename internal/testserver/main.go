@@ -3,7 +3,7 @@
 //
 //	testserver -addr 127.0.0.1:PORT -fixture conformance|interop|bench [-redis URL [-redis-key KEY]]
 //
-// With -redis, the bench fixture is a node of a Redis cluster (adapter/redis):
+// With -redis, the bench fixture is a node of a Redis cluster (adapter/redisadapter):
 // the nodes started with the same Redis and key share their broadcasts. The
 // cluster benchmark (bench/run-cluster.sh) runs two of them.
 //

@@ -82,11 +82,13 @@ type shape struct {
 	ack        reflect.Type // the type of the ack parameter, nil when none
 	noAck      reflect.Value
 	returnsErr bool
+	pub        *Public // the types the handler takes and its errors are shown as
 }
 
 type shapeKey struct {
 	t       reflect.Type
 	withErr bool
+	pub     *Public
 }
 
 var shapes sync.Map // shapeKey -> *shape
@@ -127,7 +129,10 @@ type decoder func(event string, a Args, i int) (reflect.Value, error)
 // Any other parameter type T is decoded from its argument as Args.Decode
 // does. Channel, function, complex and non-empty interface types cannot be
 // decoded from JSON and are refused here rather than on the first event.
-func New(fn any, withErr bool) (*Handler, error) {
+func New(fn any, withErr bool) (*Handler, error) { return own.New(fn, withErr) }
+
+// New is the package's New for a handler that takes p's public types.
+func (p *Public) New(fn any, withErr bool) (*Handler, error) {
 	t := reflect.TypeOf(fn)
 	if t == nil || t.Kind() != reflect.Func {
 		return nil, fmt.Errorf("handler is %T, not a function", fn)
@@ -136,24 +141,24 @@ func New(fn any, withErr bool) (*Handler, error) {
 	if fv.IsNil() {
 		return nil, fmt.Errorf("handler is a nil %v", t)
 	}
-	sh, err := shapeOf(t, withErr)
+	sh, err := shapeOf(t, withErr, p)
 	if err != nil {
 		return nil, err
 	}
 	h := &Handler{fv: fv, shape: sh}
 	if !withErr {
-		h.fast = fastPath(fn)
+		h.fast = p.fast(fn)
 	}
 	return h, nil
 }
 
 // shapeOf returns the shared shape of function type t.
-func shapeOf(t reflect.Type, withErr bool) (*shape, error) {
-	key := shapeKey{t, withErr}
+func shapeOf(t reflect.Type, withErr bool, pub *Public) (*shape, error) {
+	key := shapeKey{t, withErr, pub}
 	if sh, ok := shapes.Load(key); ok {
 		return sh.(*shape), nil
 	}
-	sh := &shape{numIn: t.NumIn(), withErr: withErr, variadic: t.IsVariadic(), argErrAt: -1}
+	sh := &shape{numIn: t.NumIn(), withErr: withErr, variadic: t.IsVariadic(), argErrAt: -1, pub: pub}
 	if err := sh.checkResults(t); err != nil {
 		return nil, err
 	}
@@ -222,24 +227,25 @@ func (h *shape) paramDecoder(p reflect.Type, last bool) (decoder, error) {
 		return nil, fmt.Errorf("ack callback %v must be the last parameter", p)
 	case p == errorType:
 		return nil, errors.New("type error is only allowed after the data parameters, or first in an ack callback with a timeout")
-	case p == argsType && !last:
+	case p == h.pub.argsType && !last:
 		return nil, errors.New("a parameter of type Args must be the last data parameter")
-	case p == argsType:
-		return decodeArgs, nil
+	case p == h.pub.argsType:
+		wrap := h.pub.args
+		return func(_ string, a Args, i int) (reflect.Value, error) { return wrap(a.slice(i)), nil }, nil
 	case last && h.variadic:
-		if err := checkDecodable(p.Elem()); err != nil {
+		if err := checkDecodable(p.Elem(), h.pub); err != nil {
 			return nil, err
 		}
 		return variadicDecoder(p), nil
 	}
-	if err := checkDecodable(p); err != nil {
+	if err := checkDecodable(p, h.pub); err != nil {
 		return nil, err
 	}
 	return valueDecoder(p), nil
 }
 
 // checkDecodable refuses the types that encoding/json can never fill.
-func checkDecodable(p reflect.Type) error {
+func checkDecodable(p reflect.Type, pub *Public) error {
 	for p.Kind() == reflect.Pointer {
 		p = p.Elem()
 	}
@@ -251,15 +257,10 @@ func checkDecodable(p reflect.Type) error {
 			return fmt.Errorf("interface type %v cannot be decoded from JSON", p)
 		}
 	}
-	if p == argsType {
+	if p == pub.argsType {
 		return fmt.Errorf("use Args, not a pointer to it or a variadic of it")
 	}
 	return nil
-}
-
-// decodeArgs is the decoder of an Args parameter.
-func decodeArgs(_ string, a Args, i int) (reflect.Value, error) {
-	return reflect.ValueOf(a.slice(i)), nil
 }
 
 // valueDecoder returns the decoder of a parameter that takes one argument,
@@ -441,10 +442,11 @@ func (h *Handler) WantsAck() bool { return h.ack != nil }
 
 // Call decodes args and calls the function. ack is nil when the peer asked
 // for no acknowledgement. A decode failure returns *ArgError and does not
-// call fn; the function's own error result is returned as is.
+// call fn (the public ArgError of a handler built by Public.New); the
+// function's own error result is returned as is.
 func (h *Handler) Call(event string, args Args, ack AckFunc) error {
 	if h.fast != nil {
-		return h.fast(event, args, ack)
+		return h.pub.public(h.fast(event, args, ack))
 	}
 	return h.invoke(event, nilError, args, ack)
 }
@@ -498,9 +500,9 @@ func (h *Handler) invoke(event string, errArg reflect.Value, args Args, ack AckF
 	}
 	if err := h.decodeParams(event, args, in[k:k+len(h.params)]); err != nil {
 		if h.argErrAt < 0 {
-			return err
+			return h.pub.public(err)
 		}
-		in[h.argErrAt] = errorValue(err)
+		in[h.argErrAt] = errorValue(h.pub.public(err))
 	} else if h.argErrAt >= 0 {
 		in[h.argErrAt] = nilError
 	}

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/duplexio/duplex/adapter"
-	"github.com/duplexio/duplex/adapter/redis"
+	"github.com/duplexio/duplex/adapter/redisadapter"
 	"github.com/duplexio/duplex/internal/chat"
 	"github.com/duplexio/duplex/internal/eiotest"
 	"github.com/duplexio/duplex/parser"
@@ -40,7 +40,7 @@ func redisURL(t *testing.T) string {
 	if url == "" {
 		url = "redis://127.0.0.1:6379"
 	}
-	c, err := redis.Dial(url)
+	c, err := redisadapter.Dial(url)
 	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		err = c.Ping(ctx).Err()
@@ -78,11 +78,11 @@ func (a countingAdapter) FetchSockets(ctx context.Context, opts *adapter.Broadca
 // shuts down at cleanup.
 func startNode(t *testing.T, url, key string) *node {
 	t.Helper()
-	client, err := redis.Dial(url)
+	client, err := redisadapter.Dial(url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := redis.New(client, &redis.Options{Key: key, RequestTimeout: 3 * time.Second})
+	b := redisadapter.New(client, &redisadapter.Options{Key: key, RequestTimeout: 3 * time.Second})
 	fetches := new(atomic.Int64)
 	srv := socketio.NewServer(&socketio.Options{Adapter: func(ns adapter.Namespace) adapter.Adapter {
 		return countingAdapter{b.Adapter(ns), fetches}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/duplexio/duplex/adapter"
-	"github.com/duplexio/duplex/adapter/redis"
+	"github.com/duplexio/duplex/adapter/redisadapter"
 )
 
 // TestGoNodesWithHungNode: two Go nodes and a third subscriber that counts
@@ -18,7 +18,7 @@ func TestGoNodesWithHungNode(t *testing.T) {
 	t.Parallel()
 	url := redisURL(t)
 	key := uniqueKey(t)
-	a, b := startGoNode(t, url, key, redis.ModeClassic), startGoNode(t, url, key, redis.ModeClassic)
+	a, b := startGoNode(t, url, key, redisadapter.ModeClassic), startGoNode(t, url, key, redisadapter.ModeClassic)
 	waitServers(t, a, 2)
 	ca, cb := connectClient(t, a.url, "a"), connectClient(t, b.url, "b")
 
@@ -28,7 +28,7 @@ func TestGoNodesWithHungNode(t *testing.T) {
 	ca.event(t, "hello")
 	cb.event(t, "hello")
 
-	hung, err := redis.Dial(url)
+	hung, err := redisadapter.Dial(url)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/duplexio/duplex/adapter"
-	"github.com/duplexio/duplex/adapter/redis"
+	"github.com/duplexio/duplex/adapter/redisadapter"
 	"github.com/duplexio/duplex/internal/eiotest"
 	"github.com/duplexio/duplex/parser"
 	"github.com/duplexio/duplex/socketio"
@@ -39,7 +39,7 @@ func redisURL(t testing.TB) string {
 	if url == "" {
 		url = "redis://127.0.0.1:6379"
 	}
-	c, err := redis.Dial(url)
+	c, err := redisadapter.Dial(url)
 	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		err = c.Ping(ctx).Err()
@@ -65,21 +65,21 @@ func uniqueKey(t testing.TB) string {
 type goNode struct {
 	io     *socketio.Server
 	url    string
-	broker *redis.Broker // nil on other brokers
-	stop   func()        // shuts the node down; idempotent
+	broker *redisadapter.Broker // nil on other brokers
+	stop   func()               // shuts the node down; idempotent
 }
 
 // startGoNode starts a Go node: sockets get data {node: "go", name} from
 // their auth, join rooms on "join", and the namespace answers the
 // server-side event "ping-go".
-func startGoNode(t testing.TB, url, key string, mode redis.Mode) *goNode {
+func startGoNode(t testing.TB, url, key string, mode redisadapter.Mode) *goNode {
 	t.Helper()
-	client, err := redis.Dial(url)
+	client, err := redisadapter.Dial(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := testLogger(t)
-	b := redis.New(client, &redis.Options{Key: key, Mode: mode, RequestTimeout: 3 * time.Second, Logger: log})
+	b := redisadapter.New(client, &redisadapter.Options{Key: key, Mode: mode, RequestTimeout: 3 * time.Second, Logger: log})
 	g := serveGoNode(t, b.Adapter, b.Close, client.Close)
 	g.broker = b
 	return g
@@ -157,7 +157,7 @@ func repoRoot() string {
 }
 
 // startNodeNode starts node_server.mjs on the same Redis, key and mode.
-func startNodeNode(t testing.TB, url, key string, mode redis.Mode) *nodeNode {
+func startNodeNode(t testing.TB, url, key string, mode redisadapter.Mode) *nodeNode {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node not installed")

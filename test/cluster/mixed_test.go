@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/duplexio/duplex/adapter/redis"
+	"github.com/duplexio/duplex/adapter/redisadapter"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -25,11 +25,11 @@ type mixed struct {
 	sharded bool // createShardedAdapter: no allRooms on Node, no emitter
 }
 
-func newMixed(t *testing.T, mode redis.Mode) *mixed {
+func newMixed(t *testing.T, mode redisadapter.Mode) *mixed {
 	url := redisURL(t)
 	key := uniqueKey(t)
 	m := &mixed{g: startGoNode(t, url, key, mode), n: startNodeNode(t, url, key, mode), ctx: context.Background(),
-		sharded: mode == redis.ModeSharded}
+		sharded: mode == redisadapter.ModeSharded}
 	m.goIO = m.g.io.Of("/")
 	waitServers(t, m.g, 2)
 	m.goC = connectClient(t, m.g.url, "gopher")
@@ -54,15 +54,15 @@ func newMixed(t *testing.T, mode redis.Mode) *mixed {
 
 // TestMixedCluster checks every cluster operation between a Go node and a
 // Node node (socket.io 4.8 + @socket.io/redis-adapter 8.3), both ways.
-func TestMixedCluster(t *testing.T) { testMixed(t, redis.ModeClassic) }
+func TestMixedCluster(t *testing.T) { testMixed(t, redisadapter.ModeClassic) }
 
 // TestMixedSharded is TestMixedCluster with createShardedAdapter in its
 // default dynamic mode: broadcasts to the room "both" go through the
 // room's own channel. Node's sharded adapter has no allRooms, and the
 // emitter no sharded mode.
-func TestMixedSharded(t *testing.T) { testMixed(t, redis.ModeSharded) }
+func TestMixedSharded(t *testing.T) { testMixed(t, redisadapter.ModeSharded) }
 
-func testMixed(t *testing.T, mode redis.Mode) {
+func testMixed(t *testing.T, mode redisadapter.Mode) {
 	m := newMixed(t, mode)
 	t.Run("GoBroadcastBinaryToRoom", func(t *testing.T) {
 		if err := m.goIO.To("both").Emit("hello", "from go", []byte{1, 2, 3}); err != nil {

@@ -12,7 +12,7 @@ import (
 	natsgo "github.com/nats-io/nats.go"
 
 	"github.com/duplexio/duplex/adapter"
-	"github.com/duplexio/duplex/adapter/nats"
+	"github.com/duplexio/duplex/adapter/natsadapter"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -40,11 +40,11 @@ func natsURL(t testing.TB) string {
 // startNATSNode starts a Go node on NATS with the subject prefix.
 func startNATSNode(t testing.TB, url, prefix string) *goNode {
 	t.Helper()
-	nc, err := nats.Dial(url)
+	nc, err := natsadapter.Dial(url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := nats.New(nc, &nats.Options{Prefix: prefix, RequestTimeout: 3 * time.Second,
+	b := natsadapter.New(nc, &natsadapter.Options{Prefix: prefix, RequestTimeout: 3 * time.Second,
 		HeartbeatInterval: time.Second, Logger: testLogger(t)})
 	return serveGoNode(t, b.Adapter, b.Close, func() error { nc.Close(); return nil })
 }

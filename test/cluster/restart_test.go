@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/duplexio/duplex/adapter/redis"
+	"github.com/duplexio/duplex/adapter/redisadapter"
 )
 
 // TestRedisRestart restarts Redis in the middle of a stream of broadcasts
@@ -31,7 +31,7 @@ func TestRedisRestart(t *testing.T) {
 	t.Cleanup(func() { ensureRedis(t, start) }) // registered first: runs after the nodes close
 
 	key := uniqueKey(t)
-	a, b := startGoNode(t, url, key, redis.ModeClassic), startGoNode(t, url, key, redis.ModeClassic)
+	a, b := startGoNode(t, url, key, redisadapter.ModeClassic), startGoNode(t, url, key, redisadapter.ModeClassic)
 	waitServers(t, a, 2)
 	cb := connectClient(t, b.url, "b")
 

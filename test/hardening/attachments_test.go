@@ -16,8 +16,8 @@ import (
 // (attachment wait: pingInterval + pingTimeout = 600ms), whose sockets
 // answer "sizes" with the sizes of the binaries they got.
 func attachEnv(t *testing.T, opts socketio.Options) *env {
-	opts.MaxHTTPBufferSize = maxBuf
-	opts.PingInterval, opts.PingTimeout = 300*time.Millisecond, 300*time.Millisecond
+	opts.Engine.MaxHTTPBufferSize = maxBuf
+	opts.Engine.PingInterval, opts.Engine.PingTimeout = 300*time.Millisecond, 300*time.Millisecond
 	e := newEnv(t, &opts)
 	e.io.OnConnection(func(s *socketio.Socket) {
 		s.On("sizes", func(a socketio.Args, ack socketio.AckFunc) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/internal/eiotest"
 	"github.com/duplexio/duplex/socketio"
 )
@@ -52,9 +53,11 @@ var hostileHTTP = []struct {
 // MaxHTTPBufferSize and a short heartbeat, so slow bodies time out soon.
 func newLimitedEnv(t testing.TB) *env {
 	return newEnv(t, &socketio.Options{
-		MaxHTTPBufferSize: 1000,
-		PingInterval:      300 * time.Millisecond,
-		PingTimeout:       300 * time.Millisecond,
+		Engine: engineio.Options{
+			MaxHTTPBufferSize: 1000,
+			PingInterval:      300 * time.Millisecond,
+			PingTimeout:       300 * time.Millisecond,
+		},
 	})
 }
 

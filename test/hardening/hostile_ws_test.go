@@ -12,6 +12,7 @@ import (
 
 	"github.com/lxzan/gws"
 
+	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/internal/eiotest"
 	"github.com/duplexio/duplex/socketio"
 )
@@ -190,8 +191,7 @@ func TestStalledHandshakes(t *testing.T) {
 	t.Parallel()
 	e := newEnvHTTP(t, &socketio.Options{
 		ConnectTimeout: 300 * time.Millisecond,
-		PingInterval:   200 * time.Millisecond,
-		PingTimeout:    200 * time.Millisecond,
+		Engine:         engineio.Options{PingInterval: 200 * time.Millisecond, PingTimeout: 200 * time.Millisecond},
 	}, func(s *http.Server) { s.ReadHeaderTimeout = 300 * time.Millisecond })
 	bystander := e.client(t, "websocket", "")
 

@@ -50,7 +50,7 @@ func TestHandlerPanic(t *testing.T) {
 // engine's JSON error, over both transports; a freed slot is reusable.
 func TestMaxConnections(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, &socketio.Options{MaxConnections: 2})
+	e := newEnv(t, &socketio.Options{Engine: engineio.Options{MaxConnections: 2}})
 	a := e.client(t, "polling", "")
 	b := e.client(t, "websocket", "")
 	want := engineError(4, "Too many connections")
@@ -160,7 +160,7 @@ func TestSessionIDs(t *testing.T) {
 func TestCORSAndOrigin(t *testing.T) {
 	t.Parallel()
 	plain := newEnv(t, nil)
-	cors := newEnv(t, &socketio.Options{CORS: &engineio.CORS{Origins: []string{"https://good.example"}}})
+	cors := newEnv(t, &socketio.Options{Engine: engineio.Options{CORS: &engineio.CORS{Origins: []string{"https://good.example"}}}})
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 

@@ -161,7 +161,7 @@ func TestSlowConsumer(t *testing.T) {
 		n     = 12000
 		size  = 1024
 	)
-	e := newEnv(t, &socketio.Options{MaxWriteQueueBytes: queue})
+	e := newEnv(t, &socketio.Options{Engine: engineio.Options{MaxWriteQueueBytes: queue}})
 	fast := make([]*eiotest.SIO, 4)
 	for i := range fast {
 		fast[i] = e.client(t, transports[i%2], "")
@@ -235,7 +235,7 @@ func TestQueueBoundPolling(t *testing.T) {
 	t.Parallel()
 	// The CONNECT reply and 15 events of 1,052 bytes each (payload and the
 	// 40 bytes a packet counts for) fit in 16,000 bytes; a 16th does not.
-	e := newEnv(t, &socketio.Options{MaxWriteQueueBytes: 16000})
+	e := newEnv(t, &socketio.Options{Engine: engineio.Options{MaxWriteQueueBytes: 16000}})
 	big := strings.Repeat("x", 1000)
 	bystander := e.client(t, "websocket", "")
 	sid := rawHandshake(t, e.url)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/engineio/packet"
 	"github.com/duplexio/duplex/internal/eiotest"
 	"github.com/duplexio/duplex/parser"
@@ -57,7 +58,7 @@ func TestSoak(t *testing.T) {
 	cycles := soakCycles(t)
 	// A polling client that drops its transport between two polls is
 	// only noticed by the heartbeat: keep it short.
-	e := newEnv(t, &socketio.Options{PingInterval: 500 * time.Millisecond, PingTimeout: 500 * time.Millisecond})
+	e := newEnv(t, &socketio.Options{Engine: engineio.Options{PingInterval: 500 * time.Millisecond, PingTimeout: 500 * time.Millisecond}})
 	run := func(i int) error {
 		ctx, cancel := context.WithTimeout(context.Background(), wait)
 		defer cancel()

@@ -1,9 +1,7 @@
-package redis
+package redisadapter
 
 import (
 	"encoding/json"
-	"fmt"
-	"strings"
 
 	"github.com/duplexio/duplex/adapter"
 )
@@ -42,42 +40,15 @@ func fromWireSockets(ws []wireSocket) []adapter.SocketInfo {
 	return out
 }
 
-// decodeHandshake reads Node's socket.handshake, whose headers and query
-// may hold arrays where adapter.Handshake has strings: they are joined
-// with ", " as Go joins repeated headers.
+// decodeHandshake reads Node's socket.handshake (see adapter.Handshake);
+// a socket whose handshake does not parse is listed without one.
 func decodeHandshake(raw json.RawMessage) *adapter.Handshake {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil
 	}
-	var h struct {
-		adapter.Handshake
-		Headers map[string]any `json:"headers"`
-		Query   map[string]any `json:"query"`
-		Issued  float64        `json:"issued"`
-	}
-	if err := json.Unmarshal(raw, &h); err != nil {
+	h := new(adapter.Handshake)
+	if err := json.Unmarshal(raw, h); err != nil {
 		return nil
 	}
-	out := h.Handshake
-	out.Headers, out.Query, out.Issued = flatten(h.Headers), flatten(h.Query), int64(h.Issued)
-	return &out
-}
-
-func flatten(m map[string]any) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		switch v := v.(type) {
-		case string:
-			out[k] = v
-		case []any:
-			parts := make([]string, len(v))
-			for i, p := range v {
-				parts[i] = fmt.Sprint(p)
-			}
-			out[k] = strings.Join(parts, ", ")
-		default:
-			out[k] = fmt.Sprint(v)
-		}
-	}
-	return out
+	return h
 }

@@ -1,8 +1,9 @@
-package redis
+package redisadapter
 
 import (
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -98,7 +99,7 @@ func TestClassicDecodesNodeMessages(t *testing.T) {
 	if p := got[1].Packet; got[1].Type != adapter.MsgBroadcastAck || string(p.Data) != `[{"_placeholder":true,"num":0}]` || string(p.Attachments[0]) != "\x05" {
 		t.Errorf("ack: %+v", got[1])
 	}
-	if s := got[2].Sockets; len(s) != 1 || s[0].Handshake.Headers["a"] != "1, 2" || s[0].Rooms[1] != "1" || s[0].Data.(map[string]any)["k"] != 2.0 {
+	if s := got[2].Sockets; len(s) != 1 || !slices.Equal(s[0].Handshake.Header["A"], []string{"1", "2"}) || s[0].Rooms[1] != "1" || s[0].Data.(map[string]any)["k"] != 2.0 {
 		t.Errorf("fetch response: %+v", got[2])
 	}
 	if got[3].Type != adapter.MsgSocketsLeave || got[3].UID != "" || got[3].Rooms[0] != "y" {

@@ -1,4 +1,4 @@
-// Package nats connects duplex nodes through NATS core subjects. The
+// Package natsadapter connects duplex nodes through NATS core subjects. The
 // cluster protocol is adapter.Cluster's; this package carries its messages
 // as JSON in the message set of socket.io-adapter's ClusterAdapter
 // ({uid, nsp, type, data}), and counts the nodes with heartbeats.
@@ -21,7 +21,11 @@
 // disconnected are buffered by nats.go up to its reconnect buffer and
 // flushed on reconnect; past the buffer they are lost. Meanwhile the node
 // keeps serving its local sockets.
-package nats
+//
+// The package is not named nats so that it does not shadow nats.go, the
+// driver a caller connects with: nats.Connect and natsadapter.New read
+// side by side.
+package natsadapter
 
 import (
 	"errors"

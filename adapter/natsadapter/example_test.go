@@ -1,10 +1,10 @@
-package nats_test
+package natsadapter_test
 
 import (
 	"log"
 	"net/http"
 
-	"github.com/duplexio/duplex/adapter/nats"
+	"github.com/duplexio/duplex/adapter/natsadapter"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -12,11 +12,11 @@ import (
 // server (and the same Prefix) shares broadcasts, rooms, fetchSockets and
 // server-side events with the others.
 func ExampleNew() {
-	nc, err := nats.Dial("nats://127.0.0.1:4222")
+	nc, err := natsadapter.Dial("nats://127.0.0.1:4222")
 	if err != nil {
 		log.Fatal(err)
 	}
-	broker := nats.New(nc, nil) // prefix "duplex", 5 s heartbeats and requests
+	broker := natsadapter.New(nc, nil) // prefix "duplex", 5 s heartbeats and requests
 	io := socketio.NewServer(&socketio.Options{Adapter: broker.Adapter})
 	defer func() {
 		_ = io.Close() // first the server, then the broker, then the connection

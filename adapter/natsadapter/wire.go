@@ -1,4 +1,4 @@
-package nats
+package natsadapter
 
 import (
 	"encoding/json"

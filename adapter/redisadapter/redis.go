@@ -1,4 +1,4 @@
-// Package redis connects duplex nodes through Redis, speaking the wire
+// Package redisadapter connects duplex nodes through Redis, speaking the wire
 // format of the official Node adapters, so that Go and Node servers can
 // share one cluster:
 //
@@ -12,7 +12,11 @@
 // keep serving their local sockets, retry with backoff, and resume when it
 // is back; messages published meanwhile are lost, as with the Node
 // adapters.
-package redis
+//
+// The package is not named redis so that it does not shadow the go-redis
+// driver it works with: a caller writes redis.NewClient and
+// redisadapter.New side by side.
+package redisadapter
 
 import (
 	"errors"

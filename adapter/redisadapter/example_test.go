@@ -1,10 +1,10 @@
-package redis_test
+package redisadapter_test
 
 import (
 	"log"
 	"net/http"
 
-	"github.com/duplexio/duplex/adapter/redis"
+	"github.com/duplexio/duplex/adapter/redisadapter"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -12,11 +12,11 @@ import (
 // same Key) shares broadcasts, rooms and fetchSockets with the others,
 // whether they run duplex or Node's socket.io with @socket.io/redis-adapter.
 func ExampleNew() {
-	client, err := redis.Dial("redis://127.0.0.1:6379/0")
+	client, err := redisadapter.Dial("redis://127.0.0.1:6379/0")
 	if err != nil {
 		log.Fatal(err)
 	}
-	broker := redis.New(client, nil) // key "socket.io", classic mode, 5 s requests
+	broker := redisadapter.New(client, nil) // key "socket.io", classic mode, 5 s requests
 	io := socketio.NewServer(&socketio.Options{Adapter: broker.Adapter})
 	defer func() {
 		_ = io.Close() // first the server, then the broker, then the client
