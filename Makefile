@@ -70,16 +70,16 @@ fuzz:
 	FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz.sh $(FUZZ_TARGETS)
 
 # The socket.io-client browser bundle comes from the npm package pinned by
-# package-lock.json; go build embeds web/vendor (gitignored but for its README).
+# package-lock.json; go build embeds cmd/duplex/internal/web/vendor (gitignored but for its README).
 CLIENT_DIST := node_modules/socket.io-client/dist
 
 build: client-bundle
 	$(GO) build -o bin/duplex ./cmd/duplex
 
-client-bundle: web/vendor/socket.io.min.js
+client-bundle: cmd/duplex/internal/web/vendor/socket.io.min.js
 
-web/vendor/socket.io.min.js: node_modules/.package-lock.json
-	cp $(CLIENT_DIST)/socket.io.min.js $(CLIENT_DIST)/socket.io.min.js.map web/vendor/
+cmd/duplex/internal/web/vendor/socket.io.min.js: node_modules/.package-lock.json
+	cp $(CLIENT_DIST)/socket.io.min.js $(CLIENT_DIST)/socket.io.min.js.map cmd/duplex/internal/web/vendor/
 
 # make run ARGS='--addr 127.0.0.1:8080 --log-level debug'
 run: build
@@ -106,7 +106,7 @@ test-e2e: build chromium
 	$(NODE) --test --test-concurrency=1 test/chat/*.test.mjs test/e2e/*.test.mjs
 
 build-testserver:
-	$(GO) build -o bin/testserver ./internal/testserver
+	$(GO) build -o bin/testserver ./test/testserver
 
 # npm ci only when node_modules is missing or older than the lockfile.
 deps: node_modules/.package-lock.json
@@ -120,7 +120,7 @@ test-interop: deps python-client $(if $(filter $(DEFAULT_TESTSERVER),$(TESTSERVE
 
 clean:
 	rm -rf bin node_modules coverage test-results
-	rm -f web/vendor/socket.io.*
+	rm -f cmd/duplex/internal/web/vendor/socket.io.*
 	rm -f coverage.out coverage.html *.coverprofile
 
 # The benchmark suite never runs in `make test`. bench/run.sh pins each server

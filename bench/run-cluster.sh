@@ -42,7 +42,7 @@ GO=${GO:-go}
 command -v jq >/dev/null || { echo "run-cluster.sh: jq is required for the table" >&2; exit 1; }
 mkdir -p "$OUT" bin
 : >"$OUT/results.jsonl"
-$GO build -o bin/testserver ./internal/testserver
+$GO build -o bin/testserver ./test/testserver
 $GO build -o bin/load ./bench/cmd/load
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 

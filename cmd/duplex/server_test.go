@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duplexio/duplex/cmd/duplex/internal/web"
 	"github.com/duplexio/duplex/internal/eiotest"
 	"github.com/duplexio/duplex/parser"
-	"github.com/duplexio/duplex/web"
 )
 
 func TestMain(m *testing.M) { eiotest.CheckLeaks(m) }

@@ -17,7 +17,7 @@ import (
 
 	"github.com/duplexio/duplex/adapter"
 	"github.com/duplexio/duplex/adapter/redis"
-	"github.com/duplexio/duplex/internal/chat"
+	"github.com/duplexio/duplex/cmd/duplex/internal/chat"
 	"github.com/duplexio/duplex/internal/eiotest"
 	"github.com/duplexio/duplex/parser"
 	"github.com/duplexio/duplex/socketio"

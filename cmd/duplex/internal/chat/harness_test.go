@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/duplexio/duplex/internal/chat"
+	"github.com/duplexio/duplex/cmd/duplex/internal/chat"
 	"github.com/duplexio/duplex/internal/eiotest"
 	"github.com/duplexio/duplex/parser"
 	"github.com/duplexio/duplex/socketio"

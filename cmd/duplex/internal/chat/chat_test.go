@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/duplexio/duplex/internal/chat"
+	"github.com/duplexio/duplex/cmd/duplex/internal/chat"
 	"github.com/duplexio/duplex/parser"
 )
 
