@@ -1,4 +1,4 @@
-// Package chatcluster tests the chat of internal/chat on a cluster: two
+// Package chatcluster tests the chat of cmd/duplex/internal/chat on a cluster: two
 // in-process nodes on one Redis, a user on each.
 package chatcluster
 
@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -19,11 +18,12 @@ import (
 	"github.com/duplexio/duplex/adapter/redis"
 	"github.com/duplexio/duplex/cmd/duplex/internal/chat"
 	"github.com/duplexio/duplex/internal/eiotest"
+	"github.com/duplexio/duplex/internal/testservice"
 	"github.com/duplexio/duplex/parser"
 	"github.com/duplexio/duplex/socketio"
 )
 
-func TestMain(m *testing.M) { eiotest.CheckLeaks(m) }
+func TestMain(m *testing.M) { testservice.Main(m) }
 
 // wait bounds what a test waits for; quiet is how long it listens to check
 // that something does NOT arrive.
@@ -32,29 +32,9 @@ const (
 	quiet = 300 * time.Millisecond
 )
 
-// redisURL returns the Redis to test against (REDIS_URL, default the local
-// one). An unreachable Redis skips the test, but fails it under CI.
-func redisURL(t *testing.T) string {
-	t.Helper()
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379"
-	}
-	c, err := redis.Dial(url)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		err = c.Ping(ctx).Err()
-		cancel()
-		c.Close()
-	}
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("Redis at %s unreachable (required under CI): %v", url, err)
-		}
-		t.Skipf("Redis at %s unreachable, skipping (set CI=true to fail instead): %v", url, err)
-	}
-	return url
-}
+// redisURL returns the Redis that the package's tests share, started for
+// this test binary on a free port (internal/testservice).
+func redisURL(t *testing.T) string { return testservice.SharedRedis(t).URL() }
 
 // node is a chat server on the Redis adapter.
 type node struct {
