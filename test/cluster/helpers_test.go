@@ -24,6 +24,7 @@ import (
 	"github.com/duplexio/duplex/adapter/redis"
 	"github.com/duplexio/duplex/internal/eiotest"
 	"github.com/duplexio/duplex/internal/testservice"
+	"github.com/duplexio/duplex/internal/testtime"
 	"github.com/duplexio/duplex/parser"
 	"github.com/duplexio/duplex/socketio"
 )
@@ -32,7 +33,7 @@ import (
 // for leaked goroutines.
 func TestMain(m *testing.M) { testservice.Main(m) }
 
-const wait = 10 * time.Second
+const wait = testtime.Wait
 
 // redisURL returns the Redis that the package's tests share, started for
 // this test binary on a free port (internal/testservice).
