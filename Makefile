@@ -54,7 +54,7 @@ define apt-install
 	@if [ "$$(id -u)" = 0 ]; then \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(1); \
 	else \
-		echo "make: $(2) need(s) the Debian packages: $(1)" >&2; \
+		echo "make: $(2) need the Debian packages: $(1)" >&2; \
 		echo "  install them as root (apt-get install -y $(1)), or run make as root" >&2; \
 		exit 1; \
 	fi
