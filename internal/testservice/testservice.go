@@ -141,9 +141,7 @@ func (s *Server) Restart() error {
 	}
 	cmd := exec.Command(s.kind.bin, s.kind.args(s.port, s.dir)...)
 	cmd.Dir = s.dir
-	// Its own process group: a Ctrl-C on the test reaches the test binary,
-	// whose cleanup stops the server, not the server halfway.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = procAttr()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting %s: %w", s.kind.bin, err)
 	}
