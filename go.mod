@@ -2,6 +2,8 @@ module github.com/duplexio/duplex
 
 go 1.26.0
 
+toolchain go1.26.11
+
 require (
 	github.com/go-json-experiment/json v1.27.2
 	github.com/google/btree v1.1.3

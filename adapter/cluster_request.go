@@ -72,13 +72,6 @@ func (r *registry) remove(id string) {
 	r.mu.Unlock()
 }
 
-// has reports whether id is one of this node's pending requests.
-func (r *registry) has(id string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.pending[id] != nil
-}
-
 // dispatch hands a response to its request; responses to unknown or
 // finished requests (late answers, other nodes' requests on a shared
 // channel) are dropped.

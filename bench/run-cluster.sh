@@ -10,18 +10,19 @@
 #                 broadcast checked at every receiver of both nodes
 #
 # with the same receiver count. Each run starts fresh servers on a Redis key
-# of its own (duplex-bench-<time>-<pid>-<n>), so that runs and other users of
-# the Redis never share channels. As in run.sh the servers are pinned to
-# $SERVER_CPU (node 2 to $NODE2_CPU, by default the same core: on a 2-core
-# machine the two nodes share the server core, so the table shows what the
-# cluster costs, not what a second machine would add) and the load tool to
-# $LOAD_CPU. Redis itself is not pinned: its CPU is in other_cpu.
+# of its own (duplex-bench-<time>-<pid>-<n>). The Redis is the script's own:
+# a redis-server on a free port of 127.0.0.1, without persistence, stopped
+# at exit (`make services` installs it), unless REDIS_URL names another.
+# As in run.sh the servers are pinned to $SERVER_CPU (node 2 to $NODE2_CPU,
+# by default the same core: on a 2-core machine the two nodes share the
+# server core, so the table shows what the cluster costs, not what a second
+# machine would add) and the load tool to $LOAD_CPU. Redis itself is not pinned: its CPU is in other_cpu.
 #
 # Writes every run as a JSON line to $OUT/results.jsonl and the medians to
 # $OUT/table.md (needs jq).
 #
 # Knobs (environment): ROUNDS=3 DURATION=5s WARMUP=2s CLIENTS=200
-# REDIS_URL=redis://127.0.0.1:6379 SETUPS="single single-redis cluster"
+# REDIS_URL (default: a Redis of its own) SETUPS="single single-redis cluster"
 # SERVER_CPU=0 NODE2_CPU=$SERVER_CPU LOAD_CPU=1 OUT=bench/results/cluster
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +31,7 @@ ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5s}
 WARMUP=${WARMUP:-2s}
 CLIENTS=${CLIENTS:-200}
-REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
+REDIS_URL=${REDIS_URL:-}
 SETUPS=${SETUPS:-"single single-redis cluster"}
 SERVER_CPU=${SERVER_CPU:-0}
 NODE2_CPU=${NODE2_CPU:-$SERVER_CPU}
@@ -42,9 +43,38 @@ GO=${GO:-go}
 command -v jq >/dev/null || { echo "run-cluster.sh: jq is required for the table" >&2; exit 1; }
 mkdir -p "$OUT" bin
 : >"$OUT/results.jsonl"
-$GO build -o bin/testserver ./internal/testserver
+$GO build -o bin/testserver ./test/testserver
 $GO build -o bin/load ./bench/cmd/load
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+PIDS=()
+URLS=()
+REDIS_PID=
+trap 'for pid in "${PIDS[@]}" $REDIS_PID; do kill "$pid" 2>/dev/null || true; done' EXIT
+
+# start_redis: a redis-server of this run's own on a free port (a port
+# taken between the check and the bind makes it exit: try another).
+start_redis() {
+	command -v redis-server >/dev/null || { echo "run-cluster.sh: redis-server missing: make services" >&2; exit 1; }
+	local port dir
+	dir=$(mktemp -d)
+	for _ in $(seq 20); do
+		port=$((20000 + RANDOM % 40000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
+		redis-server --bind 127.0.0.1 --port "$port" --save "" --appendonly no --dir "$dir" \
+			--logfile "$dir/redis.log" >/dev/null 2>&1 &
+		REDIS_PID=$!
+		for _ in $(seq 100); do
+			[ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && { REDIS_URL=redis://127.0.0.1:$port; return 0; }
+			kill -0 "$REDIS_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$REDIS_PID" 2>/dev/null || true
+	done
+	echo "run-cluster.sh: could not start redis-server (log in $dir)" >&2
+	exit 1
+}
+[ -n "$REDIS_URL" ] || start_redis
 
 {
 	echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -59,8 +89,6 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 } >"$OUT/machine.txt"
 cat "$OUT/machine.txt"
 
-PIDS=()
-URLS=()
 RUN=0
 start_node() { # cpu log [testserver args...]
 	local cpu=$1 log=$2 url=
@@ -89,8 +117,6 @@ stop_nodes() {
 	URLS=()
 	sleep 1 # let the sockets of the last run close
 }
-trap 'for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done' EXIT
-
 # wait_quiet: as in run.sh, wait up to $QUIET_MAX s for a second in which the
 # rest of the machine uses less than $QUIET_CPU cores.
 QUIET_MAX=${QUIET_MAX:-20}

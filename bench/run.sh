@@ -41,7 +41,7 @@ NODE=${NODE:-node}
 
 mkdir -p "$OUT" bin
 : >"$OUT/results.jsonl"
-$GO build -o bin/testserver ./internal/testserver
+$GO build -o bin/testserver ./test/testserver
 $GO build -o bin/load ./bench/cmd/load
 $GO build -o bin/benchreport ./bench/cmd/report
 # Its own module (bench/zishang/go.mod): the core module does not depend on it.

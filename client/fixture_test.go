@@ -3,7 +3,6 @@ package client
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/socketio"
+	"github.com/duplexio/duplex/test/fixture"
 )
 
 // testTimeout bounds every wait of the tests: generous, for a loaded
@@ -151,74 +151,12 @@ func (g *goServer) Stop() {
 // setupGoFixture registers the fixture's namespaces and events.
 func setupGoFixture(io *socketio.Server) {
 	for _, name := range []string{"/", "/custom"} {
-		io.Of(name).OnConnection(func(s *socketio.Socket) { goHandlers(io, s) })
+		io.Of(name).OnConnection(func(s *socketio.Socket) {
+			fixture.Echo(s)
+			fixture.Control(io, s)
+		})
 	}
-	restricted := io.Of("/restricted")
-	restricted.Use(func(s *socketio.Socket) error {
-		var auth struct{ Token string }
-		_ = json.Unmarshal(s.Handshake().Auth, &auth)
-		if auth.Token != "secret" {
-			return &socketio.ConnectError{Message: "not authorized", Data: map[string]int{"code": 42}}
-		}
-		return nil
-	})
-	restricted.OnConnection(func(s *socketio.Socket) { _ = s.Emit("auth", s.Handshake().Auth) })
-}
-
-func goHandlers(io *socketio.Server, s *socketio.Socket) {
-	_ = s.Emit("auth", s.Handshake().Auth)
-	s.On("message", func(args socketio.Args) {
-		v, _ := args.Values()
-		_ = s.Emit("message-back", v...)
-	})
-	s.On("message-with-ack", func(args socketio.Args, ack socketio.AckFunc) {
-		v, _ := args.Values()
-		ack(v...)
-	})
-	s.On("request-ack", func(ms int, rest socketio.Args, ack socketio.AckFunc) {
-		v, _ := rest.Values()
-		resp, err := s.Timeout(time.Duration(ms)*time.Millisecond).EmitWithAck(context.Background(), "server-request", v...)
-		if err != nil {
-			ack(map[string]any{"error": "timeout"})
-			return
-		}
-		got, _ := resp.Values()
-		ack(map[string]any{"ok": true, "args": got})
-	})
-	s.On("disconnect-me", func(close bool) { s.Disconnect(close) })
-	s.On("drop-transport", func() { s.Conn().Close() })
-	s.On("engine-id", func(ack socketio.AckFunc) { ack(s.Conn().ID()) })
-	s.On("types", func(args socketio.Args, ack socketio.AckFunc) {
-		v, _ := args.Values()
-		names := make([]string, len(v))
-		for i, x := range v {
-			names[i] = typeName(x)
-		}
-		ack(names)
-	})
-	s.On("broadcast-tick", func(n int) { _ = io.Emit("tick", n) })
-	s.On("drop-and-tick", func(n, ms int) {
-		s.Conn().Close()
-		time.AfterFunc(time.Duration(ms)*time.Millisecond, func() { _ = io.Emit("tick", n) })
-	})
-}
-
-func typeName(v any) string {
-	switch v.(type) {
-	case string:
-		return "string"
-	case float64:
-		return "number"
-	case bool:
-		return "boolean"
-	case nil:
-		return "null"
-	case []byte:
-		return "binary"
-	case []any:
-		return "array"
-	}
-	return "object"
+	fixture.Restrict(io.Of("/restricted"))
 }
 
 // nodeServer is test/nodeserver/server.mjs in a child process.

@@ -105,23 +105,6 @@ func (ev *events) next(t testing.TB, name string) []any {
 	}
 }
 
-// none fails if an event called name arrives within d.
-func (ev *events) none(t testing.TB, name string, d time.Duration) {
-	t.Helper()
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	for {
-		select {
-		case e := <-ev.ch:
-			if e.name == name {
-				t.Fatalf("unexpected %q event %v", name, e.args)
-			}
-		case <-timer.C:
-			return
-		}
-	}
-}
-
 // recv waits for a value on ch.
 func recv[T any](t testing.TB, ch <-chan T, what string) T {
 	t.Helper()

@@ -15,6 +15,7 @@ import (
 	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/engineio/packet"
 	"github.com/duplexio/duplex/internal/eiotest"
+	"github.com/duplexio/duplex/internal/testtime"
 )
 
 func TestMain(m *testing.M) { eiotest.CheckLeaks(m) }
@@ -25,7 +26,7 @@ var discardLog = log.New(io.Discard, "", 0)
 // wait is how long a test waits for something that should happen: long,
 // because a loaded 2-core machine under -race is slow, and a passing test
 // never waits that long.
-const wait = 10 * time.Second
+const wait = testtime.Wait
 
 // env is a server under test behind an httptest.Server.
 type env struct {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/duplexio/duplex/internal/eiotest"
+	"github.com/duplexio/duplex/internal/testtime"
 	"github.com/duplexio/duplex/parser"
 	"github.com/duplexio/duplex/socketio"
 )
@@ -22,7 +23,7 @@ func TestMain(m *testing.M) { eiotest.CheckLeaks(m) }
 // the tests run under -race on loaded machines. quiet is how long a test
 // waits for something that should not happen.
 const (
-	wait  = 10 * time.Second
+	wait  = testtime.Wait
 	quiet = 200 * time.Millisecond
 )
 

@@ -185,5 +185,3 @@ func EscapeNamespace(nsp string) string {
 	}
 	return sb.String()
 }
-
-var errClosed = errors.New("nats adapter: closed")

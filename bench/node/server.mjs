@@ -1,6 +1,6 @@
 // The reference server of the benchmarks: the official Socket.IO server
 // (npm "socket.io", pinned in package.json) with default options and the same
-// events as the Go bench fixture in internal/testserver/bench.go:
+// events as the Go bench fixture in test/testserver/bench.go:
 //
 //   "echo"(...args, ack)   -> ack(...args)
 //   "broadcast"(payload)   -> io.emit("broadcast", payload)

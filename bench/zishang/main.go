@@ -2,7 +2,7 @@
 // github.com/zishang520/socket.io (the other Go port of Socket.IO, pinned in
 // this directory's go.mod, a module of its own so that the core module does
 // not depend on it) with default options and the same events as the Go bench
-// fixture (internal/benchfixture) and bench/node/server.mjs:
+// fixture (bench/fixture) and bench/node/server.mjs:
 //
 //	"echo"(...args, ack)   -> ack(...args)
 //	"broadcast"(payload)   -> io.emit("broadcast", payload)

@@ -3,7 +3,7 @@ package main
 import (
 	"io"
 
-	"github.com/duplexio/duplex/internal/cli"
+	"github.com/duplexio/duplex/cmd/duplex/internal/cli"
 )
 
 // runClient runs `duplex client ARGS...`, the command-line Socket.IO client.

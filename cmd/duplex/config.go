@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/duplexio/duplex/cmd/duplex/internal/chat"
 	"github.com/duplexio/duplex/engineio"
-	"github.com/duplexio/duplex/internal/chat"
 )
 
 // config is what the flags and DUPLEX_* variables set.

@@ -6,8 +6,8 @@
 //	duplex -h                  every flag and DUPLEX_* variable
 //	duplex client ...          the command-line Socket.IO client
 //
-// All protocol logic lives in packages socketio and internal/chat, the
-// page in package web; this command only turns flags into options, builds
+// All protocol logic lives in packages socketio and cmd/duplex/internal/chat, the
+// page in cmd/duplex/internal/web; this command only turns flags into options, builds
 // the HTTP mux and runs it until a signal.
 package main
 

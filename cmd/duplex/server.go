@@ -11,10 +11,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/duplexio/duplex/cmd/duplex/internal/chat"
+	"github.com/duplexio/duplex/cmd/duplex/internal/web"
 	"github.com/duplexio/duplex/engineio"
-	"github.com/duplexio/duplex/internal/chat"
 	"github.com/duplexio/duplex/socketio"
-	"github.com/duplexio/duplex/web"
 )
 
 // server is one duplex node: the Socket.IO server with the chat on it, and

@@ -12,14 +12,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duplexio/duplex/cmd/duplex/internal/web"
 	"github.com/duplexio/duplex/internal/eiotest"
+	"github.com/duplexio/duplex/internal/testtime"
 	"github.com/duplexio/duplex/parser"
-	"github.com/duplexio/duplex/web"
 )
 
 func TestMain(m *testing.M) { eiotest.CheckLeaks(m) }
 
-const wait = 10 * time.Second
+const wait = testtime.Wait
 
 // syncBuffer is a log sink safe for the server's goroutines.
 type syncBuffer struct {

@@ -11,12 +11,13 @@ import (
 	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/engineio/packet"
 	"github.com/duplexio/duplex/internal/eiotest"
+	"github.com/duplexio/duplex/internal/testtime"
 	"github.com/duplexio/duplex/parser"
 )
 
 func TestMain(m *testing.M) { eiotest.CheckLeaks(m) }
 
-const wait = 10 * time.Second
+const wait = testtime.Wait
 
 type echo struct{ s *engineio.Session }
 

@@ -17,12 +17,14 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/duplexio/duplex/internal/testtime"
 )
 
 // wait is how long a test waits for something that should happen: long,
 // because a loaded 2-core machine under -race is slow, and a passing test
 // never waits that long.
-const wait = 10 * time.Second
+const wait = testtime.Wait
 
 type message struct {
 	data   string

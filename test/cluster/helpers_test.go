@@ -23,37 +23,21 @@ import (
 	"github.com/duplexio/duplex/adapter"
 	"github.com/duplexio/duplex/adapter/redisadapter"
 	"github.com/duplexio/duplex/internal/eiotest"
+	"github.com/duplexio/duplex/internal/testservice"
+	"github.com/duplexio/duplex/internal/testtime"
 	"github.com/duplexio/duplex/parser"
 	"github.com/duplexio/duplex/socketio"
 )
 
-func TestMain(m *testing.M) { eiotest.CheckLeaks(m) }
+// TestMain stops the Redis and NATS servers the tests shared, then checks
+// for leaked goroutines.
+func TestMain(m *testing.M) { testservice.Main(m) }
 
-const wait = 10 * time.Second
+const wait = testtime.Wait
 
-// redisURL returns the Redis to test against (REDIS_URL, default the local
-// one). An unreachable Redis skips the test, but fails it under CI=true.
-func redisURL(t testing.TB) string {
-	t.Helper()
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379"
-	}
-	c, err := redisadapter.Dial(url)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		err = c.Ping(ctx).Err()
-		cancel()
-		c.Close()
-	}
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("Redis at %s unreachable (required under CI): %v", url, err)
-		}
-		t.Skipf("Redis at %s unreachable, skipping (set CI=true to fail instead): %v", url, err)
-	}
-	return url
-}
+// redisURL returns the Redis that the package's tests share, started for
+// this test binary on a free port (internal/testservice).
+func redisURL(t testing.TB) string { return testservice.SharedRedis(t).URL() }
 
 // uniqueKey is a channel prefix of its own, so that concurrent test runs
 // on one Redis do not see each other.
@@ -262,12 +246,6 @@ func (n *nodeNode) stop() {
 		<-n.done
 	}
 	_ = n.cmd.Wait()
-}
-
-// kill ends the Node server at once, as a crash would.
-func (n *nodeNode) kill() {
-	_ = n.cmd.Process.Kill()
-	<-n.done
 }
 
 // client is a raw Socket.IO client of one node, joined to "/".

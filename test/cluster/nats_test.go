@@ -4,38 +4,19 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"testing"
 	"time"
 
-	natsgo "github.com/nats-io/nats.go"
-
 	"github.com/duplexio/duplex/adapter"
 	"github.com/duplexio/duplex/adapter/natsadapter"
+	"github.com/duplexio/duplex/internal/testservice"
 	"github.com/duplexio/duplex/socketio"
 )
 
-// natsURL returns the NATS server to test against (NATS_URL, default the
-// local one). An unreachable server skips the test, but fails it under CI.
-func natsURL(t testing.TB) string {
-	t.Helper()
-	url := os.Getenv("NATS_URL")
-	if url == "" {
-		url = "nats://127.0.0.1:4222"
-	}
-	nc, err := natsgo.Connect(url, natsgo.Timeout(2*time.Second))
-	if err == nil {
-		nc.Close()
-	}
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("NATS at %s unreachable (required under CI): %v", url, err)
-		}
-		t.Skipf("NATS at %s unreachable, skipping (set CI=true to fail instead): %v", url, err)
-	}
-	return url
-}
+// natsURL returns the NATS server that the package's tests share, started
+// for this test binary on a free port (internal/testservice).
+func natsURL(t testing.TB) string { return testservice.SharedNATS(t).URL() }
 
 // startNATSNode starts a Go node on NATS with the subject prefix.
 func startNATSNode(t testing.TB, url, prefix string) *goNode {

@@ -18,7 +18,8 @@ import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
 import { Emitter } from "@socket.io/redis-emitter";
 import { createClient } from "redis";
 
-const url = process.env.REDIS_URL || "redis://127.0.0.1:6379";
+const url = process.env.REDIS_URL;
+if (!url) throw new Error("REDIS_URL is required: the Go test that spawns this node passes its own Redis");
 const key = process.env.KEY || "socket.io";
 const mode = process.env.MODE || "classic";
 

@@ -4,31 +4,25 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os/exec"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/duplexio/duplex/adapter/redisadapter"
+	"github.com/duplexio/duplex/internal/testservice"
 )
 
 // TestRedisRestart restarts Redis in the middle of a stream of broadcasts
 // from one Go node to a client of another: the nodes keep serving, the
 // cluster resumes once Redis is back, and what was lost meanwhile is
 // logged (Redis pub/sub keeps nothing, so ticks published while it was
-// down are gone). Not parallel: no other test of the package runs while
-// Redis is down. It needs the local Redis and redis-server on PATH.
+// down are gone). The Redis is the test's own (internal/testservice), on a
+// free port: no other test, and no developer's Redis, sees it go down.
 func TestRedisRestart(t *testing.T) {
-	url := redisURL(t)
-	if !strings.Contains(url, "127.0.0.1:6379") && !strings.Contains(url, "localhost:6379") {
-		t.Skipf("Redis at %s is not the local one this test may restart", url)
-	}
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Skip("redis-server not on PATH")
-	}
-	start := redisStartCommand(t)
-	t.Cleanup(func() { ensureRedis(t, start) }) // registered first: runs after the nodes close
+	t.Parallel()
+	srv := testservice.StartRedis(t)
+	url := srv.URL()
 
 	key := uniqueKey(t)
 	a, b := startGoNode(t, url, key, redisadapter.ModeClassic), startGoNode(t, url, key, redisadapter.ModeClassic)
@@ -77,18 +71,15 @@ func TestRedisRestart(t *testing.T) {
 	}
 
 	downAt := sent.Load()
-	// redis-cli may report the connection closing under it: not an error.
-	out, _ := exec.Command("redis-cli", "-p", "6379", "shutdown", "nosave").CombinedOutput()
-	if exec.Command("redis-cli", "-p", "6379", "ping").Run() == nil {
-		t.Fatalf("redis-cli shutdown nosave: Redis still answers (%s)", out)
+	if err := srv.Stop(); err != nil {
+		t.Fatalf("stopping Redis: %v", err)
 	}
 	time.Sleep(time.Second)
 	upAt := sent.Load()
-	if out, err := exec.Command(start[0], start[1:]...).CombinedOutput(); err != nil {
-		t.Fatalf("restarting redis: %v %s", err, out)
+	if err := srv.Restart(); err != nil {
+		t.Fatalf("restarting Redis: %v", err)
 	}
 	restarted := time.Now()
-	ensureRedis(t, start)
 
 	// Resumed: ticks sent after the restart arrive again.
 	var resumed int64 = -1
@@ -149,43 +140,4 @@ func ranges(ns []int64) string {
 		return "none"
 	}
 	return sb.String()
-}
-
-// redisStartCommand returns the command that starts the local Redis again
-// as it runs now: same bind addresses, directory and log file.
-func redisStartCommand(t testing.TB) []string {
-	t.Helper()
-	get := func(name string) string {
-		out, err := exec.Command("redis-cli", "-p", "6379", "config", "get", name).Output()
-		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-		if err != nil || len(lines) < 2 {
-			t.Fatalf("redis-cli config get %s: %v %q", name, err, out)
-		}
-		return strings.TrimSpace(lines[1])
-	}
-	cmd := []string{"redis-server", "--daemonize", "yes", "--bind"}
-	cmd = append(cmd, strings.Fields(get("bind"))...)
-	cmd = append(cmd, "--port", "6379", "--save", "", "--appendonly", "no", "--dir", get("dir"))
-	if lf := get("logfile"); lf != "" {
-		cmd = append(cmd, "--logfile", lf)
-	}
-	return cmd
-}
-
-// ensureRedis starts Redis with start unless it answers, and waits until
-// it does.
-func ensureRedis(t testing.TB, start []string) {
-	ping := func() bool { return exec.Command("redis-cli", "-p", "6379", "ping").Run() == nil }
-	if !ping() {
-		if out, err := exec.Command(start[0], start[1:]...).CombinedOutput(); err != nil {
-			t.Errorf("starting redis: %v %s", err, out)
-		}
-	}
-	for range 100 {
-		if ping() {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Errorf("redis did not come back")
 }

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/duplexio/duplex/internal/eiotest"
+	"github.com/duplexio/duplex/internal/testtime"
 	"github.com/duplexio/duplex/parser"
 	"github.com/duplexio/duplex/socketio"
 )
@@ -32,8 +33,8 @@ func TestMain(m *testing.M) { eiotest.CheckLeaks(m) }
 // wait bounds what should happen (generous: -race on a loaded 2-core
 // machine); quiet is how long a test waits for what should not happen.
 const (
-	wait  = 10 * time.Second
-	quiet = 300 * time.Millisecond
+	wait  = testtime.Wait
+	quiet = testtime.Quiet
 )
 
 var transports = []string{"polling", "websocket"}

@@ -2,7 +2,7 @@
 // `make build-testserver`; this file builds nothing) and drives it with the
 // official Node clients.
 //
-// Contract with internal/testserver: `testserver -addr 127.0.0.1:0 -fixture NAME`
+// Contract with test/testserver: `testserver -addr 127.0.0.1:0 -fixture NAME`
 // prints exactly one line `listening on http://127.0.0.1:PORT` once it accepts
 // connections, and exits on SIGTERM.
 

@@ -1,6 +1,6 @@
 // The official Socket.IO server (npm "socket.io", pinned in package.json)
 // with the events the Go client tests drive, the same as the Go fixture in
-// client/fixture_test.go:
+// test/fixture (Echo, Control, Restrict):
 //
 //   node test/nodeserver/server.mjs [--port N] [--ping-interval MS]
 //        [--ping-timeout MS] [--recovery]

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/duplexio/duplex/internal/benchfixture"
+	"github.com/duplexio/duplex/bench/fixture"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -85,7 +85,7 @@ func TestBurstScenarios(t *testing.T) {
 		t.Skip("runs a server")
 	}
 	io := socketio.NewServer(nil)
-	benchfixture.Register(io)
+	fixture.Register(io)
 	url := inProcessServer(t, io)
 	for _, scenario := range []string{"burst", "polling-burst"} {
 		t.Run(scenario, func(t *testing.T) {

@@ -127,12 +127,12 @@ func TestBucketsMonotonic(t *testing.T) {
 	}
 }
 
-// startTestServer builds internal/testserver and runs its bench fixture on
+// startTestServer builds test/testserver and runs its bench fixture on
 // a free loopback port, returning its base URL and process id.
 func startTestServer(t *testing.T) (string, int) {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "testserver")
-	build := exec.Command("go", "build", "-o", bin, "github.com/duplexio/duplex/internal/testserver")
+	build := exec.Command("go", "build", "-o", bin, "github.com/duplexio/duplex/test/testserver")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build testserver: %v\n%s", err, out)
 	}

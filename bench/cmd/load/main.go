@@ -2,7 +2,7 @@
 // Engine.IO v4 / Socket.IO v5 itself, over WebSocket (its own client, every
 // connection read by one internal/wspoll poller in client mode) or HTTP
 // long-polling, against any server implementing the bench fixture
-// (internal/testserver/bench.go, bench/node/server.mjs, bench/zishang),
+// (test/testserver/bench.go, bench/node/server.mjs, bench/zishang),
 // checks every delivery (no loss, no duplicate, payload intact, right room)
 // and prints one JSON line of results on stdout:
 //

@@ -1,11 +1,11 @@
-// Command profserver is the bench fixture of internal/testserver (same
+// Command profserver is the bench fixture of test/testserver (same
 // events, default options) with profiling: it writes a CPU profile of its
 // whole run and, on SIGUSR1 or at exit, a heap profile, so that the costs
 // behind a bench/cmd/load scenario can be read with go tool pprof:
 //
 //	profserver -addr 127.0.0.1:0 -cpuprofile cpu.out -memprofile heap.out
 //
-// The handlers are internal/benchfixture's, as in internal/testserver.
+// The handlers are bench/fixture's, as in test/testserver.
 package main
 
 import (
@@ -21,8 +21,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/duplexio/duplex/bench/fixture"
 	"github.com/duplexio/duplex/gctune"
-	"github.com/duplexio/duplex/internal/benchfixture"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -55,7 +55,7 @@ func run(addr, cpuProfile, memProfile string, memRate int) error {
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	io := socketio.NewServer(nil)
-	benchfixture.Register(io)
+	fixture.Register(io)
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", io)
 	ln, err := net.Listen("tcp", addr)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/duplexio/duplex/internal/chat"
+	"github.com/duplexio/duplex/cmd/duplex/internal/chat"
 	"github.com/duplexio/duplex/parser"
 )
 
@@ -41,36 +41,36 @@ func TestWelcomeAndPresence(t *testing.T) {
 	url, c := newServer(t, nil)
 	long := strings.Repeat("n", 32)
 	alice := connect(t, url, "  Alice  ")
-	if alice.welcome.Name != "Alice" || alice.welcome.ID == "" || len(alice.welcome.ID) != 20 {
-		t.Errorf("welcome %+v: want the trimmed name and a socket id", alice.welcome)
+	if alice.Welcome.Name != "Alice" || alice.Welcome.ID == "" || len(alice.Welcome.ID) != 20 {
+		t.Errorf("welcome %+v: want the trimmed name and a socket id", alice.Welcome)
 	}
-	if want := []chat.User{alice.user()}; !slices.Equal(alice.welcome.Users, want) {
-		t.Errorf("users %v, want %v", alice.welcome.Users, want)
+	if want := []chat.User{alice.User()}; !slices.Equal(alice.Welcome.Users, want) {
+		t.Errorf("users %v, want %v", alice.Welcome.Users, want)
 	}
-	alice.join("lounge")
+	alice.Join("lounge")
 
 	bob := connect(t, url, long)
-	if want := []chat.User{alice.user(), bob.user()}; !slices.Equal(bob.welcome.Users, want) {
-		t.Errorf("users %v, want %v", bob.welcome.Users, want)
+	if want := []chat.User{alice.User(), bob.User()}; !slices.Equal(bob.Welcome.Users, want) {
+		t.Errorf("users %v, want %v", bob.Welcome.Users, want)
 	}
-	if !slices.Equal(bob.welcome.Rooms, []string{"lounge"}) {
-		t.Errorf("rooms %v, want [lounge]", bob.welcome.Rooms)
+	if !slices.Equal(bob.Welcome.Rooms, []string{"lounge"}) {
+		t.Errorf("rooms %v, want [lounge]", bob.Welcome.Rooms)
 	}
 	var joined chat.User
-	alice.event(chat.EventUserJoined, &joined)
-	if joined != bob.user() {
-		t.Errorf("user-joined %+v, want %+v", joined, bob.user())
+	alice.Event(chat.EventUserJoined, &joined)
+	if joined != bob.User() {
+		t.Errorf("user-joined %+v, want %+v", joined, bob.User())
 	}
-	bob.none(chat.EventUserJoined) // not about itself
+	bob.None(chat.EventUserJoined) // not about itself
 	if n := c.Users(); n != 2 {
 		t.Errorf("Users() = %d, want 2", n)
 	}
 
-	bob.sio.Close()
+	bob.SIO.Close()
 	var left chat.User
-	alice.event(chat.EventUserLeft, &left)
-	if left != bob.user() {
-		t.Errorf("user-left %+v, want %+v", left, bob.user())
+	alice.Event(chat.EventUserLeft, &left)
+	if left != bob.User() {
+		t.Errorf("user-left %+v, want %+v", left, bob.User())
 	}
 	waitFor(t, "Users() == 1", func() bool { return c.Users() == 1 })
 }
@@ -80,19 +80,19 @@ func TestPublicMessage(t *testing.T) {
 	url, _ := newServer(t, nil)
 	alice, bob, carol := connect(t, url, "alice"), connect(t, url, "bob"), connect(t, url, "carol")
 	before := time.Now().UnixMilli()
-	a := alice.mustSend(map[string]any{"text": "<b>hi</b> all"})
+	a := alice.MustSend(map[string]any{"text": "<b>hi</b> all"})
 	if a.TS < before || a.TS > time.Now().UnixMilli() {
 		t.Errorf("ts %d not now", a.TS)
 	}
-	want := chat.Message{ID: a.ID, From: alice.user(), Text: "<b>hi</b> all", TS: a.TS}
+	want := chat.Message{ID: a.ID, From: alice.User(), Text: "<b>hi</b> all", TS: a.TS}
 	for _, c := range []*client{bob, carol} {
 		var got chat.Message
-		c.event(chat.EventReceivedMessage, &got)
+		c.Event(chat.EventReceivedMessage, &got)
 		if got != want {
-			t.Errorf("%s got %+v, want %+v", c.welcome.Name, got, want)
+			t.Errorf("%s got %+v, want %+v", c.Welcome.Name, got, want)
 		}
 	}
-	alice.none(chat.EventReceivedMessage)
+	alice.None(chat.EventReceivedMessage)
 }
 
 func TestMessageRefusals(t *testing.T) {
@@ -111,23 +111,23 @@ func TestMessageRefusals(t *testing.T) {
 		{"room not joined", map[string]any{"text": "hi", "room": "lounge"}, `you are not in room "lounge": join it first`},
 		{"unknown user", map[string]any{"text": "hi", "to": "nobody"}, "no such user"},
 		{"to a room", map[string]any{"text": "hi", "to": chat.RoomPrefix + "lounge"}, "no such user"},
-		{"to oneself", map[string]any{"text": "hi", "to": alice.id}, "you cannot send a direct message to yourself"},
-		{"room and to", map[string]any{"text": "hi", "to": bob.id, "room": "lounge"}, "a message goes to a room or to a user, not both"},
+		{"to oneself", map[string]any{"text": "hi", "to": alice.ID}, "you cannot send a direct message to yourself"},
+		{"room and to", map[string]any{"text": "hi", "to": bob.ID, "room": "lounge"}, "a message goes to a room or to a user, not both"},
 	}
 	for _, tt := range tests {
 		var a ack
-		alice.call(&a, chat.EventMessage, tt.msg)
+		alice.Call(&a, chat.EventMessage, tt.msg)
 		if a.Error != tt.want || a.ID != "" {
 			t.Errorf("%s: ack %+v, want error %q", tt.name, a, tt.want)
 		}
 	}
-	alice.mustSend(map[string]any{"text": "1234567890"}) // exactly the limit
+	alice.MustSend(map[string]any{"text": "1234567890"}) // exactly the limit
 	var got chat.Message
-	bob.event(chat.EventReceivedMessage, &got)
+	bob.Event(chat.EventReceivedMessage, &got)
 	if got.Text != "1234567890" {
 		t.Errorf("bob got %+v, want only the valid message", got)
 	}
-	bob.none(chat.EventReceivedMessage)
+	bob.None(chat.EventReceivedMessage)
 }
 
 // TestInvalidPayloads: a payload of the wrong type, null or none is
@@ -155,12 +155,12 @@ func TestInvalidPayloads(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var a ack
-		alice.call(&a, tt.event, tt.args...)
+		alice.Call(&a, tt.event, tt.args...)
 		if a.Error != "invalid payload" {
 			t.Errorf("%s %v: ack %+v, want error invalid payload", tt.event, tt.args, a)
 		}
 	}
-	if a := alice.send(map[string]any{"text": "hi"}); a.Error != "you are sending messages too fast: wait a moment" {
+	if a := alice.Send(map[string]any{"text": "hi"}); a.Error != "you are sending messages too fast: wait a moment" {
 		t.Errorf("after invalid messages: ack %+v, want the rate refusal", a)
 	}
 }
@@ -169,34 +169,34 @@ func TestRoomMessages(t *testing.T) {
 	t.Parallel()
 	url, _ := newServer(t, nil)
 	alice, bob, carol := connect(t, url, "alice"), connect(t, url, "bob"), connect(t, url, "carol")
-	if h := alice.join("lounge"); len(h) != 0 {
+	if h := alice.Join("lounge"); len(h) != 0 {
 		t.Errorf("history of a new room: %v", h)
 	}
-	bob.join("lounge")
-	a := alice.mustSend(map[string]any{"text": "in the lounge", "room": "lounge"})
+	bob.Join("lounge")
+	a := alice.MustSend(map[string]any{"text": "in the lounge", "room": "lounge"})
 	var got chat.Message
-	bob.event(chat.EventReceivedMessage, &got)
-	want := chat.Message{ID: a.ID, From: alice.user(), Text: "in the lounge", Room: "lounge", TS: a.TS}
+	bob.Event(chat.EventReceivedMessage, &got)
+	want := chat.Message{ID: a.ID, From: alice.User(), Text: "in the lounge", Room: "lounge", TS: a.TS}
 	if got != want {
 		t.Errorf("bob got %+v, want %+v", got, want)
 	}
-	carol.none(chat.EventReceivedMessage)
-	alice.none(chat.EventReceivedMessage)
+	carol.None(chat.EventReceivedMessage)
+	alice.None(chat.EventReceivedMessage)
 
-	if h := carol.join("lounge"); !slices.Equal(h, []chat.Message{want}) {
+	if h := carol.Join("lounge"); !slices.Equal(h, []chat.Message{want}) {
 		t.Errorf("carol's history %+v, want %+v", h, want)
 	}
 	var left ack
-	bob.call(&left, chat.EventLeaveRoom, "lounge")
+	bob.Call(&left, chat.EventLeaveRoom, "lounge")
 	if left.Error != "" || left.ID != "" || left.History != nil {
 		t.Errorf("leave-room ack %+v, want {}", left)
 	}
-	if a := bob.send(map[string]any{"text": "still here?", "room": "lounge"}); a.Error == "" {
+	if a := bob.Send(map[string]any{"text": "still here?", "room": "lounge"}); a.Error == "" {
 		t.Errorf("message to a room left: ack %+v, want an error", a)
 	}
-	alice.mustSend(map[string]any{"text": "bye bob", "room": "lounge"})
-	carol.event(chat.EventReceivedMessage, &got)
-	bob.none(chat.EventReceivedMessage)
+	alice.MustSend(map[string]any{"text": "bye bob", "room": "lounge"})
+	carol.Event(chat.EventReceivedMessage, &got)
+	bob.None(chat.EventReceivedMessage)
 }
 
 func TestRoomNames(t *testing.T) {
@@ -206,27 +206,27 @@ func TestRoomNames(t *testing.T) {
 	for _, room := range []any{"", "  ", strings.Repeat("r", 33), "a\tb", 7} {
 		for _, event := range []string{chat.EventJoinRoom, chat.EventLeaveRoom} {
 			var a ack
-			alice.call(&a, event, room)
+			alice.Call(&a, event, room)
 			if a.Error == "" {
 				t.Errorf("%s %q: ack %+v, want an error", event, room, a)
 			}
 		}
 	}
-	alice.join(strings.Repeat("r", 32))
-	alice.join("spaces are fine")
+	alice.Join(strings.Repeat("r", 32))
+	alice.Join("spaces are fine")
 }
 
 func TestHistoryReplay(t *testing.T) {
 	t.Parallel()
 	url, _ := newServer(t, &chat.Options{HistorySize: 5})
 	alice := connect(t, url, "alice")
-	alice.join("lounge")
+	alice.Join("lounge")
 	var ids []string
 	for i := range 8 {
-		ids = append(ids, alice.mustSend(map[string]any{"text": fmt.Sprint(i), "room": "lounge"}).ID)
+		ids = append(ids, alice.MustSend(map[string]any{"text": fmt.Sprint(i), "room": "lounge"}).ID)
 	}
 	bob := connect(t, url, "bob")
-	h := bob.join("lounge")
+	h := bob.Join("lounge")
 	var got []string
 	for _, m := range h {
 		got = append(got, m.ID)
@@ -242,16 +242,16 @@ func TestDirectMessage(t *testing.T) {
 	alice, bob, carol := connect(t, url, "alice"), connect(t, url, "bob"), connect(t, url, "carol")
 	// Carol tries to listen in on bob's private room: join-room puts her in
 	// "room:<bob's id>", not in bob's own room.
-	carol.join(bob.id)
-	a := alice.mustSend(map[string]any{"text": "psst", "to": bob.id})
+	carol.Join(bob.ID)
+	a := alice.MustSend(map[string]any{"text": "psst", "to": bob.ID})
 	var got chat.Message
-	bob.event(chat.EventReceivedMessage, &got)
-	want := chat.Message{ID: a.ID, From: alice.user(), Text: "psst", To: bob.id, TS: a.TS}
+	bob.Event(chat.EventReceivedMessage, &got)
+	want := chat.Message{ID: a.ID, From: alice.User(), Text: "psst", To: bob.ID, TS: a.TS}
 	if got != want {
 		t.Errorf("bob got %+v, want %+v", got, want)
 	}
-	carol.none(chat.EventReceivedMessage)
-	alice.none(chat.EventReceivedMessage)
+	carol.None(chat.EventReceivedMessage)
+	alice.None(chat.EventReceivedMessage)
 }
 
 func TestTyping(t *testing.T) {
@@ -264,43 +264,43 @@ func TestTyping(t *testing.T) {
 	// still writing (its welcome), so send until both have one.
 	pending := map[*client]bool{bob: true, carol: true}
 	for deadline := time.Now().Add(wait); len(pending) > 0 && time.Now().Before(deadline); {
-		alice.emit(chat.EventTyping)
+		alice.Emit(chat.EventTyping)
 		for c := range pending {
-			if p := c.find(quiet, isEvent(chat.EventTyping)); p != nil {
+			if p := c.Find(quiet, isEvent(chat.EventTyping)); p != nil {
 				delete(pending, c)
-				c.pending = append([]*parser.Packet{p}, c.pending...)
-				c.event(chat.EventTyping, &got)
-				if got != (chat.Typing{From: alice.user()}) {
-					t.Errorf("public typing: %s got %+v", c.welcome.Name, got)
+				c.Pending = append([]*parser.Packet{p}, c.Pending...)
+				c.Event(chat.EventTyping, &got)
+				if got != (chat.Typing{From: alice.User()}) {
+					t.Errorf("public typing: %s got %+v", c.Welcome.Name, got)
 				}
 			}
 		}
 	}
 	for _, c := range []*client{bob, carol} {
-		for c.find(quiet, isEvent(chat.EventTyping)) != nil { // late copies
+		for c.Find(quiet, isEvent(chat.EventTyping)) != nil { // late copies
 		}
 		if pending[c] {
-			t.Errorf("public typing: %s got none", c.welcome.Name)
+			t.Errorf("public typing: %s got none", c.Welcome.Name)
 		}
 	}
 
 	got = chat.Typing{}
-	bob.volatileEvent(&got, func() { alice.emit(chat.EventTyping, map[string]any{"to": bob.id}) })
-	if got != (chat.Typing{From: alice.user(), To: bob.id}) {
+	bob.VolatileEvent(&got, func() { alice.Emit(chat.EventTyping, map[string]any{"to": bob.ID}) })
+	if got != (chat.Typing{From: alice.User(), To: bob.ID}) {
 		t.Errorf("direct typing: got %+v", got)
 	}
-	carol.none(chat.EventTyping)
+	carol.None(chat.EventTyping)
 
-	alice.emit(chat.EventTyping, map[string]any{"room": "lounge"}) // not a member: dropped
-	alice.join("lounge")
-	carol.join("lounge")
+	alice.Emit(chat.EventTyping, map[string]any{"room": "lounge"}) // not a member: dropped
+	alice.Join("lounge")
+	carol.Join("lounge")
 	got = chat.Typing{}
-	carol.volatileEvent(&got, func() { alice.emit(chat.EventTyping, map[string]any{"room": "lounge"}) })
-	if got != (chat.Typing{From: alice.user(), Room: "lounge"}) {
+	carol.VolatileEvent(&got, func() { alice.Emit(chat.EventTyping, map[string]any{"room": "lounge"}) })
+	if got != (chat.Typing{From: alice.User(), Room: "lounge"}) {
 		t.Errorf("room typing: got %+v", got)
 	}
-	bob.none(chat.EventTyping)
-	alice.none(chat.EventTyping)
+	bob.None(chat.EventTyping)
+	alice.None(chat.EventTyping)
 }
 
 // waitFor waits until cond holds.
@@ -321,13 +321,13 @@ func TestTypingRate(t *testing.T) {
 	url, _ := newServer(t, &chat.Options{TypingBurst: 2, TypingRate: 0.001})
 	alice, bob := connect(t, url, "alice"), connect(t, url, "bob")
 	for range 10 {
-		alice.emit(chat.EventTyping)
+		alice.Emit(chat.EventTyping)
 	}
-	alice.mustSend(map[string]any{"text": "fence"})
+	alice.MustSend(map[string]any{"text": "fence"})
 	var m chat.Message
-	bob.event(chat.EventReceivedMessage, &m) // after every indicator that went out
+	bob.Event(chat.EventReceivedMessage, &m) // after every indicator that went out
 	n := 0
-	for bob.find(0, isEvent(chat.EventTyping)) != nil {
+	for bob.Find(0, isEvent(chat.EventTyping)) != nil {
 		n++
 	}
 	if n > 2 {

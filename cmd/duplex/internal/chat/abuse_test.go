@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/duplexio/duplex/adapter"
-	"github.com/duplexio/duplex/internal/chat"
+	"github.com/duplexio/duplex/cmd/duplex/internal/chat"
 	"github.com/duplexio/duplex/internal/eiotest"
 	"github.com/duplexio/duplex/parser"
 	"github.com/duplexio/duplex/socketio"
@@ -25,24 +25,24 @@ import (
 
 // pipeline sends n requests with acks without waiting, then collects the
 // acks, decoded, in order.
-func (c *client) pipeline(n int, event string, arg func(i int) any) []ack {
-	c.t.Helper()
-	first := c.ackID
+func pipeline(c *client, n int, event string, arg func(i int) any) []ack {
+	c.T.Helper()
+	first := c.AckID
 	for i := range n {
-		id := c.ackID
-		c.ackID++
-		if err := c.sio.Emit("/", &id, event, arg(i)); err != nil {
-			c.t.Fatalf("emit %s: %v", event, err)
+		id := c.AckID
+		c.AckID++
+		if err := c.SIO.Emit("/", &id, event, arg(i)); err != nil {
+			c.T.Fatalf("emit %s: %v", event, err)
 		}
 	}
 	out := make([]ack, n)
 	for i := range n {
 		id := first + uint64(i)
-		p := c.find(wait, func(p *parser.Packet) bool { return p.Type == parser.Ack && p.ID == id })
+		p := c.Find(wait, func(p *parser.Packet) bool { return p.Type == parser.Ack && p.ID == id })
 		if p == nil {
-			c.t.Fatalf("%s %d: no ack", event, i)
+			c.T.Fatalf("%s %d: no ack", event, i)
 		}
-		decodeFirst(c.t, p.Data, &out[i])
+		decodeFirst(c.T, p.Data, &out[i])
 	}
 	return out
 }
@@ -56,11 +56,11 @@ type welcomeRooms struct {
 // rawWelcome connects and returns the welcome's size in bytes.
 func rawWelcome(t *testing.T, url, name string) (int, welcomeRooms) {
 	t.Helper()
-	c := &client{t: t, sio: eiotest.DialSIO(t, url, eiotest.Options{Transport: "websocket"})}
-	if p, err := c.sio.Connect("/", map[string]string{"name": name}); err != nil || p.Type != parser.Connect {
+	c := &client{T: t, Quiet: quiet, SIO: eiotest.DialSIO(t, url, eiotest.Options{Transport: "websocket"})}
+	if p, err := c.SIO.Connect("/", map[string]string{"name": name}); err != nil || p.Type != parser.Connect {
 		t.Fatalf("connect %q: %v %v", name, p, err)
 	}
-	p := c.find(wait, isEvent(chat.EventWelcome))
+	p := c.Find(wait, isEvent(chat.EventWelcome))
 	if p == nil {
 		t.Fatal("no welcome")
 	}
@@ -93,7 +93,7 @@ func TestAbuseManyRooms(t *testing.T) {
 	var attackers []*client
 	for a := range 5 {
 		c := connect(t, url, fmt.Sprint("attacker", a))
-		acks := c.pipeline(chat.DefaultMaxRoomsPerUser+20, chat.EventJoinRoom, func(i int) any { return fmt.Sprintf("junk-%d-%03d", a, i) })
+		acks := pipeline(c, chat.DefaultMaxRoomsPerUser+20, chat.EventJoinRoom, func(i int) any { return fmt.Sprintf("junk-%d-%03d", a, i) })
 		ok, refused, last := errorsOf(acks)
 		want := fmt.Sprintf("you are in %d rooms, the most allowed: leave one first", chat.DefaultMaxRoomsPerUser)
 		if ok != chat.DefaultMaxRoomsPerUser || refused != 20 || last != want {
@@ -113,7 +113,7 @@ func TestAbuseManyRooms(t *testing.T) {
 			Rooms []string `json:"rooms"`
 			Next  string   `json:"next"`
 		}
-		attackers[0].call(&page, chat.EventListRooms, map[string]string{"prefix": "junk-", "after": after})
+		attackers[0].Call(&page, chat.EventListRooms, map[string]string{"prefix": "junk-", "after": after})
 		all = append(all, page.Rooms...)
 		if page.Next == "" {
 			break
@@ -156,7 +156,7 @@ func TestAbuseReconnectingAttackerLatency(t *testing.T) {
 	var rtts []time.Duration
 	for range 150 { // within the request burst
 		start := time.Now()
-		bystander.join("lobby")
+		bystander.Join("lobby")
 		rtts = append(rtts, time.Since(start))
 	}
 	<-done
@@ -174,14 +174,14 @@ func fill(c *client, a, n int) {
 	for i := 0; i < n; i += 500 {
 		var last uint64
 		for j := i; j < i+500; j++ {
-			last = c.ackID
-			c.ackID++
-			if c.sio.Emit("/", &last, chat.EventJoinRoom, fmt.Sprintf("f%d-%d", a, j)) != nil {
+			last = c.AckID
+			c.AckID++
+			if c.SIO.Emit("/", &last, chat.EventJoinRoom, fmt.Sprintf("f%d-%d", a, j)) != nil {
 				return
 			}
 		}
 		for {
-			p, err := c.sio.Next(wait)
+			p, err := c.SIO.Next(wait)
 			if err != nil {
 				return
 			}
@@ -209,9 +209,9 @@ func TestAbuseRoomMessageCost(t *testing.T) {
 	})
 	url := serve(t, io)
 	heavy := connect(t, url, "heavy")
-	heavy.join("lobby")
+	heavy.Join("lobby")
 	mu.Lock()
-	s := sockets[heavy.id]
+	s := sockets[heavy.ID]
 	mu.Unlock()
 	rooms := make([]string, 100_000)
 	for i := range rooms {
@@ -220,7 +220,7 @@ func TestAbuseRoomMessageCost(t *testing.T) {
 	s.Join(rooms...)
 	n := chat.DefaultMessageBurst
 	start := time.Now()
-	acks := heavy.pipeline(n, chat.EventMessage, func(i int) any { return map[string]any{"text": "hi", "room": "lobby"} })
+	acks := pipeline(heavy, n, chat.EventMessage, func(i int) any { return map[string]any{"text": "hi", "room": "lobby"} })
 	per := time.Since(start) / time.Duration(n)
 	if ok, _, last := errorsOf(acks); ok != n {
 		t.Fatalf("%d of %d accepted: %s", ok, n, last)
@@ -249,25 +249,25 @@ func serve(t *testing.T, io *socketio.Server) string {
 func TestAbuseHistoryAckBytes(t *testing.T) {
 	t.Parallel()
 	url, _ := newServer(t, nil)
-	if a := connect(t, url, "ctl").send(map[string]any{"text": strings.Repeat("\x01", 2000)}); a.Error != "the message contains control characters" {
+	if a := connect(t, url, "ctl").Send(map[string]any{"text": strings.Repeat("\x01", 2000)}); a.Error != "the message contains control characters" {
 		t.Errorf("2,000 U+0001: ack %+v, want refused", a)
 	}
 	for w := range 3 {
 		c := connect(t, url, fmt.Sprint("writer", w))
-		c.join("big")
+		c.Join("big")
 		// 4-byte characters: the most bytes an honest text has.
-		acks := c.pipeline(17, chat.EventMessage, func(int) any { return map[string]any{"text": strings.Repeat("😀", 2000), "room": "big"} })
+		acks := pipeline(c, 17, chat.EventMessage, func(int) any { return map[string]any{"text": strings.Repeat("😀", 2000), "room": "big"} })
 		if ok, _, last := errorsOf(acks); ok != 17 {
 			t.Fatalf("writer %d: %d accepted: %s", w, ok, last)
 		}
 	}
 	reader := connect(t, url, "reader")
-	id := reader.ackID
-	reader.ackID++
-	if err := reader.sio.Emit("/", &id, chat.EventJoinRoom, "big"); err != nil {
+	id := reader.AckID
+	reader.AckID++
+	if err := reader.SIO.Emit("/", &id, chat.EventJoinRoom, "big"); err != nil {
 		t.Fatal(err)
 	}
-	p := reader.find(wait, func(p *parser.Packet) bool { return p.Type == parser.Ack && p.ID == id })
+	p := reader.Find(wait, func(p *parser.Packet) bool { return p.Type == parser.Ack && p.ID == id })
 	if p == nil {
 		t.Fatal("no ack")
 	}
@@ -286,19 +286,19 @@ func TestAbuseImpersonation(t *testing.T) {
 	t.Parallel()
 	url, _ := newServer(t, nil)
 	alice, bob := connect(t, url, "alice"), connect(t, url, "bob")
-	alice.mustSend(map[string]any{"text": "hi bob", "to": bob.id})
-	oldBob := bob.id
-	bob.sio.Close()
+	alice.MustSend(map[string]any{"text": "hi bob", "to": bob.ID})
+	oldBob := bob.ID
+	bob.SIO.Close()
 	var left chat.User
-	alice.event(chat.EventUserLeft, &left)
+	alice.Event(chat.EventUserLeft, &left)
 	impostor := connect(t, url, "Bob")
-	if impostor.id == oldBob {
+	if impostor.ID == oldBob {
 		t.Fatal("the new Bob has the old one's id")
 	}
-	if a := alice.send(map[string]any{"text": "secret", "to": oldBob}); a.Error != "no such user" {
+	if a := alice.Send(map[string]any{"text": "secret", "to": oldBob}); a.Error != "no such user" {
 		t.Errorf("message to the Bob who left: ack %+v, want no such user", a)
 	}
-	impostor.none(chat.EventReceivedMessage)
+	impostor.None(chat.EventReceivedMessage)
 }
 
 // TestAbuseLookAlikeNames: two users named "Ada", names with Cyrillic
@@ -313,7 +313,7 @@ func TestAbuseLookAlikeNames(t *testing.T) {
 			t.Errorf("name %q next to alice: %q", name, got)
 		}
 	}
-	alice.sio.Close()
+	alice.SIO.Close()
 	taken := "this display name, or one that looks like it, is taken: choose another"
 	bad := "the display name contains control, invisible or direction-changing characters"
 	for name, want := range map[string]string{
@@ -324,7 +324,7 @@ func TestAbuseLookAlikeNames(t *testing.T) {
 			t.Errorf("name %q: %q, want %q", name, got, want)
 		}
 	}
-	ada.sio.Close()
+	ada.SIO.Close()
 	deadline := time.Now().Add(wait)
 	for {
 		sio := eiotest.DialSIO(t, url, eiotest.Options{Transport: "websocket"})
@@ -347,17 +347,17 @@ func TestNameTakeover(t *testing.T) {
 	url, _ := newServer(t, nil)
 	bob := connect(t, url, "bob")
 	dial := func(auth any) (*client, *parser.Packet) {
-		c := &client{t: t, sio: eiotest.DialSIO(t, url, eiotest.Options{Transport: "websocket"})}
-		p, err := c.sio.Connect("/", auth)
+		c := &client{T: t, Quiet: quiet, SIO: eiotest.DialSIO(t, url, eiotest.Options{Transport: "websocket"})}
+		p, err := c.SIO.Connect("/", auth)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return c, p
 	}
 	first, _ := dial(map[string]string{"name": "alice", "key": "k1"})
-	first.event(chat.EventWelcome, &first.welcome)
+	first.Event(chat.EventWelcome, &first.Welcome)
 	var joined chat.User
-	bob.event(chat.EventUserJoined, &joined)
+	bob.Event(chat.EventUserJoined, &joined)
 	taken := "this display name, or one that looks like it, is taken: choose another"
 	for _, auth := range []map[string]string{{"name": "alice"}, {"name": "alice", "key": "k2"}, {"name": "Alice", "key": ""}} {
 		if got := refused(t, url, auth); got != taken {
@@ -368,19 +368,19 @@ func TestNameTakeover(t *testing.T) {
 	if p.Type != parser.Connect {
 		t.Fatalf("the same key: %v %s", p.Type, p.Data)
 	}
-	second.event(chat.EventWelcome, &second.welcome)
+	second.Event(chat.EventWelcome, &second.Welcome)
 	var kicked struct{ Reason string }
-	first.event(chat.EventKicked, &kicked)
+	first.Event(chat.EventKicked, &kicked)
 	if kicked.Reason != "you signed in again on another connection, which replaces this one" {
 		t.Errorf("the replaced connection: kicked %q", kicked.Reason)
 	}
 	var left chat.User
-	bob.event(chat.EventUserLeft, &left)
-	bob.event(chat.EventUserJoined, &joined)
-	if left.ID != first.welcome.ID || joined.ID != second.welcome.ID || joined.Name != "Alice" {
+	bob.Event(chat.EventUserLeft, &left)
+	bob.Event(chat.EventUserJoined, &joined)
+	if left.ID != first.Welcome.ID || joined.ID != second.Welcome.ID || joined.Name != "Alice" {
 		t.Errorf("bob saw %v leave and %v join", left, joined)
 	}
-	bob.none(chat.EventUserLeft) // once only
+	bob.None(chat.EventUserLeft) // once only
 }
 
 // TestAbuseExactKeys: Go's JSON matched keys case-insensitively, so
@@ -390,17 +390,17 @@ func TestAbuseExactKeys(t *testing.T) {
 	t.Parallel()
 	url, _ := newServer(t, nil)
 	alice := connect(t, url, "alice")
-	c := &client{t: t, sio: eiotest.DialSIO(t, url, eiotest.Options{Transport: "websocket"})}
-	if _, err := c.sio.Connect("/", json.RawMessage(`{"name":"bob","NAME":"admin"}`)); err != nil {
+	c := &client{T: t, Quiet: quiet, SIO: eiotest.DialSIO(t, url, eiotest.Options{Transport: "websocket"})}
+	if _, err := c.SIO.Connect("/", json.RawMessage(`{"name":"bob","NAME":"admin"}`)); err != nil {
 		t.Fatal(err)
 	}
-	c.event(chat.EventWelcome, &c.welcome)
-	if c.welcome.Name != "bob" {
-		t.Errorf("name %q, want bob", c.welcome.Name)
+	c.Event(chat.EventWelcome, &c.Welcome)
+	if c.Welcome.Name != "bob" {
+		t.Errorf("name %q, want bob", c.Welcome.Name)
 	}
-	c.mustSend(map[string]any{"text": "hello", "TEXT": "evil", "Room": "nowhere"})
+	c.MustSend(map[string]any{"text": "hello", "TEXT": "evil", "Room": "nowhere"})
 	var got chat.Message
-	alice.event(chat.EventReceivedMessage, &got)
+	alice.Event(chat.EventReceivedMessage, &got)
 	if got.Text != "hello" || got.Room != "" {
 		t.Errorf("delivered %+v, want the public text hello", got)
 	}
@@ -413,11 +413,11 @@ func TestAbuseExactKeys(t *testing.T) {
 func TestAbuseFlood(t *testing.T) {
 	t.Parallel()
 	url, _ := newServer(t, nil)
-	poller := &client{t: t, sio: eiotest.DialSIO(t, url, eiotest.Options{Transport: "polling"})}
-	if _, err := poller.sio.Connect("/", map[string]string{"name": "poller"}); err != nil {
+	poller := &client{T: t, Quiet: quiet, SIO: eiotest.DialSIO(t, url, eiotest.Options{Transport: "polling"})}
+	if _, err := poller.SIO.Connect("/", map[string]string{"name": "poller"}); err != nil {
 		t.Fatal(err)
 	}
-	poller.event(chat.EventWelcome, &poller.welcome)
+	poller.Event(chat.EventWelcome, &poller.Welcome)
 	slow := connect(t, url, "slow") // reads nothing during the flood
 	text := strings.Repeat("f", 2000)
 
@@ -429,7 +429,7 @@ func TestAbuseFlood(t *testing.T) {
 		c := connect(t, url, fmt.Sprint("flooder", f))
 		wg.Go(func() {
 			for range 20_000 {
-				if c.sio.Emit("/", nil, chat.EventMessage, map[string]any{"text": text}) != nil {
+				if c.SIO.Emit("/", nil, chat.EventMessage, map[string]any{"text": text}) != nil {
 					return
 				}
 				sent.Add(1)
@@ -442,7 +442,7 @@ func TestAbuseFlood(t *testing.T) {
 	n := chat.DefaultMessageBurst + chat.DefaultMaxRefusals + 1
 	for i := range n {
 		id := uint64(i)
-		if err := reader.sio.Emit("/", &id, chat.EventMessage, map[string]any{"text": text}); err != nil {
+		if err := reader.SIO.Emit("/", &id, chat.EventMessage, map[string]any{"text": text}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -451,7 +451,7 @@ func TestAbuseFlood(t *testing.T) {
 		// Slower than planned (a token came back meanwhile): one more at
 		// a time, each answered before the next, until the kick.
 		id := uint64(n + extra)
-		if reader.sio.Emit("/", &id, chat.EventMessage, map[string]any{"text": text}) != nil {
+		if reader.SIO.Emit("/", &id, chat.EventMessage, map[string]any{"text": text}) != nil {
 			break
 		}
 		a, r, why := readFlood(t, reader, 1)
@@ -469,11 +469,11 @@ func TestAbuseFlood(t *testing.T) {
 	if refusals > 0 && refusals < chat.DefaultMessageBurst {
 		t.Errorf("%d refusals before the kick, want about %d", refusals, chat.DefaultMaxRefusals)
 	}
-	poller.mustSend(map[string]any{"text": "still here"})
-	slow.mustSend(map[string]any{"text": "me too"})
+	poller.MustSend(map[string]any{"text": "still here"})
+	slow.MustSend(map[string]any{"text": "me too"})
 	for c, want := range map[*client]string{poller: "me too", slow: "still here"} {
 		for m := (chat.Message{}); m.Text != want; {
-			c.event(chat.EventReceivedMessage, &m)
+			c.Event(chat.EventReceivedMessage, &m)
 		}
 	}
 }
@@ -482,7 +482,7 @@ func TestAbuseFlood(t *testing.T) {
 // the connection's end.
 func readFlood(t *testing.T, c *client, n int) (accepted, refusals int, reason string) {
 	for accepted+refusals < n || reason != "" {
-		p, err := c.sio.Next(wait)
+		p, err := c.SIO.Next(wait)
 		if err != nil {
 			return
 		}
@@ -516,15 +516,15 @@ func TestAbuseJunkRoomsEviction(t *testing.T) {
 	t.Parallel()
 	url, _ := newServer(t, &chat.Options{MaxRooms: 100})
 	alice, bob := connect(t, url, "alice"), connect(t, url, "bob")
-	alice.join("general")
-	bob.join("general")
+	alice.Join("general")
+	bob.Join("general")
 	for i := range 5 {
-		alice.mustSend(map[string]any{"text": fmt.Sprint("general ", i), "room": "general"})
+		alice.MustSend(map[string]any{"text": fmt.Sprint("general ", i), "room": "general"})
 	}
 	for a := range 10 {
 		c := connect(t, url, fmt.Sprint("junk", a))
-		c.pipeline(chat.DefaultMessageBurst, chat.EventJoinRoom, func(i int) any { return fmt.Sprintf("j%d-%d", a, i) })
-		acks := c.pipeline(chat.DefaultMessageBurst, chat.EventMessage, func(i int) any {
+		pipeline(c, chat.DefaultMessageBurst, chat.EventJoinRoom, func(i int) any { return fmt.Sprintf("j%d-%d", a, i) })
+		acks := pipeline(c, chat.DefaultMessageBurst, chat.EventMessage, func(i int) any {
 			return map[string]any{"text": "junk", "room": fmt.Sprintf("j%d-%d", a, i)}
 		})
 		if ok, _, last := errorsOf(acks); ok != chat.DefaultMessageBurst {
@@ -532,7 +532,7 @@ func TestAbuseJunkRoomsEviction(t *testing.T) {
 		}
 	}
 	carol := connect(t, url, "carol")
-	if h := carol.join("general"); len(h) != 5 {
+	if h := carol.Join("general"); len(h) != 5 {
 		t.Errorf("general's history after 200 junk rooms: %d messages, want 5", len(h))
 	}
 }
@@ -563,10 +563,10 @@ func TestAbuseTypingToNobody(t *testing.T) {
 	bob := connect(t, url, "bob")
 	before := fetches.Load()
 	for i := range chat.DefaultTypingBurst {
-		alice.emit(chat.EventTyping, map[string]any{"to": fmt.Sprint("nobody", i)})
+		alice.Emit(chat.EventTyping, map[string]any{"to": fmt.Sprint("nobody", i)})
 	}
-	alice.mustSend(map[string]any{"text": "fence"}) // the typings were handled
-	bob.none(chat.EventTyping)
+	alice.MustSend(map[string]any{"text": "fence"}) // the typings were handled
+	bob.None(chat.EventTyping)
 	if n := fetches.Load() - before; n != 0 {
 		t.Errorf("%d cluster look-ups for typing to nobody, want 0", n)
 	}
@@ -581,21 +581,21 @@ func TestAbusePipelinedJoins(t *testing.T) {
 	url, _ := newServer(t, nil)
 	for w := range 4 {
 		c := connect(t, url, fmt.Sprint("writer", w))
-		c.join("big")
-		c.pipeline(15, chat.EventMessage, func(int) any { return map[string]any{"text": strings.Repeat("😀", 2000), "room": "big"} })
+		c.Join("big")
+		pipeline(c, 15, chat.EventMessage, func(int) any { return map[string]any{"text": strings.Repeat("😀", 2000), "room": "big"} })
 	}
 	attacker := connect(t, url, "attacker")
 	start := time.Now()
 	const n = 300
 	for i := range n {
 		id := uint64(i)
-		if attacker.sio.Emit("/", &id, chat.EventJoinRoom, "big") != nil {
+		if attacker.SIO.Emit("/", &id, chat.EventJoinRoom, "big") != nil {
 			break
 		}
 	}
 	acks, ackBytes, kicked := 0, 0, false
 	for {
-		p, err := attacker.sio.Next(wait)
+		p, err := attacker.SIO.Next(wait)
 		if err != nil {
 			break
 		}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/duplexio/duplex/adapter/redisadapter"
-	"github.com/duplexio/duplex/internal/benchfixture"
+	benchfixture "github.com/duplexio/duplex/bench/fixture"
 	"github.com/duplexio/duplex/socketio"
 )
 

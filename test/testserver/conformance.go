@@ -12,6 +12,7 @@ import (
 
 	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/socketio"
+	"github.com/duplexio/duplex/test/fixture"
 )
 
 // conformance builds the fixture the official test suites expect: a raw
@@ -38,7 +39,7 @@ func conformance(logger *slog.Logger, extra bool) (http.Handler, func(context.Co
 		},
 		ConnectTimeout: connectTimeout, Logger: logger,
 	})
-	f := &fixture{io: io, reasons: map[string]string{}}
+	f := &interopFixture{io: io, reasons: map[string]string{}}
 	for _, name := range []string{"/", "/custom"} {
 		ns := io.Of(name)
 		ns.OnConnection(f.onConnection(extra))
@@ -50,16 +51,7 @@ func conformance(logger *slog.Logger, extra bool) (http.Handler, func(context.Co
 			_ = s.Emit("auth", s.Handshake().Auth)
 			_ = s.Emit("dyn", s.Namespace().Name())
 		})
-		restricted := io.Of("/restricted")
-		restricted.Use(func(s *socketio.Socket) error {
-			var auth struct{ Token string }
-			_ = json.Unmarshal(s.Handshake().Auth, &auth)
-			if auth.Token != "secret" {
-				return &socketio.ConnectError{Message: "not authorized", Data: map[string]int{"code": 42}}
-			}
-			return nil
-		})
-		restricted.OnConnection(func(s *socketio.Socket) { _ = s.Emit("auth", s.Handshake().Auth) })
+		fixture.Restrict(io.Of("/restricted"))
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/engine.io/", eio)
@@ -120,33 +112,26 @@ func (e echo) OnMessage(data []byte, binary bool) {
 
 func (echo) OnClose(string, error) {}
 
-type fixture struct {
+// interopFixture is the state of the interop fixture: the reason each
+// socket disconnected, for "last-disconnect".
+type interopFixture struct {
 	io      *socketio.Server
 	mu      sync.Mutex
 	reasons map[string]string // disconnect reason by socket id
 }
 
-func (f *fixture) onConnection(extra bool) func(*socketio.Socket) {
+func (f *interopFixture) onConnection(extra bool) func(*socketio.Socket) {
 	return func(s *socketio.Socket) {
-		_ = s.Emit("auth", s.Handshake().Auth)
-		// Forward, not Values: an echo keeps the client's key order, as
-		// Node's does.
-		s.On("message", func(args socketio.Args) {
-			values, _ := args.Forward()
-			_ = s.Emit("message-back", values...)
-		})
-		s.On("message-with-ack", func(args socketio.Args, ack socketio.AckFunc) {
-			values, _ := args.Forward()
-			ack(values...)
-		})
+		fixture.Echo(s)
 		if extra {
+			fixture.Control(f.io, s)
 			f.interop(s)
 		}
 	}
 }
 
 // interop registers the events the interop tests use.
-func (f *fixture) interop(s *socketio.Socket) {
+func (f *interopFixture) interop(s *socketio.Socket) {
 	ns := s.Namespace()
 	s.OnDisconnect(func(reason string) {
 		f.mu.Lock()
@@ -166,16 +151,6 @@ func (f *fixture) interop(s *socketio.Socket) {
 	s.On("broadcast-except", func(room string, rest socketio.Args) {
 		values, _ := rest.Forward()
 		_ = ns.Except(room).Emit("broadcast", values...)
-	})
-	s.On("request-ack", func(ms int, rest socketio.Args, ack socketio.AckFunc) {
-		values, _ := rest.Forward()
-		resp, err := s.Timeout(time.Duration(ms)*time.Millisecond).EmitWithAck(context.Background(), "server-request", values...)
-		if err != nil {
-			ack(map[string]any{"error": "timeout"})
-			return
-		}
-		got, _ := resp.Forward()
-		ack(map[string]any{"ok": true, "args": got})
 	})
 	s.On("broadcast-ack", func(ms int, ack socketio.AckFunc) {
 		resp, err := ns.Timeout(time.Duration(ms)*time.Millisecond).EmitWithAck(context.Background(), "ping-all")
@@ -197,8 +172,6 @@ func (f *fixture) interop(s *socketio.Socket) {
 	// The README's handler: arguments that do not fit answer the ack with
 	// {"error": ...}.
 	s.On("typed-chat", func(room, text string, ack socketio.AckFunc) { ack("delivered to " + room) })
-	s.On("disconnect-me", func(close bool) { s.Disconnect(close) })
-	s.On("drop-transport", func() { s.Conn().Close() })
 	s.On("last-disconnect", func(id string, ack socketio.AckFunc) {
 		f.mu.Lock()
 		reason, ok := f.reasons[id]
@@ -214,30 +187,4 @@ func (f *fixture) interop(s *socketio.Socket) {
 		slices.Sort(rooms)
 		ack(rooms)
 	})
-	s.On("types", func(args socketio.Args, ack socketio.AckFunc) {
-		values, _ := args.Values()
-		names := make([]string, len(values))
-		for i, v := range values {
-			names[i] = typeName(v)
-		}
-		ack(names)
-	})
-}
-
-func typeName(v any) string {
-	switch v.(type) {
-	case string:
-		return "string"
-	case float64, json.Number:
-		return "number"
-	case bool:
-		return "boolean"
-	case nil:
-		return "null"
-	case []byte:
-		return "binary"
-	case []any:
-		return "array"
-	}
-	return "object"
 }
