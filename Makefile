@@ -134,7 +134,7 @@ bench: deps bench-micro
 bench-cluster:
 	bench/run-cluster.sh
 
-BENCH_PKGS = ./parser ./engineio ./socketio ./adapter ./internal/wspoll
+BENCH_PKGS = ./parser ./engineio ./socketio ./adapter ./internal/websocket
 
 bench-micro:
 	@mkdir -p bench/results/latest

@@ -1,6 +1,6 @@
 //go:build linux
 
-package wspoll
+package websocket
 
 import (
 	"bufio"
@@ -155,7 +155,7 @@ type server struct {
 }
 
 type serverConn struct {
-	c  *Conn
+	c  *PollConn
 	nc net.Conn
 	h  *recorder
 }
