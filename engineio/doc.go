@@ -11,4 +11,8 @@
 // The package knows nothing of Socket.IO: it moves opaque text and binary
 // messages. The layer above receives them through a Receiver returned by the
 // ConnectFunc given to NewServer.
+//
+// Nor does it handle WebSocket frames: the handshake, reads, frame writes
+// and close frames are internal/websocket's, and the WebSocket transport
+// (transport_websocket.go) only speaks Engine.IO over a websocket.Conn.
 package engineio
