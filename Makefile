@@ -205,7 +205,7 @@ bench: deps bench-micro
 bench-cluster: services
 	bench/run-cluster.sh
 
-BENCH_PKGS = ./parser ./engineio ./socketio ./adapter ./internal/wspoll
+BENCH_PKGS = ./parser ./engineio ./socketio ./adapter ./internal/websocket
 
 bench-micro:
 	@mkdir -p bench/results/latest

@@ -217,7 +217,7 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 	// The server in this process keeps its WebSocket poller and warm
 	// worker goroutines until it shuts down: they are not the client's.
 	goleak.VerifyNone(t, before,
-		goleak.IgnoreAnyFunction("github.com/duplexio/duplex/internal/wspoll.(*Poller).loop"),
-		goleak.IgnoreAnyFunction("github.com/duplexio/duplex/internal/wspoll.(*Poller).worker"),
+		goleak.IgnoreAnyFunction("github.com/duplexio/duplex/internal/websocket.(*Poller).loop"),
+		goleak.IgnoreAnyFunction("github.com/duplexio/duplex/internal/websocket.(*Poller).worker"),
 		goleak.IgnoreAnyFunction("github.com/duplexio/duplex/internal/workpool.(*Pool).worker"))
 }

@@ -17,4 +17,8 @@
 // valid only inside Receiver.OnMessage) is no Session method: it reaches
 // a Receiver of this module through internal/enginehook, which other
 // modules cannot import.
+//
+// Nor does it handle WebSocket frames: the handshake, reads, frame writes
+// and close frames are internal/websocket's, and the WebSocket transport
+// (transport_websocket.go) only speaks Engine.IO over a websocket.Conn.
 package engineio

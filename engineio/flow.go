@@ -19,9 +19,9 @@ import (
 //     is written: a client that floods requests then gets their replies
 //     at the pace it reads them.
 //
-// Pausing a WebSocket read by the poller leaves the bytes in the kernel,
-// so that TCP flow control slows the client; one read by a goroutine of
-// gws (TLS) blocks that goroutine between messages; a polling POST is
+// Pausing a WebSocket (internal/websocket's Conn.Pause) leaves the bytes
+// in the kernel, so that TCP flow control slows the client, on both of its
+// read paths (the poller; a goroutine per TLS connection); a polling POST is
 // answered only once all its packets were delivered. A peer's pongs queue
 // behind the paused bytes: a session paused for longer than the ping
 // timeout closes as any unresponsive one does.
@@ -141,7 +141,7 @@ func (s *Session) setPause(why uint8, on bool) {
 }
 
 // waitReadable waits while the session is paused, for a reader that
-// holds a goroutine of its own (a POST, gws's read loop). It reports
+// holds a goroutine of its own (a POST). It reports
 // false when the session closed or ctx ended first. ctx.Done is called
 // only when paused: a request's context makes its channel on first use.
 func (s *Session) waitReadable(ctx context.Context) bool {
@@ -163,15 +163,12 @@ func (s *Session) waitReadable(ctx context.Context) bool {
 	return true
 }
 
-// pauseRead pauses or resumes the poller's reading of the WebSocket; gws's
-// read loop waits in waitReadable instead. The caller holds s.mu.
+// pauseRead pauses or resumes reading the WebSocket, on either of its
+// read paths. The caller holds s.mu.
 func (t *wsTransport) pauseRead(pause bool) {
-	pc := t.pc.Load()
-	switch {
-	case pc == nil:
-	case pause:
-		pc.Pause()
-	default:
-		pc.Resume()
+	if pause {
+		t.conn.Pause()
+	} else {
+		t.conn.Resume()
 	}
 }

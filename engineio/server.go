@@ -9,22 +9,20 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/lxzan/gws"
-
 	"github.com/duplexio/duplex/engineio/packet"
 	"github.com/duplexio/duplex/internal/activity"
 	"github.com/duplexio/duplex/internal/enginehook"
 	"github.com/duplexio/duplex/internal/sid"
-	"github.com/duplexio/duplex/internal/wspoll"
+	"github.com/duplexio/duplex/internal/websocket"
 )
 
 // Server is an Engine.IO v4 server. Mount it where clients connect
 // ("/engine.io/" or, under Socket.IO, "/socket.io/"): it answers every
 // request below that path itself.
 type Server struct {
-	opts     Options
-	connect  ConnectFunc
-	upgrader *gws.Upgrader
+	opts    Options
+	connect ConnectFunc
+	ws      *websocket.Server // WebSocket I/O: handshakes, reads, writes, close frames
 
 	mu       sync.RWMutex
 	sessions map[string]*Session
@@ -32,19 +30,15 @@ type Server struct {
 	atLimit  atomic.Bool          // MaxConnections was reached and logged; rearmed at 90%
 	ended    map[string]time.Time // ids of sessions their client closed over polling (ended.go)
 	wg       activity.Counter     // sessions and connection goroutines not yet finished
-
-	pollOnce sync.Once
-	poller   *wspoll.Poller // reads the WebSockets; nil where epoll is not available
 }
 
 // NewServer returns a server that calls connect for each new session.
 func NewServer(opts *Options, connect ConnectFunc) *Server {
 	s := &Server{opts: opts.withDefaults(), connect: connect, sessions: map[string]*Session{}}
-	s.upgrader = gws.NewUpgrader(wsEvents{}, &gws.ServerOption{
-		ReadMaxPayloadSize: int(s.opts.MaxHTTPBufferSize),
-		CheckUtf8Enabled:   true,
-		NewSession:         func() gws.SessionStorage { return &slot{} },
-		HandshakeTimeout:   s.opts.WriteTimeout,
+	s.ws = websocket.NewServer(websocket.ServerOptions{
+		MaxPayload:   int(s.opts.MaxHTTPBufferSize),
+		WriteTimeout: s.opts.WriteTimeout,
+		Logger:       s.opts.Logger,
 	})
 	return s
 }
@@ -171,15 +165,16 @@ func (srv *Server) handshakePolling(w http.ResponseWriter, r *http.Request) {
 }
 
 func (srv *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
-	conn, err := srv.upgrader.Upgrade(w, r)
+	conn, err := srv.ws.Upgrade(w, r)
 	if err != nil {
-		return // gws has answered 400
+		return // answered 400
 	}
 	s := srv.newSession(r)
 	t := newWSTransport(s, conn, false)
 	s.transport = t
 	if e := srv.open(s, false); e != nil {
-		_ = conn.WriteClose(1013, []byte(e.Message)) // "try again later"
+		_ = conn.WriteClose(websocket.CodeTryAgainLater, e.Message)
+		_ = conn.Close()
 		return
 	}
 	srv.startReading(t)
@@ -196,7 +191,7 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session) {
 		srv.refuseWebSocket(w, r)
 		return
 	}
-	conn, err := srv.upgrader.Upgrade(w, r)
+	conn, err := srv.ws.Upgrade(w, r)
 	if err != nil {
 		s.mu.Lock()
 		s.reserved = false
@@ -243,12 +238,12 @@ func (s *Session) reserveProbe() bool {
 // closes the WebSocket, which a client sees as a close, not as an error.
 // The session and its own WebSocket are left alone.
 func (srv *Server) refuseWebSocket(w http.ResponseWriter, r *http.Request) {
-	conn, err := srv.upgrader.Upgrade(w, r)
+	conn, err := srv.ws.Upgrade(w, r)
 	if err != nil {
-		return // gws has answered 400
+		return // answered 400
 	}
-	_ = conn.NetConn().SetWriteDeadline(time.Now().Add(srv.opts.WriteTimeout))
-	_ = conn.WriteClose(1000, nil) // closes the connection too
+	_ = conn.WriteClose(websocket.CodeNormal, "")
+	_ = conn.Close()
 }
 
 func (srv *Server) newSession(r *http.Request) *Session {
@@ -346,7 +341,7 @@ func (srv *Server) remove(s *Session, ended bool) {
 // every session and connection goroutine has finished. When ctx ends first,
 // the sessions still open are closed at once and ctx's error returned.
 func (srv *Server) Shutdown(ctx context.Context) error {
-	defer srv.stopPolling()
+	defer srv.ws.Close() // the poller and its goroutines
 	for _, s := range srv.stopAccepting() {
 		s.closeGracefully(ReasonServerShutdown)
 	}

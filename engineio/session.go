@@ -10,7 +10,7 @@ import (
 
 	"github.com/duplexio/duplex/engineio/packet"
 	"github.com/duplexio/duplex/internal/enginehook"
-	"github.com/duplexio/duplex/internal/wspoll"
+	"github.com/duplexio/duplex/internal/websocket"
 )
 
 // Message is one Engine.IO message to send: text (UTF-8) or binary. Data is
@@ -60,7 +60,7 @@ type Session struct {
 
 	rmu     sync.Mutex // serializes calls into recv
 	recv    Receiver
-	deferTo *wspoll.Conn // the poller's connection delivering to recv; under rmu
+	deferTo *websocket.Conn // the WebSocket delivering to recv; under rmu
 
 	mu        sync.Mutex
 	state     sessionState
@@ -272,7 +272,7 @@ func (s *Session) onPacket(p packet.Packet) { s.onPacketFrom(p, nil) }
 
 // onPacketFrom handles a packet that pc, when not nil, read: the
 // Receiver may then Defer work to the poller's goroutine.
-func (s *Session) onPacketFrom(p packet.Packet, pc *wspoll.Conn) {
+func (s *Session) onPacketFrom(p packet.Packet, pc *websocket.Conn) {
 	switch p.Type {
 	case packet.Message:
 		s.rmu.Lock()

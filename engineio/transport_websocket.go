@@ -1,50 +1,38 @@
 package engineio
 
 import (
-	"context"
 	"errors"
 	"io"
-	"net"
 	"runtime"
-	"sync"
-	"sync/atomic"
-	"syscall"
 	"time"
 
-	"github.com/lxzan/gws"
-
 	"github.com/duplexio/duplex/engineio/packet"
-	"github.com/duplexio/duplex/internal/wspoll"
+	"github.com/duplexio/duplex/internal/websocket"
 )
 
-// wsTransport carries a session over one WebSocket. Reads run on the
-// connection's read loop; writes run on a goroutine started when packets
-// are queued and gone when the queue is empty, so an idle connection parks
-// no writer.
+// wsTransport carries a session over one WebSocket, and only speaks
+// Engine.IO: the WebSocket I/O (handshake, reads on either path, frame
+// writes, close frames) is internal/websocket's, behind *websocket.Conn.
+// Reads come on the connection's Handler (this transport); writes run on
+// the caller's goroutine when they can (writeDirect) or on a goroutine
+// started when packets are queued and gone when the queue is empty, so an
+// idle connection parks no writer.
 type wsTransport struct {
 	s        *Session
-	nc       net.Conn
-	conn     *gws.Conn                   // set only while gws reads the connection (no epoll: TLS, other systems)
-	pc       atomic.Pointer[wspoll.Conn] // set while the server's poller reads it
-	raw      syscall.RawConn             // for non-blocking direct writes; nil if unsupported
-	probing  bool                        // an upgrade probe, not yet the session's transport; read side only
-	probed   bool                        // the probe was answered: polls get noops; guarded by s.mu
-	probedAt time.Time                   // when; guarded by s.mu
-	writing  bool                        // a writer goroutine runs; guarded by s.mu
-	closed   atomic.Bool                 // closeConn was called
-	timer    *time.Timer                 // the probe's upgrade timeout; stopped at the end
+	conn     *websocket.Conn
+	probing  bool        // an upgrade probe, not yet the session's transport; read side only
+	probed   bool        // the probe was answered: polls get noops; guarded by s.mu
+	probedAt time.Time   // when; guarded by s.mu
+	writing  bool        // a writer goroutine (or a direct write) owns the connection; guarded by s.mu
+	timer    *time.Timer // the probe's upgrade timeout; stopped at the end
 
 	writeFn func() // t.writeLoop, bound once: a method value made per kick was an allocation per broadcast recipient
-
-	wmu      sync.Mutex  // one frame writer at a time on the connection
-	rest     []byte      // frames a direct write left unwritten; guarded by wmu
-	direct   directWrite // tryWrite's state; guarded by wmu
-	deadline time.Time   // the write deadline in force; guarded by wmu
 }
 
-func newWSTransport(s *Session, conn *gws.Conn, probing bool) *wsTransport {
-	nc := conn.NetConn()
-	t := &wsTransport{s: s, conn: conn, nc: nc, raw: rawConnOf(nc), probing: probing}
+var _ websocket.Handler = (*wsTransport)(nil)
+
+func newWSTransport(s *Session, conn *websocket.Conn, probing bool) *wsTransport {
+	t := &wsTransport{s: s, conn: conn, probing: probing}
 	t.writeFn = t.writeLoop
 	return t
 }
@@ -67,33 +55,16 @@ func (t *wsTransport) kick() {
 // read, and shut must never make its caller (maybe a broadcast) wait.
 func (t *wsTransport) shut(broken bool) {
 	if broken {
-		t.closeConn()
+		_ = t.conn.Close()
 		return
 	}
 	srv := t.s.srv
 	srv.wg.Add()
 	go func() {
 		defer srv.wg.Done()
-		defer t.closeConn()
-		_ = t.nc.SetWriteDeadline(time.Now().Add(time.Second))
-		t.wmu.Lock()
-		defer t.wmu.Unlock()
-		if t.flushRest() == nil {
-			_, _ = t.nc.Write(closeFrame(1000))
-		}
+		_ = t.conn.WriteClose(websocket.CodeNormal, "")
+		_ = t.conn.Close()
 	}()
-}
-
-// closeConn closes the connection through whatever reads it, so that the
-// read side ends and reports it: the poller must be told (a socket closed
-// behind its back leaves epoll silently); gws's read loop sees the error.
-func (t *wsTransport) closeConn() {
-	t.closed.Store(true)
-	if pc := t.pc.Load(); pc != nil {
-		_ = pc.Close()
-		return
-	}
-	_ = t.nc.Close()
 }
 
 // writeLoop drains the session queue and exits when it is empty. A session
@@ -104,7 +75,7 @@ func (t *wsTransport) closeConn() {
 // a system call instead of paying for a new goroutine each.
 func (t *wsTransport) writeLoop() {
 	s := t.s
-	if err := t.writeRest(); err != nil {
+	if err := t.conn.Flush(); err != nil { // what a direct write left comes first
 		s.close(ReasonTransportError, err)
 		return
 	}
@@ -141,32 +112,16 @@ func (t *wsTransport) writeLoop() {
 	}
 }
 
-// writeRest writes what a direct write left, before anything else. Only
-// a writer's start needs it: no direct write runs while a writer owns the
-// connection, so rest stays empty until the writer lets go.
-func (t *wsTransport) writeRest() error {
-	t.wmu.Lock()
-	defer t.wmu.Unlock()
-	if len(t.rest) == 0 {
-		return nil
-	}
-	t.extendDeadline()
-	return t.flushRest()
-}
-
 // writeBatch frames the packets of a batch into one buffer and writes it
 // with as few system calls as its size allows.
 func (t *wsTransport) writeBatch(batch []packet.Packet) error {
 	bp := getFrameBuf()
 	defer putFrameBuf(bp)
 	buf := *bp
-	t.wmu.Lock()
-	defer t.wmu.Unlock()
-	t.extendDeadline()
 	for _, p := range batch {
 		buf = appendFrame(buf, p)
 		if len(buf) >= maxBatchBytes {
-			if _, err := t.nc.Write(buf); err != nil {
+			if err := t.conn.Write(buf); err != nil {
 				return err
 			}
 			buf = buf[:0]
@@ -176,39 +131,11 @@ func (t *wsTransport) writeBatch(batch []packet.Packet) error {
 	if len(buf) == 0 {
 		return nil
 	}
-	_, err := t.nc.Write(buf)
-	return err
+	return t.conn.Write(buf)
 }
 
-// extendDeadline keeps the write deadline at least half of WriteTimeout
-// ahead, moving it only when needed: setting it is a cost that a busy
-// connection would otherwise pay on every batch. The caller holds t.wmu.
-func (t *wsTransport) extendDeadline() {
-	timeout := t.s.srv.opts.WriteTimeout
-	now := time.Now()
-	if t.deadline.Sub(now) > timeout/2 {
-		return
-	}
-	t.deadline = now.Add(timeout)
-	_ = t.nc.SetWriteDeadline(t.deadline)
-}
-
-// writeControl writes a text or pong frame outside the queue (the probe
-// answer, pongs to WebSocket pings), in turn with the writer.
-func (t *wsTransport) writeControl(opcode byte, payload []byte) error {
-	t.wmu.Lock()
-	defer t.wmu.Unlock()
-	frame := append(appendFrameHeader(make([]byte, 0, 10+len(payload)), opcode, len(payload)), payload...)
-	t.extendDeadline()
-	if err := t.flushRest(); err != nil {
-		return err
-	}
-	_, err := t.nc.Write(frame)
-	return err
-}
-
-// onMessage handles one frame from the client.
-func (t *wsTransport) onMessage(data []byte, binary bool) {
+// OnMessage handles one frame from the client.
+func (t *wsTransport) OnMessage(data []byte, binary bool) {
 	p, err := packet.Decode(data, binary)
 	if t.probing {
 		t.onProbeMessage(p, err)
@@ -218,7 +145,7 @@ func (t *wsTransport) onMessage(data []byte, binary bool) {
 		t.s.close(ReasonParseError, err)
 		return
 	}
-	t.s.onPacketFrom(p, t.pc.Load())
+	t.s.onPacketFrom(p, t.conn)
 }
 
 // onProbeMessage runs the upgrade: "2probe" is answered "3probe", and from
@@ -230,7 +157,7 @@ func (t *wsTransport) onProbeMessage(p packet.Packet, err error) {
 	s := t.s
 	switch {
 	case err == nil && p.Type == packet.Ping && string(p.Data) == "probe":
-		if t.writeControl(opText, []byte("3probe")) != nil {
+		if t.conn.WriteFrame(websocket.OpText, []byte("3probe")) != nil {
 			return
 		}
 		s.mu.Lock()
@@ -270,11 +197,16 @@ func (t *wsTransport) dropProbe() {
 	t.shut(false)
 }
 
-// onClose is the end of the WebSocket, whoever ended it. A close frame or
+// OnPing has nothing to do: the connection has answered it.
+func (t *wsTransport) OnPing([]byte) {}
+
+// OnClose is the end of the WebSocket, whoever ended it. A close frame or
 // the end of the TCP stream is "transport close", as Node's ws reports a
 // connection closed without a close frame; anything else (a malformed
-// frame, a reset) is "transport error".
-func (t *wsTransport) onClose(err error) {
+// frame, a reset) is "transport error". The connection no longer counts
+// for the server's Shutdown.
+func (t *wsTransport) OnClose(err error) {
+	defer t.s.srv.wg.Done()
 	s := t.s
 	if t.timer != nil {
 		t.timer.Stop()
@@ -288,62 +220,17 @@ func (t *wsTransport) onClose(err error) {
 	if !current {
 		return
 	}
-	var ce *gws.CloseError
-	var pe *wspoll.CloseError
-	if err == nil || errors.As(err, &ce) || errors.As(err, &pe) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+	var ce *websocket.CloseError
+	if err == nil || errors.As(err, &ce) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		s.close(ReasonTransportClose, nil)
 		return
 	}
 	s.close(ReasonTransportError, err)
 }
 
-// wsEvents routes gws callbacks to the transport stored in the connection.
-type wsEvents struct{}
-
-func transportOf(c *gws.Conn) *wsTransport {
-	v, _ := c.Session().Load("")
-	t, _ := v.(*wsTransport)
-	return t
+// startReading reads t's WebSocket until it ends, without waiting. srv.wg
+// counts the connection until OnClose.
+func (srv *Server) startReading(t *wsTransport) {
+	srv.wg.Add()
+	t.conn.Serve(t)
 }
-
-func (wsEvents) OnOpen(*gws.Conn) {}
-
-func (wsEvents) OnClose(c *gws.Conn, err error) {
-	if t := transportOf(c); t != nil {
-		t.onClose(err)
-	}
-}
-
-func (wsEvents) OnPing(c *gws.Conn, payload []byte) {
-	if t := transportOf(c); t != nil {
-		_ = t.writeControl(opPong, payload)
-	}
-}
-
-func (wsEvents) OnPong(*gws.Conn, []byte) {}
-
-func (wsEvents) OnMessage(c *gws.Conn, m *gws.Message) {
-	defer m.Close()
-	t := transportOf(c)
-	// This goroutine reads only this connection: while the session is
-	// paused it waits here with the message, and the kernel holds what
-	// follows.
-	if t != nil && (t.probing || t.s.waitReadable(context.Background())) {
-		t.onMessage(m.Bytes(), m.Opcode == gws.OpcodeBinary)
-	}
-}
-
-// slot is a one-value gws.SessionStorage: the transport of a connection,
-// without the map gws would otherwise allocate for each.
-type slot struct{ v any }
-
-func (s *slot) Len() int {
-	if s.v == nil {
-		return 0
-	}
-	return 1
-}
-func (s *slot) Load(string) (any, bool)        { return s.v, s.v != nil }
-func (s *slot) Delete(string)                  { s.v = nil }
-func (s *slot) Store(_ string, v any)          { s.v = v }
-func (s *slot) Range(f func(string, any) bool) { f("", s.v) }

@@ -1,6 +1,9 @@
 package engineio
 
-import "github.com/duplexio/duplex/engineio/packet"
+import (
+	"github.com/duplexio/duplex/engineio/packet"
+	"github.com/duplexio/duplex/internal/websocket"
+)
 
 // Writing on the caller's goroutine.
 //
@@ -10,8 +13,8 @@ import "github.com/duplexio/duplex/engineio/packet"
 // benchmark besides the system calls themselves. When no writer runs, Write
 // now frames the packets and makes one non-blocking write(2) itself. What
 // the socket does not take at once (a client that reads slowly) is kept in
-// wsTransport.rest and handed to a writer goroutine, so Write still never
-// waits for a client.
+// the connection (websocket.Conn.TryWrite) and handed to a writer
+// goroutine, so Write still never waits for a client.
 //
 // Broadcasts use Enqueue instead: their recipients' writers run after the
 // broadcast and often find several packets queued, which then share one
@@ -22,7 +25,7 @@ import "github.com/duplexio/duplex/engineio/packet"
 // session's transport, or when the connection has no file descriptor to
 // write to without blocking (TLS). The caller holds s.mu.
 func (t *wsTransport) startDirect() bool {
-	if t.raw == nil || t.writing || t.s.transport != transport(t) {
+	if !t.conn.CanTryWrite() || t.writing || t.s.transport != transport(t) {
 		return false
 	}
 	t.writing = true
@@ -37,29 +40,13 @@ func (t *wsTransport) writeDirect(batch []packet.Packet) {
 	bp := getFrameBuf()
 	frames := appendFrames(*bp, batch)
 	s.recycle(batch)
-	t.wmu.Lock()
-	partial := len(t.rest) > 0
-	left := frames
-	var err error
-	if !partial {
-		// The deadline the last writer set may have passed since: RawConn
-		// then fails the write with a timeout before it makes the call.
-		t.extendDeadline()
-		var n int
-		n, err = t.tryWrite(frames)
-		left = frames[n:]
-	}
-	if err == nil && len(left) > 0 {
-		t.rest = append(t.rest, left...)
-		partial = true
-	}
-	rest := int64(len(t.rest))
-	t.wmu.Unlock()
+	rest, err := t.conn.TryWrite(frames)
+	partial := rest > 0
 	*bp = frames // the whole buffer back to the pool, not what is left of it
 	putFrameBuf(bp)
 
 	s.mu.Lock()
-	s.setFlight(rest)
+	s.setFlight(int64(rest))
 	switch {
 	case err != nil || s.state == stateClosed:
 		t.writing = false
@@ -84,28 +71,14 @@ func appendFrames(buf []byte, batch []packet.Packet) []byte {
 	return buf
 }
 
-// appendFrame appends the WebSocket frame of one packet.
+// appendFrame appends the WebSocket frame of one packet: a binary frame
+// of its bytes, or a text frame of its type digit and its text.
 func appendFrame(buf []byte, p packet.Packet) []byte {
 	if p.Binary {
-		buf = appendFrameHeader(buf, opBinary, len(p.Data))
+		buf = websocket.AppendHeader(buf, websocket.OpBinary, len(p.Data))
 	} else {
-		buf = appendFrameHeader(buf, opText, 1+len(p.Data))
+		buf = websocket.AppendHeader(buf, websocket.OpText, 1+len(p.Data))
 		buf = append(buf, '0'+byte(p.Type))
 	}
 	return append(buf, p.Data...)
-}
-
-// flushRest writes what a direct write left over, waiting for the client
-// as a writer may (up to the write deadline). The caller holds t.wmu.
-func (t *wsTransport) flushRest() error {
-	if len(t.rest) == 0 {
-		return nil
-	}
-	_, err := t.nc.Write(t.rest)
-	clear(t.rest)
-	t.rest = t.rest[:0]
-	if cap(t.rest) > maxBatchBytes {
-		t.rest = nil
-	}
-	return err
 }

@@ -30,9 +30,9 @@ var hostileWS = []struct {
 	{"empty text", eiotest.Frame{Data: []byte{}}, 1000, "parse error packet: invalid packet: empty packet"},
 	{"unknown packet type", eiotest.Frame{Data: []byte("9")}, 1000, "parse error packet: invalid packet: unknown packet type '9'"},
 	{"client ping", eiotest.Frame{Data: []byte("2")}, 1000, "transport error packet: invalid packet: invalid heartbeat direction"},
-	{"oversized text", eiotest.Frame{Data: []byte("4" + strings.Repeat("x", 1000))}, 1009, "transport error wspoll: message too large (close 1009)"},
-	{"oversized binary", eiotest.Frame{Data: make([]byte, 1001), Binary: true}, 1009, "transport error wspoll: message too large (close 1009)"},
-	{"invalid UTF-8", eiotest.Frame{Data: []byte("42[\"echo\",\"\xc3\x28\"]")}, 1007, "transport error wspoll: invalid UTF-8 in text message (close 1007)"},
+	{"oversized text", eiotest.Frame{Data: []byte("4" + strings.Repeat("x", 1000))}, 1009, "transport error websocket: message too large (close 1009)"},
+	{"oversized binary", eiotest.Frame{Data: make([]byte, 1001), Binary: true}, 1009, "transport error websocket: message too large (close 1009)"},
+	{"invalid UTF-8", eiotest.Frame{Data: []byte("42[\"echo\",\"\xc3\x28\"]")}, 1007, "transport error websocket: invalid UTF-8 in text message (close 1007)"},
 }
 
 // wsURL is the address of a WebSocket handshake on e.

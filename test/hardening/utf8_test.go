@@ -26,7 +26,7 @@ func TestInvalidUTF8WebSocket(t *testing.T) {
 	if err := c.Err(); !errors.As(err, &ce) || ce.Code != 1007 {
 		t.Errorf("client sees %v, want close code 1007", err)
 	}
-	if got, want := e.reason(t, "utf8"), "transport error wspoll: invalid UTF-8 in text message (close 1007)"; got != want {
+	if got, want := e.reason(t, "utf8"), "transport error websocket: invalid UTF-8 in text message (close 1007)"; got != want {
 		t.Errorf("disconnect reason %q, want %q", got, want)
 	}
 	e.healthy(t, bystander)

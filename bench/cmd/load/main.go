@@ -1,6 +1,6 @@
 // Command load is the load generator of the Duplex benchmarks. It speaks
 // Engine.IO v4 / Socket.IO v5 itself, over WebSocket (its own client, every
-// connection read by one internal/wspoll poller in client mode) or HTTP
+// connection read by one internal/websocket poller in client mode) or HTTP
 // long-polling, against any server implementing the bench fixture
 // (test/testserver/bench.go, bench/node/server.mjs, bench/zishang),
 // checks every delivery (no loss, no duplicate, payload intact, right room)

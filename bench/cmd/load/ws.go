@@ -16,25 +16,25 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/duplexio/duplex/internal/wspoll"
+	"github.com/duplexio/duplex/internal/websocket"
 )
 
 // wsClient is one Socket.IO client over a WebSocket, connected to the main
-// namespace. Its frames are read by the process's wspoll.Poller (client
+// namespace. Its frames are read by the process's websocket.Poller (client
 // mode), not by a goroutine of its own. It answers the server's pings
 // itself and hands each Socket.IO packet (without the Engine.IO "4"
 // prefix) to onPacket, on a poller worker: the handler must not block nor
 // keep pkt, which is only valid during the call.
 type wsClient struct {
 	nc       net.Conn
-	wc       *wspoll.Conn // set once Add returned
+	wc       *websocket.PollConn // set once Add returned
 	onPacket func(c *wsClient, pkt []byte)
 	ready    chan error
 	state    atomic.Int32 // 0 connecting, 1 connected, 2 closed
 	pings    atomic.Uint64
 	closeErr atomic.Pointer[error]
 
-	wmu  sync.Mutex // serializes writes, wspoll's close frames included
+	wmu  sync.Mutex // serializes writes, the poller.s close frames included
 	wbuf []byte     // the frame being written, under wmu
 	mask [4]byte    // this connection's mask key
 }
@@ -48,14 +48,14 @@ var msgConnect, msgPong = []byte("40"), []byte("3")
 // The process's poller, made on first use and closed by closePoller.
 var (
 	pollerMu sync.Mutex
-	poller   *wspoll.Poller
+	poller   *websocket.Poller
 )
 
-func getPoller() (*wspoll.Poller, error) {
+func getPoller() (*websocket.Poller, error) {
 	pollerMu.Lock()
 	defer pollerMu.Unlock()
 	if poller == nil {
-		p, err := wspoll.NewPoller(wspoll.Options{Client: true})
+		p, err := websocket.NewPoller(websocket.Options{Client: true})
 		if err != nil {
 			return nil, err
 		}
@@ -121,7 +121,7 @@ func dialWS(ctx context.Context, addr string, src net.IP, onPacket func(*wsClien
 		return nil, err
 	}
 	// Messages may come (and be answered, on c.nc) before Add returns.
-	wc, err := p.Add(nc, c, wspoll.ConnOptions{WriteLock: &c.wmu, Buffered: buffered})
+	wc, err := p.Add(nc, c, websocket.ConnOptions{WriteLock: &c.wmu, Buffered: buffered})
 	if err != nil {
 		nc.Close()
 		return nil, err
@@ -204,7 +204,7 @@ func (c *wsClient) write(op byte, payload []byte) error {
 	b = append(b, c.mask[:]...)
 	start := len(b)
 	b = append(b, payload...)
-	wspoll.Mask(b[start:], c.mask)
+	websocket.Mask(b[start:], c.mask)
 	c.wbuf = b
 	_, err := c.nc.Write(b)
 	return err

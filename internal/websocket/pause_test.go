@@ -1,6 +1,6 @@
 //go:build linux
 
-package wspoll
+package websocket
 
 import (
 	"bytes"
@@ -106,7 +106,7 @@ func TestResumeWhileReading(t *testing.T) {
 	sc.h.waitMessages(t, 500)
 }
 
-// TestCloseWhilePaused: a paused connection closes cleanly, by Conn.Close
+// TestCloseWhilePaused: a paused connection closes cleanly, by PollConn.Close
 // and by Poller.Close (the server's cleanup).
 func TestCloseWhilePaused(t *testing.T) {
 	s := newServer(t, Options{})

@@ -1,6 +1,6 @@
 //go:build linux
 
-package wspoll
+package websocket
 
 import (
 	"crypto/tls"
@@ -15,7 +15,7 @@ import (
 	"github.com/lxzan/gws"
 )
 
-// TestFailures sends frames wspoll must reject, and checks the close
+// TestFailures sends frames the poller must reject, and checks the close
 // frame it answers with and the error OnClose gets.
 func TestFailures(t *testing.T) {
 	const limit = 1000
@@ -266,7 +266,7 @@ func TestCloseIdle(t *testing.T) {
 	}
 }
 
-// TestNetConnClosedDirectly closes the net.Conn behind wspoll's back: the
+// TestNetConnClosedDirectly closes the net.Conn behind the poller's back: the
 // kernel drops it from epoll, and Poller.Close still reports it once.
 func TestNetConnClosedDirectly(t *testing.T) {
 	s := newServer(t, Options{})
@@ -357,7 +357,7 @@ func TestAddUnsupported(t *testing.T) {
 	}
 }
 
-// TestCloseFrameUnderWriteLock checks that the close frame wspoll writes
+// TestCloseFrameUnderWriteLock checks that the close frame the poller writes
 // waits for the caller's write lock.
 func TestCloseFrameUnderWriteLock(t *testing.T) {
 	p, err := NewPoller(Options{})

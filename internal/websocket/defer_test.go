@@ -1,6 +1,6 @@
 //go:build linux
 
-package wspoll
+package websocket
 
 import (
 	"fmt"
@@ -14,11 +14,11 @@ import (
 // the connection's next message arrives: what a Socket.IO handler waiting
 // for its client's acknowledgement does.
 type deferrer struct {
-	c        atomic.Pointer[Conn] // set once Add returned
-	deferred chan bool            // Defer's result for each "wait"
-	next     chan string          // the messages after a "wait"
-	done     chan string          // what each deferred func saw
-	release  chan struct{}        // closed to let "block" funcs return
+	c        atomic.Pointer[PollConn] // set once Add returned
+	deferred chan bool                // Defer's result for each "wait"
+	next     chan string              // the messages after a "wait"
+	done     chan string              // what each deferred func saw
+	release  chan struct{}            // closed to let "block" funcs return
 }
 
 func (d *deferrer) OnMessage(data []byte, _ bool) {

@@ -1,6 +1,6 @@
 //go:build unix
 
-package engineio
+package websocket
 
 import (
 	"net"
@@ -8,14 +8,14 @@ import (
 )
 
 // tryWrite writes b with non-blocking write(2) calls until the socket
-// takes no more; it returns how much was written. The caller holds t.wmu.
-func (t *wsTransport) tryWrite(b []byte) (int, error) {
-	w := &t.direct
+// takes no more; it returns how much was written. The caller holds wmu.
+func (c *Conn) tryWrite(b []byte) (int, error) {
+	w := &c.direct
 	if w.fn == nil {
 		w.fn = w.write // bound once: a closure per call escaped to the heap
 	}
 	w.buf, w.n, w.err = b, 0, nil
-	err := t.raw.Write(w.fn)
+	err := c.raw.Write(w.fn)
 	n := w.n
 	if err == nil {
 		err = w.err

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package wspoll
+package websocket
 
 import (
 	"errors"
@@ -13,12 +13,12 @@ type Poller struct{}
 
 // NewPoller returns an error wrapping errors.ErrUnsupported outside Linux.
 func NewPoller(Options) (*Poller, error) {
-	return nil, fmt.Errorf("wspoll: epoll is Linux only: %w", errors.ErrUnsupported)
+	return nil, fmt.Errorf("websocket: epoll is Linux only: %w", errors.ErrUnsupported)
 }
 
 // Add returns an error wrapping errors.ErrUnsupported outside Linux.
-func (*Poller) Add(net.Conn, Handler, ConnOptions) (*Conn, error) {
-	return nil, fmt.Errorf("wspoll: epoll is Linux only: %w", errors.ErrUnsupported)
+func (*Poller) Add(net.Conn, Handler, ConnOptions) (*PollConn, error) {
+	return nil, fmt.Errorf("websocket: epoll is Linux only: %w", errors.ErrUnsupported)
 }
 
 // Close does nothing outside Linux.
@@ -27,20 +27,20 @@ func (*Poller) Close() error { return nil }
 // Len returns 0 outside Linux.
 func (*Poller) Len() int { return 0 }
 
-// Conn is only implemented on Linux.
-type Conn struct{ framer }
+// PollConn is only implemented on Linux.
+type PollConn struct{ framer }
 
 // Close does nothing outside Linux.
-func (*Conn) Close() error { return nil }
+func (*PollConn) Close() error { return nil }
 
 // Pause does nothing outside Linux.
-func (*Conn) Pause() {}
+func (*PollConn) Pause() {}
 
 // Resume does nothing outside Linux.
-func (*Conn) Resume() {}
+func (*PollConn) Resume() {}
 
 // Defer reports false outside Linux.
-func (*Conn) Defer(func()) bool { return false }
+func (*PollConn) Defer(func()) bool { return false }
 
 // NetConn returns nil outside Linux.
-func (*Conn) NetConn() net.Conn { return nil }
+func (*PollConn) NetConn() net.Conn { return nil }

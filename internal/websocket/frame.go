@@ -1,4 +1,4 @@
-package wspoll
+package websocket
 
 import (
 	"encoding/binary"
@@ -22,7 +22,7 @@ const maxHeader = 14
 
 // header is a parsed frame header.
 //
-// wspoll parses headers itself rather than with github.com/gobwas/ws:
+// The poller parses headers itself rather than with github.com/gobwas/ws:
 // ws.ReadHeader reads from an io.Reader and cannot tell how much of a
 // partial header it consumed, so the incremental use here (parse what a
 // read returned, keep an incomplete frame's bytes for the next read) would
@@ -108,7 +108,7 @@ type framer struct {
 	msg        []byte // payload of a fragmented message so far
 	msgOp      byte   // its opcode, 0 when no fragmented message is open
 	stopped    atomic.Bool
-	paused     atomic.Bool // Conn.Pause: deliver no more until Conn.Resume
+	paused     atomic.Bool // PollConn.Pause: deliver no more until PollConn.Resume
 	held       bool        // a pause stopped frames(): partial may hold complete frames
 }
 

@@ -1,4 +1,4 @@
-package wspoll
+package websocket
 
 import (
 	"testing"

@@ -1,4 +1,4 @@
-package wspoll
+package websocket
 
 import (
 	"sync"
@@ -30,7 +30,7 @@ type Options struct {
 	// Client means the connections are the client ends: frames from the
 	// peer (a server) must not be masked (RFC 6455 section 5.1: a masked
 	// server frame is a protocol error, failing the connection with close
-	// code 1002), and the close frames wspoll writes are masked, as every
+	// code 1002), and the close frames the poller writes are masked, as every
 	// client frame must be. Everything else is as in server mode.
 	Client bool
 }
@@ -56,19 +56,19 @@ func (o Options) withDefaults() Options {
 
 // ConnOptions configures one connection in [Poller.Add].
 type ConnOptions struct {
-	// WriteLock is held while wspoll writes a close frame on the
+	// WriteLock is held while the poller writes a close frame on the
 	// connection, so that it never interleaves with the caller's writes:
 	// pass the lock the caller's writer holds. Nil means the caller does
-	// not write concurrently with wspoll's close frames (e.g. tests).
+	// not write concurrently with the poller's close frames (e.g. tests).
 	WriteLock sync.Locker
 
-	// Paused adds the connection paused, as if Conn.Pause had been called
-	// first: nothing is delivered until Conn.Resume.
+	// Paused adds the connection paused, as if PollConn.Pause had been called
+	// first: nothing is delivered until PollConn.Resume.
 	Paused bool
 
 	// Buffered holds bytes already read from the connection after the
 	// handshake (a hijacked bufio.Reader's buffered bytes); they are
 	// parsed before anything read from the socket, on the goroutine
-	// calling Add. wspoll copies what it keeps.
+	// calling Add. the poller copies what it keeps.
 	Buffered []byte
 }

@@ -1,6 +1,6 @@
 //go:build linux
 
-package wspoll
+package websocket
 
 import (
 	"encoding/binary"
@@ -19,17 +19,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// closeWriteTimeout bounds the write of the close frame wspoll sends when
-// it fails a connection: a peer that does not read must not hold a worker.
-const closeWriteTimeout = time.Second
-
 // yieldReads is how many full buffers a worker reads from one connection
 // before it yields, so that a fast sender does not keep the others
 // waiting.
 const yieldReads = 8
 
-// Conn is a connection added to a Poller.
-type Conn struct {
+// PollConn is a connection added to a Poller.
+type PollConn struct {
 	framer
 	p  *Poller
 	id uint64
@@ -57,17 +53,17 @@ type Conn struct {
 // read deadline; the caller must not read conn nor set a read deadline on
 // it afterwards (a past one fails the connection at its next read).
 //
-// Once Add has returned a Conn, every end is reported by h.OnClose, which
+// Once Add has returned a PollConn, every end is reported by h.OnClose, which
 // may run before Add returns when ConnOptions.Buffered holds a close or a
-// malformed frame. Close the connection with Conn.Close, not conn.Close.
-func (p *Poller) Add(conn net.Conn, h Handler, o ConnOptions) (*Conn, error) {
+// malformed frame. Close the connection with PollConn.Close, not conn.Close.
+func (p *Poller) Add(conn net.Conn, h Handler, o ConnOptions) (*PollConn, error) {
 	sc, ok := conn.(syscall.Conn)
 	if !ok {
-		return nil, fmt.Errorf("wspoll: cannot poll a %T: %w", conn, errors.ErrUnsupported)
+		return nil, fmt.Errorf("websocket: cannot poll a %T: %w", conn, errors.ErrUnsupported)
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		return nil, fmt.Errorf("wspoll: %w", err)
+		return nil, fmt.Errorf("websocket: %w", err)
 	}
 	if err := checkSocket(rc); err != nil {
 		return nil, err
@@ -75,13 +71,13 @@ func (p *Poller) Add(conn net.Conn, h Handler, o ConnOptions) (*Conn, error) {
 	// A hijacked connection may keep the http.Server's read deadline,
 	// which would fail the first read.
 	if err := conn.SetReadDeadline(time.Time{}); err != nil {
-		return nil, fmt.Errorf("wspoll: %w", err)
+		return nil, fmt.Errorf("websocket: %w", err)
 	}
 	wl := o.WriteLock
 	if wl == nil {
 		wl = new(sync.Mutex)
 	}
-	c := &Conn{p: p, nc: conn, rc: rc, wl: wl, reading: true}
+	c := &PollConn{p: p, nc: conn, rc: rc, wl: wl, reading: true}
 	c.paused.Store(o.Paused)
 	c.h = h
 	c.maxPayload = p.opts.MaxPayload
@@ -134,10 +130,10 @@ func checkSocket(rc syscall.RawConn) error {
 		err = serr
 	}
 	if err != nil {
-		return fmt.Errorf("wspoll: not a socket: %w: %w", err, errors.ErrUnsupported)
+		return fmt.Errorf("websocket: not a socket: %w: %w", err, errors.ErrUnsupported)
 	}
 	if typ != unix.SOCK_STREAM || (domain != unix.AF_INET && domain != unix.AF_INET6 && domain != unix.AF_UNIX) {
-		return fmt.Errorf("wspoll: not a TCP or Unix stream socket: %w", errors.ErrUnsupported)
+		return fmt.Errorf("websocket: not a TCP or Unix stream socket: %w", errors.ErrUnsupported)
 	}
 	return nil
 }
@@ -147,7 +143,7 @@ func checkSocket(rc syscall.RawConn) error {
 // registration cost an epoll_ctl call per message, 6% of the server's CPU
 // in the echo benchmark). It goes through RawConn.Control, which fails
 // once the net.Conn is closed, so a stale fd number is never touched.
-func (c *Conn) ctl(op int) error {
+func (c *PollConn) ctl(op int) error {
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLET}
 	setID(&ev, c.id)
 	var cerr error
@@ -166,7 +162,7 @@ func (c *Conn) ctl(op int) error {
 // serve reads the connection for an epoll event, on a worker. An event
 // for a connection already being read only tells its reader to read once
 // more: that data may have come after the reader's last read.
-func (c *Conn) serve(r *reader) {
+func (c *PollConn) serve(r *reader) {
 	c.mu.Lock()
 	switch {
 	case c.closed: // the closer tore it down
@@ -188,7 +184,7 @@ func (c *Conn) serve(r *reader) {
 
 // readLoop reads while events keep coming, then lets the read state go.
 // The caller holds it (reading).
-func (c *Conn) readLoop(r *reader) {
+func (c *PollConn) readLoop(r *reader) {
 	r.acquire()
 	defer r.release()
 	c.r = r
@@ -199,7 +195,7 @@ func (c *Conn) readLoop(r *reader) {
 // readAll reads and parses until the socket is empty: a read returns
 // less than the buffer or EAGAIN. Edge-triggered epoll reports only new
 // data, so what is already there must all be read now.
-func (c *Conn) readAll(r *reader) error {
+func (c *PollConn) readAll(r *reader) error {
 	if c.held {
 		// Complete frames a pause kept back come before the socket's bytes.
 		c.held = false
@@ -246,7 +242,7 @@ func (c *Conn) readAll(r *reader) error {
 // event came meanwhile and the connection must be read again; else it lets
 // the read state go, tearing the connection down when the read failed or
 // someone closed it meanwhile.
-func (c *Conn) finish(err error) (again bool) {
+func (c *PollConn) finish(err error) (again bool) {
 	c.mu.Lock()
 	if err == nil && !c.closed && c.again && !c.paused.Load() {
 		c.again = false
@@ -281,7 +277,7 @@ func (c *Conn) finish(err error) (again bool) {
 // a goroutine switch per message. Defer must be called only from a
 // Handler method; it reports false, and does not take fn, when the
 // message is being delivered outside a read (ConnOptions.Buffered).
-func (c *Conn) Defer(fn func()) bool {
+func (c *PollConn) Defer(fn func()) bool {
 	if c.r == nil {
 		return false
 	}
@@ -295,14 +291,14 @@ func (c *Conn) Defer(fn func()) bool {
 // control slows the peer down instead of its messages taking memory. A
 // peer's close or failure is noticed only after Resume (or at Close).
 // Pause may be called from a Handler method, and from any goroutine.
-func (c *Conn) Pause() { c.paused.Store(true) }
+func (c *PollConn) Pause() { c.paused.Store(true) }
 
 // Resume undoes Pause. The registration is edge-triggered: what arrived
 // while paused raised no event that is still to come, so Resume reads the
 // connection itself when something did, on a goroutine of its own unless
 // a worker is still reading it (which then reads once more). It may be
 // called from a Handler method, and from any goroutine.
-func (c *Conn) Resume() {
+func (c *PollConn) Resume() {
 	if !c.paused.Swap(false) {
 		return
 	}
@@ -331,7 +327,7 @@ func (c *Conn) Resume() {
 // resumeRead reads a resumed connection as a worker would, then runs what
 // the handlers deferred once it has let the connection go (and no longer
 // counts for Close, as a worker leaving the pool does).
-func (c *Conn) resumeRead() {
+func (c *PollConn) resumeRead() {
 	r := newReader(&c.p.bufs, c.p.opts.BufferSize)
 	c.readLoop(r)
 	c.p.wg.Done()
@@ -346,7 +342,7 @@ func (c *Conn) resumeRead() {
 // Handler method, and more than once; it returns the net.Conn's Close
 // error the first time, nil after. As OnClose may run on the goroutine
 // calling Close, do not call Close holding a lock that OnClose takes.
-func (c *Conn) Close() error {
+func (c *PollConn) Close() error {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -368,7 +364,7 @@ func (c *Conn) Close() error {
 // closed while owning its read state: it sends the close frame the error
 // calls for, closes the net.Conn (which drops it from epoll), and reports
 // OnClose.
-func (c *Conn) teardown() {
+func (c *PollConn) teardown() {
 	var ce *CloseError
 	var fe *FrameError
 	switch {
@@ -389,7 +385,7 @@ func (c *Conn) teardown() {
 
 // writeClose writes a close frame under the caller's write lock, with a
 // short deadline: the connection is closed right after either way.
-func (c *Conn) writeClose(code int, reason string) {
+func (c *PollConn) writeClose(code int, reason string) {
 	var b [6 + 125]byte
 	var frame []byte
 	if c.client {
@@ -407,4 +403,4 @@ func (c *Conn) writeClose(code int, reason string) {
 }
 
 // NetConn returns the connection given to Add, for writing.
-func (c *Conn) NetConn() net.Conn { return c.nc }
+func (c *PollConn) NetConn() net.Conn { return c.nc }

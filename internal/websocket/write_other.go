@@ -1,6 +1,6 @@
 //go:build !unix
 
-package engineio
+package websocket
 
 import (
 	"errors"
@@ -8,13 +8,11 @@ import (
 	"syscall"
 )
 
-// rawConnOf returns nil: writes go through a writer goroutine.
+// rawConnOf returns nil: CanTryWrite is false.
 func rawConnOf(net.Conn) syscall.RawConn { return nil }
 
-// tryWrite is never called: raw is nil.
-func (t *wsTransport) tryWrite([]byte) (int, error) {
-	return 0, errors.ErrUnsupported
-}
+// tryWrite is never called: CanTryWrite is false.
+func (c *Conn) tryWrite([]byte) (int, error) { return 0, errors.ErrUnsupported }
 
 // directWrite is unused where there are no non-blocking direct writes.
 type directWrite struct{}

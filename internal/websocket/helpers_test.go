@@ -1,6 +1,6 @@
 //go:build linux
 
-package wspoll
+package websocket
 
 import (
 	"bufio"
@@ -157,7 +157,7 @@ type server struct {
 }
 
 type serverConn struct {
-	c  *Conn
+	c  *PollConn
 	nc net.Conn
 	h  *recorder
 }

@@ -1,6 +1,6 @@
 //go:build linux
 
-package wspoll
+package websocket
 
 import (
 	"errors"
@@ -31,14 +31,14 @@ type Poller struct {
 	wakefd int
 
 	mu     sync.Mutex
-	conns  map[uint64]*Conn // by id, the key carried in epoll events
+	conns  map[uint64]*PollConn // by id, the key carried in epoll events
 	nextID uint64
 	closed bool
 
-	work     chan *Conn    // hands a ready connection to an idle worker
-	left     chan struct{} // a worker left the pool to run deferred work
-	quit     chan struct{} // closed by Close: idle workers exit
-	loopDone chan struct{} // closed when the epoll loop returns
+	work     chan *PollConn // hands a ready connection to an idle worker
+	left     chan struct{}  // a worker left the pool to run deferred work
+	quit     chan struct{}  // closed by Close: idle workers exit
+	loopDone chan struct{}  // closed when the epoll loop returns
 	wg       sync.WaitGroup
 	workers  atomic.Int32
 	bufs     sync.Pool // read buffers, held by a worker only while it reads
@@ -87,8 +87,8 @@ func NewPoller(opts Options) (*Poller, error) {
 		epf:      epf,
 		eprc:     eprc,
 		wakefd:   wakefd,
-		conns:    make(map[uint64]*Conn),
-		work:     make(chan *Conn),
+		conns:    make(map[uint64]*PollConn),
+		work:     make(chan *PollConn),
 		left:     make(chan struct{}, 1),
 		quit:     make(chan struct{}),
 		loopDone: make(chan struct{}),
@@ -115,7 +115,7 @@ func eventID(ev *unix.EpollEvent) uint64 {
 func (p *Poller) loop() {
 	defer close(p.loopDone)
 	events := make([]unix.EpollEvent, maxEvents)
-	ready := make([]*Conn, 0, maxEvents)
+	ready := make([]*PollConn, 0, maxEvents)
 	var n int
 	var werr error
 	wait := func(fd uintptr) bool {
@@ -163,7 +163,7 @@ func (p *Poller) loop() {
 
 // dispatch hands c to an idle worker, or to a new one when none waits
 // (up to MaxWorkers, beyond which it waits for one to be free).
-func (p *Poller) dispatch(c *Conn) {
+func (p *Poller) dispatch(c *PollConn) {
 	select {
 	case p.work <- c:
 		return
@@ -193,7 +193,7 @@ func (p *Poller) dispatch(c *Conn) {
 }
 
 // spawn starts a worker for c unless MaxWorkers run.
-func (p *Poller) spawn(c *Conn) bool {
+func (p *Poller) spawn(c *PollConn) bool {
 	for {
 		n := p.workers.Load()
 		if n >= int32(p.opts.MaxWorkers) {
@@ -209,7 +209,7 @@ func (p *Poller) spawn(c *Conn) bool {
 
 // worker reads the connections it is handed until Close, or until it
 // has waited IdleWorkerTimeout for one.
-func (p *Poller) worker(c *Conn) {
+func (p *Poller) worker(c *PollConn) {
 	r := newReader(&p.bufs, p.opts.BufferSize)
 	idle := time.NewTimer(p.opts.IdleWorkerTimeout)
 	defer idle.Stop()
@@ -223,7 +223,7 @@ func (p *Poller) worker(c *Conn) {
 	p.wg.Done()
 }
 
-// runDeferred runs what the handlers deferred (Conn.Defer) during the read
+// runDeferred runs what the handlers deferred (PollConn.Defer) during the read
 // that just ended, after the connection was let go. It leaves the pool of
 // workers first: the work may block (a handler waiting for the client's
 // next message, which another worker must be free to read), and
@@ -252,7 +252,7 @@ func (p *Poller) runDeferred(r *reader) (rejoined bool) {
 // worker is to exit: at Close, or after IdleWorkerTimeout unless it is the
 // last worker. Keeping one means a burst after a quiet period finds a
 // warm stack, and that a dispatch waiting at MaxWorkers is always served.
-func (p *Poller) next(idle *time.Timer) *Conn {
+func (p *Poller) next(idle *time.Timer) *PollConn {
 	idle.Reset(p.opts.IdleWorkerTimeout)
 	for {
 		select {
@@ -280,7 +280,7 @@ type reader struct {
 	n        int
 	err      error
 	fn       func(fd uintptr) bool
-	deferred []func() // Conn.Defer's work, run once the connection is let go
+	deferred []func() // PollConn.Defer's work, run once the connection is let go
 }
 
 // runDeferred runs and forgets the deferred work, in order. Nothing is
@@ -347,7 +347,7 @@ func (p *Poller) Close() error {
 	}
 	<-p.loopDone
 	p.mu.Lock()
-	conns := make([]*Conn, 0, len(p.conns))
+	conns := make([]*PollConn, 0, len(p.conns))
 	for _, c := range p.conns {
 		conns = append(conns, c)
 	}
@@ -365,7 +365,7 @@ func (p *Poller) closeFDs() error {
 }
 
 // remove forgets a closed connection.
-func (p *Poller) remove(c *Conn) {
+func (p *Poller) remove(c *PollConn) {
 	p.mu.Lock()
 	delete(p.conns, c.id)
 	p.mu.Unlock()

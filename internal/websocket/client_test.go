@@ -1,6 +1,6 @@
 //go:build linux
 
-package wspoll
+package websocket
 
 import (
 	"errors"
@@ -86,7 +86,7 @@ func TestCloseFrameBytesMasked(t *testing.T) {
 // client-mode Poller; the test plays the server on the other end.
 type clientPair struct {
 	peer net.Conn // the server end, written raw
-	c    *Conn
+	c    *PollConn
 	h    *recorder
 }
 
