@@ -25,7 +25,6 @@ type config struct {
 	logLevel        slog.Level
 	logFormat       string
 	shutdownTimeout time.Duration
-	broker          string
 	redisURL        string // --redis: a cluster node on this Redis
 	redisMode       string
 	redisKey        string
@@ -58,7 +57,6 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log `LEVEL`: debug (adds a line per connection event), info, warn or error")
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "log `FORMAT`: text or json (slog)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGINT/SIGTERM, how long to wait for clients and handlers (`DURATION`)")
-	fs.StringVar(&cfg.broker, "broker", "memory", "the `BROKER` linking duplex nodes: memory (a single node; others to come)")
 	fs.StringVar(&cfg.redisURL, "redis", "", "make this a cluster node on the Redis at `URL` (redis://host:6379[/db]), compatible with Node's @socket.io/redis-adapter")
 	fs.StringVar(&cfg.redisMode, "redis-mode", "", "Redis wire `MODE`: classic (the default: createAdapter, PUBLISH) or sharded (createShardedAdapter, SPUBLISH, Redis 7; dynamic subscription mode)")
 	fs.StringVar(&cfg.redisKey, "redis-key", "", "the Redis channel `PREFIX` (the Node adapter's key option, default socket.io); every node of a cluster uses the same")
@@ -73,8 +71,9 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 func parseConfig(args []string, getenv func(string) string) (*config, error) {
 	cfg := &config{}
 	fs := newFlagSet(cfg)
+	src := trackSources(fs)
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		return nil, src.parseError(err)
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -84,46 +83,15 @@ func parseConfig(args []string, getenv func(string) string) (*config, error) {
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
 		if v := getenv(envName(f.Name)); v != "" && !given[f.Name] {
-			if err := fs.Set(f.Name, v); err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: %w", envName(f.Name), v, err))
+			if err := src.setFromEnv(f.Name, v); err != nil {
+				errs = append(errs, err)
 			}
 		}
 	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return cfg, cfg.validate()
-}
-
-func (c *config) validate() error {
-	c.path = normalizePath(c.path)
-	switch {
-	case c.path == "/":
-		return errors.New("--path: the Socket.IO path cannot be /, where the chat page is")
-	case strings.ContainsAny(c.path, " {}?#%"):
-		return fmt.Errorf("--path %q: use letters, digits and / . _ - only", c.path)
-	case c.pingInterval <= 0 || c.pingTimeout <= 0:
-		return errors.New("--ping-interval and --ping-timeout must be positive")
-	case c.maxPayload <= 0:
-		return errors.New("--max-payload must be positive")
-	case c.maxConnections < 0:
-		return errors.New("--max-connections must be 0 (no limit) or positive")
-	case c.logFormat != "text" && c.logFormat != "json":
-		return fmt.Errorf("--log-format %q: want text or json", c.logFormat)
-	case c.shutdownTimeout <= 0:
-		return errors.New("--shutdown-timeout must be positive")
-	case c.broker != "memory":
-		return fmt.Errorf("--broker %q: only memory (a single node) is available in this version", c.broker)
-	case c.redisMode != "" && c.redisMode != "classic" && c.redisMode != "sharded":
-		return fmt.Errorf("--redis-mode %q: want classic or sharded", c.redisMode)
-	case c.redisURL != "" && !strings.HasPrefix(c.redisURL, "redis://") && !strings.HasPrefix(c.redisURL, "rediss://"):
-		return fmt.Errorf("--redis %q: want a redis:// or rediss:// URL", c.redisURL)
-	case c.natsURL != "" && c.redisURL != "":
-		return errors.New("--nats and --redis: choose one broker")
-	case c.natsURL != "" && !strings.HasPrefix(c.natsURL, "nats://") && !strings.HasPrefix(c.natsURL, "tls://"):
-		return fmt.Errorf("--nats %q: want a nats:// or tls:// URL", c.natsURL)
-	}
-	return nil
+	return cfg, cfg.validate(src)
 }
 
 // normalizePath gives the Socket.IO path a leading and a trailing slash,

@@ -15,7 +15,7 @@ func TestParseConfig(t *testing.T) {
 	t.Parallel()
 	defaults := config{
 		addr: ":3000", path: "/socket.io/", pingInterval: 25 * time.Second, pingTimeout: 20 * time.Second,
-		maxPayload: 1e6, maxConnections: defaultMaxConnections(), logLevel: slog.LevelInfo, logFormat: "text", shutdownTimeout: 10 * time.Second, broker: "memory",
+		maxPayload: 1e6, maxConnections: defaultMaxConnections(), logLevel: slog.LevelInfo, logFormat: "text", shutdownTimeout: 10 * time.Second,
 	}
 	with := func(f func(*config)) config { c := defaults; f(&c); return c }
 	tests := []struct {
@@ -73,11 +73,11 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad variable", nil, map[string]string{"DUPLEX_PING_INTERVAL": "soon"}, `DUPLEX_PING_INTERVAL="soon"`},
 		{"root path", []string{"--path", "/"}, nil, "cannot be /"},
 		{"odd path", []string{"--path", "/a b/"}, nil, "letters, digits"},
-		{"zero ping", []string{"--ping-timeout", "0s"}, nil, "must be positive"},
-		{"negative connection limit", []string{"--max-connections", "-1"}, nil, "--max-connections must be"},
+		{"zero ping", []string{"--ping-timeout", "0s"}, nil, "want a positive duration"},
+		{"negative connection limit", []string{"--max-connections", "-1"}, nil, `--max-connections="-1": want 0`},
 		{"log format", []string{"--log-format", "xml"}, nil, "want text or json"},
 		{"log level", []string{"--log-level", "loud"}, nil, "loud"},
-		{"broker", []string{"--broker", "redis://localhost"}, nil, "only memory"},
+		{"no broker flag: --redis and --nats choose", []string{"--broker", "redis"}, nil, "flag provided but not defined: -broker"},
 		{"nats and redis", []string{"--nats", "nats://h:4222", "--redis", "redis://h:6379"}, nil, "choose one broker"},
 		{"chat limit", []string{"--chat-message-burst", "0"}, nil, "want a positive integer"},
 		{"chat rate", nil, map[string]string{"DUPLEX_CHAT_TYPING_RATE": "fast"}, "want a positive number"},
