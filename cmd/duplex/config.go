@@ -120,6 +120,7 @@ func printUsage(w io.Writer) {
 	fmt.Fprint(w, `Usage:
   duplex [flags]          serve the chat application at / and Socket.IO at --path
   duplex client [args]    run the Socket.IO command-line client (duplex client -h)
+  duplex --version        print the version, VCS revision and Go version
 
 duplex serves a real-time chat web application and its Socket.IO endpoint,
 with GET /healthz for health checks. SIGINT or SIGTERM shuts it down

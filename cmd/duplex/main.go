@@ -4,6 +4,7 @@
 //	duplex                     listen on :3000
 //	duplex --addr HOST:PORT    listen elsewhere (port 0: a free port)
 //	duplex -h                  every flag and DUPLEX_* variable
+//	duplex --version           module version, VCS revision, Go version
 //	duplex client ...          the command-line Socket.IO client
 //
 // All protocol logic lives in packages socketio and cmd/duplex/internal/chat, the
@@ -20,6 +21,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/duplexio/duplex/gctune"
@@ -34,6 +36,10 @@ func main() {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "client" {
 		return runClient(args[1:], stdin, stdout, stderr)
+	}
+	if isVersion(args) {
+		fmt.Fprint(stdout, versionText(debug.ReadBuildInfo()))
+		return 0
 	}
 	cfg, err := parseConfig(args, os.Getenv)
 	if errors.Is(err, flag.ErrHelp) {
