@@ -21,6 +21,7 @@ func (s *server) joinCluster(opts *socketio.Options) error {
 	if s.cfg.redisURL == "" {
 		return nil
 	}
+	routeRedisLog(s.log)
 	client, err := redisadapter.Dial(s.cfg.redisURL)
 	if err != nil {
 		return fmt.Errorf("--redis: %w", err)
