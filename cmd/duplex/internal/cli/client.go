@@ -198,7 +198,7 @@ func (r *clientRun) emit(event string, args []any) error {
 	}
 	a, err := r.s.Timeout(r.cfg.timeout).EmitWithAck(r.ctx, event, args...)
 	if errors.Is(err, client.ErrAckTimeout) && r.ctx.Err() == nil {
-		return fmt.Errorf("no acknowledgement of %q within %v", event, r.cfg.timeout)
+		return fmt.Errorf("no acknowledgement of %q within %v (does the server's handler answer one? without --ack, events are sent without waiting)", event, r.cfg.timeout)
 	}
 	if err != nil {
 		return err

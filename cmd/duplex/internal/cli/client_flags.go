@@ -28,13 +28,14 @@ With --emit EVENT [ARGS] it sends EVENT with ARGS (a JSON array, default
 acknowledgement is printed with --ack. With --listen it prints only the
 events named (the flag repeats), and with --once it exits after printing
 the first one. Without --emit it reads lines "EVENT ARGS_JSON" from stdin
-and emits each, until the end of input (with --ack, each asks for an
-acknowledgement, which is printed).
+and emits each, until the end of input. With --ack, each asks for an
+acknowledgement and waits for it (up to --timeout) before the next line:
+every event given must then be one whose handler answers.
 
 Examples:
   duplex client http://localhost:3000 --emit chat '["hello"]'
   duplex client http://localhost:3000/admin --auth '{"token":"x"}' --listen news --once
-  printf 'join ["lobby"]\nchat ["hi"]\n' | duplex client ws://localhost:3000 --ack
+  printf 'chat ["lobby","hi"]\nchat ["lobby","bye"]\n' | duplex client ws://localhost:3000 --ack
 
 Flags:
 `
