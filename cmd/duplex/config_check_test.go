@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"flag"
+	"io"
 	"testing"
 )
 
@@ -84,5 +87,34 @@ func TestSettingValuesAccepted(t *testing.T) {
 		if _, err := parseConfig(args, func(string) string { return "" }); err != nil {
 			t.Errorf("%q: %v", args, err)
 		}
+	}
+}
+
+// The wrapping of flag values keeps boolean flags working without a value
+// (as a --metrics flag would be) and explains a bad one.
+func TestTrackedBoolFlag(t *testing.T) {
+	t.Parallel()
+	var on bool
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.BoolVar(&on, "switch", false, "")
+	src := trackSources(fs)
+	if err := fs.Parse([]string{"--switch"}); err != nil || !on {
+		t.Errorf("--switch: %v, value %v", err, on)
+	}
+	err := src.parseError(fs.Parse([]string{"--switch=maybe"}))
+	if want := `--switch="maybe": want true or false`; err == nil || err.Error() != want {
+		t.Errorf("error %v, want %s", err, want)
+	}
+}
+
+// What the operator sees on the terminal for a refused setting.
+func TestSettingMessageOnStderr(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"--ping-interval=-1"}, nil, &stdout, &stderr)
+	const want = "duplex: --ping-interval=\"-1\": want a duration with a unit, such as 25s, 1m30s or 500ms\nRun 'duplex -h' for the flags.\n"
+	if code != 2 || stderr.String() != want {
+		t.Errorf("exit code %d, stderr %q\nwant 2 and %q", code, stderr.String(), want)
 	}
 }
