@@ -13,8 +13,8 @@ import (
 
 // Defaults of Options.
 const (
-	// DefaultMaxBodyBytes bounds a request body: 1 MB, the engine's
-	// default largest client message, since an emitted event goes to
+	// DefaultMaxBodyBytes bounds a request body: 1 MiB, about the engine's
+	// default largest client message (1 MB), since an emitted event goes to
 	// clients that would refuse a bigger one anyway.
 	DefaultMaxBodyBytes = 1 << 20
 	// DefaultMaxAckTimeout bounds timeout_ms, so that a request waiting
