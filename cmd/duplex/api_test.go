@@ -56,3 +56,16 @@ func TestAPITokenFromEnv(t *testing.T) {
 		t.Fatalf("DUPLEX_API_TOKEN: %v, token %q", err, cfg.apiToken)
 	}
 }
+
+// TestAPIBodyFollowsMaxPayload: an emit as large as --max-payload fits.
+func TestAPIBodyFollowsMaxPayload(t *testing.T) {
+	url, _, _ := startServer(t, "--api-token", "tok", "--max-payload", "3000000")
+	big := `{"event":"e","args":["` + strings.Repeat("x", 2_000_000) + `"]}`
+	if status, body := postAPI(t, url, "Bearer tok", big); status != http.StatusOK {
+		t.Errorf("2 MB emit with --max-payload 3000000: %d %s, want 200", status, body)
+	}
+	over := `{"event":"e","args":["` + strings.Repeat("x", 3_000_000) + `"]}`
+	if status, body := postAPI(t, url, "Bearer tok", over); status != http.StatusRequestEntityTooLarge {
+		t.Errorf("3 MB emit with --max-payload 3000000: %d %s, want 413", status, body)
+	}
+}

@@ -80,7 +80,9 @@ func (s *server) handler() (http.Handler, error) {
 	mux.Handle(s.cfg.path+web.ClientBundle+".map", web.Client())
 	mux.Handle(s.cfg.path, s.io)
 	if s.cfg.apiToken != "" {
-		mux.Handle("/api/v1/", httpapi.New(s.io, &httpapi.Options{Token: s.cfg.apiToken, Logger: s.log}))
+		// An emit as large as a client may receive must fit the body.
+		maxBody := max(s.cfg.maxPayload, httpapi.DefaultMaxBodyBytes)
+		mux.Handle("/api/v1/", httpapi.New(s.io, &httpapi.Options{Token: s.cfg.apiToken, MaxBodyBytes: maxBody, Logger: s.log}))
 	}
 	mux.Handle("/", app)
 	return mux, nil
