@@ -30,6 +30,7 @@ type config struct {
 	redisKey        string
 	natsURL         string       // --nats: a cluster node on this NATS server
 	chat            chat.Options // --chat-*: config_chat.go
+	apiToken        string       // --api-token: serve /api/v1/ (package httpapi)
 }
 
 // envPrefix names the environment variable of each flag: --ping-interval
@@ -61,6 +62,7 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.StringVar(&cfg.redisMode, "redis-mode", "", "Redis wire `MODE`: classic (the default: createAdapter, PUBLISH) or sharded (createShardedAdapter, SPUBLISH, Redis 7; dynamic subscription mode)")
 	fs.StringVar(&cfg.redisKey, "redis-key", "", "the Redis channel `PREFIX` (the Node adapter's key option, default socket.io); every node of a cluster uses the same")
 	fs.StringVar(&cfg.natsURL, "nats", "", "make this a cluster node on the NATS server at `URL` (nats://host:4222; comma-separated for several); excludes --redis")
+	fs.StringVar(&cfg.apiToken, "api-token", "", "serve the HTTP API for backends at /api/v1/ (docs/openapi.yaml), to requests with Authorization: Bearer `TOKEN`; prefer the variable, which ps does not show; off when empty")
 	chatFlags(fs, &cfg.chat)
 	return fs
 }

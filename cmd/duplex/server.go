@@ -14,6 +14,7 @@ import (
 	"github.com/duplexio/duplex/cmd/duplex/internal/chat"
 	"github.com/duplexio/duplex/cmd/duplex/internal/web"
 	"github.com/duplexio/duplex/engineio"
+	"github.com/duplexio/duplex/httpapi"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -66,8 +67,8 @@ func newServer(cfg *config, logger *slog.Logger) (*server, error) {
 	return s, nil
 }
 
-// handler routes the chat page, the health check, the client bundle and
-// Socket.IO.
+// handler routes the chat page, the health check, the client bundle,
+// Socket.IO and, with --api-token, the HTTP API.
 func (s *server) handler() (http.Handler, error) {
 	app, err := web.App(s.cfg.path)
 	if err != nil {
@@ -78,6 +79,11 @@ func (s *server) handler() (http.Handler, error) {
 	mux.Handle(s.cfg.path+web.ClientBundle, web.Client())
 	mux.Handle(s.cfg.path+web.ClientBundle+".map", web.Client())
 	mux.Handle(s.cfg.path, s.io)
+	if s.cfg.apiToken != "" {
+		// An emit as large as a client may receive must fit the body.
+		maxBody := max(s.cfg.maxPayload, httpapi.DefaultMaxBodyBytes)
+		mux.Handle("/api/v1/", httpapi.New(s.io, &httpapi.Options{Token: s.cfg.apiToken, MaxBodyBytes: maxBody, Logger: s.log}))
+	}
 	mux.Handle("/", app)
 	return mux, nil
 }
