@@ -39,7 +39,7 @@ func Decode(msg []byte) (*parser.Packet, error) {
 	r := bytes.NewReader(msg)
 	d := msgpack.NewDecoder(r)
 	p := new(parser.Packet)
-	c := converter{dec: d, in: r}
+	c := converter{dec: d, in: r, msg: msg}
 	if err := c.packet(p); err != nil {
 		var inv error
 		if errors.Is(err, parser.ErrInvalidPacket) {
@@ -63,6 +63,7 @@ func Decode(msg []byte) (*parser.Packet, error) {
 type converter struct {
 	dec         *msgpack.Decoder
 	in          *bytes.Reader // what dec reads, to bound lengths by it
+	msg         []byte        // what in reads
 	out         []byte
 	attachments [][]byte
 }
@@ -156,6 +157,11 @@ func (c *converter) packetData(p *parser.Packet) error {
 	if err != nil {
 		return err
 	}
+	if off := len(c.msg) - c.in.Len(); bytes.HasPrefix(c.msg[off:], undefined) {
+		// notepack.io 2.2 writes a key whose value is undefined (the
+		// client's CONNECT without auth): the packet has no data.
+		return c.dec.Skip()
+	}
 	if code == msgpcode.Nil {
 		// notepack decodes nil as null, which no packet type accepts as its
 		// data (an absent key is undefined, which CONNECT and DISCONNECT do).
@@ -168,6 +174,9 @@ func (c *converter) packetData(p *parser.Packet) error {
 	p.Data = json.RawMessage(bytes.Clone(c.out))
 	return nil
 }
+
+// undefined is notepack.io 2.2's encoding of undefined: fixext 1 of type 0.
+var undefined = []byte{0xd4, 0, 0}
 
 // value converts one MessagePack value to JSON appended to c.out.
 func (c *converter) value(depth int) error {

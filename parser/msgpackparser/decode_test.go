@@ -22,6 +22,9 @@ var nodeEncoded = []struct {
 	// {type:0, nsp:"/admin"}
 	{"connect without data", "82a47479706500a36e7370a62f61646d696e",
 		parser.Packet{Type: parser.Connect, Namespace: "/admin"}},
+	// {type:0, data:undefined, nsp:"/"}: the client's CONNECT without auth
+	{"connect with undefined data", "83a47479706500a464617461d40000a36e7370a12f",
+		parser.Packet{Type: parser.Connect, Namespace: "/"}},
 	// {type:2, data:["chat", {n:1, f:1.5, neg:-200, big:4294967296, t:true, z:null, s:"é"}, [1,2]],
 	//  options:{compress:true}, nsp:"/", id:7}
 	{"event", "85a47479706502a46461746193a46368617487a16e01a166cb3ff8000000000000a36e6567d1ff38a3626967cf0000000100000000a174c3a17ac0a173a2c3a9920102a76f7074696f6e7381a8636f6d7072657373c3a36e7370a12fa2696407",
