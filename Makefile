@@ -136,7 +136,7 @@ FUZZ_TARGETS = ./engineio:FuzzServeHTTP \
 	./engineio/packet:FuzzDecode ./engineio/packet:FuzzDecodePayload \
 	./parser:FuzzDecodeText ./parser:FuzzRoundTrip ./parser:FuzzPlaceholders ./parser:FuzzDecoderStream ./parser:FuzzSplitArray \
 	./socketio:FuzzServerPayload ./internal/typedfunc:FuzzArgsDecode ./internal/typedfunc:FuzzScalarDecode \
-	./adapter/natsadapter:FuzzDecode
+	./adapter/natsadapter:FuzzDecode ./parser/msgpackparser:FuzzDecode
 
 .PHONY: fuzz
 fuzz:
