@@ -46,6 +46,19 @@ func ParseParser(name string) (Parser, error) {
 	return 0, fmt.Errorf("socketio: unknown parser %q (want json or msgpack)", name)
 }
 
+// MarshalText implements encoding.TextMarshaler, as String.
+func (p Parser) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler, as ParseParser, so
+// that a Parser can be a flag (flag.TextVar).
+func (p *Parser) UnmarshalText(text []byte) error {
+	v, err := ParseParser(string(text))
+	if err == nil {
+		*p = v
+	}
+	return err
+}
+
 var errTextMessage = fmt.Errorf("%w: text message with the msgpack parser", parser.ErrInvalidPacket)
 
 // encode turns a packet into its engine messages in the server's format:

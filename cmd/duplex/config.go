@@ -11,6 +11,7 @@ import (
 
 	"github.com/duplexio/duplex/cmd/duplex/internal/chat"
 	"github.com/duplexio/duplex/engineio"
+	"github.com/duplexio/duplex/socketio"
 )
 
 // config is what the flags and DUPLEX_* variables set.
@@ -31,6 +32,7 @@ type config struct {
 	redisKey        string
 	natsURL         string       // --nats: a cluster node on this NATS server
 	chat            chat.Options // --chat-*: config_chat.go
+	parser          socketio.Parser
 }
 
 // envPrefix names the environment variable of each flag: --ping-interval
@@ -63,6 +65,7 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.StringVar(&cfg.redisMode, "redis-mode", "", "Redis wire `MODE`: classic (the default: createAdapter, PUBLISH) or sharded (createShardedAdapter, SPUBLISH, Redis 7; dynamic subscription mode)")
 	fs.StringVar(&cfg.redisKey, "redis-key", "", "the Redis channel `PREFIX` (the Node adapter's key option, default socket.io); every node of a cluster uses the same")
 	fs.StringVar(&cfg.natsURL, "nats", "", "make this a cluster node on the NATS server at `URL` (nats://host:4222; comma-separated for several); excludes --redis")
+	fs.TextVar(&cfg.parser, "parser", socketio.ParserJSON, "the Socket.IO `PARSER` of every client: json, or msgpack (socket.io-msgpack-parser; the chat page then loads socket.io.msgpack.min.js)")
 	chatFlags(fs, &cfg.chat)
 	return fs
 }
