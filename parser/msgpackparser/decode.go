@@ -167,7 +167,7 @@ func (c *converter) packetData(p *parser.Packet) error {
 		// data (an absent key is undefined, which CONNECT and DISCONNECT do).
 		return invalidf("invalid payload")
 	}
-	c.out = c.out[:0]
+	c.out, c.attachments = c.out[:0], nil // a repeated data key: the last wins
 	if err := c.value(0); err != nil {
 		return err
 	}

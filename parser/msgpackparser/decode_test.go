@@ -22,6 +22,10 @@ var nodeEncoded = []struct {
 	// {type:0, nsp:"/admin"}
 	{"connect without data", "82a47479706500a36e7370a62f61646d696e",
 		parser.Packet{Type: parser.Connect, Namespace: "/admin"}},
+	// {type:2, data:["a", <bin 01>], data:["b", <bin 02>], nsp:"/"}: the last data wins
+	{"repeated data", "84a47479706502a46461746192a161c40101a46461746192a162c40102a36e7370a12f",
+		parser.Packet{Type: parser.Event, Namespace: "/",
+			Data: []byte(`["b",{"_placeholder":true,"num":0}]`), Attachments: [][]byte{{2}}}},
 	// {type:0, data:undefined, nsp:"/"}: the client's CONNECT without auth
 	{"connect with undefined data", "83a47479706500a464617461d40000a36e7370a12f",
 		parser.Packet{Type: parser.Connect, Namespace: "/"}},
