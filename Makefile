@@ -136,7 +136,7 @@ FUZZ_TARGETS = ./engineio:FuzzServeHTTP \
 	./engineio/packet:FuzzDecode ./engineio/packet:FuzzDecodePayload \
 	./parser:FuzzDecodeText ./parser:FuzzRoundTrip ./parser:FuzzPlaceholders ./parser:FuzzDecoderStream ./parser:FuzzSplitArray \
 	./socketio:FuzzServerPayload ./internal/typedfunc:FuzzArgsDecode ./internal/typedfunc:FuzzScalarDecode \
-	./adapter/natsadapter:FuzzDecode
+	./adapter/natsadapter:FuzzDecode ./parser/msgpackparser:FuzzDecode
 
 .PHONY: fuzz
 fuzz:
@@ -153,6 +153,7 @@ client-bundle: cmd/duplex/internal/web/vendor/socket.io.min.js
 
 cmd/duplex/internal/web/vendor/socket.io.min.js: node_modules/.package-lock.json
 	cp $(CLIENT_DIST)/socket.io.min.js $(CLIENT_DIST)/socket.io.min.js.map cmd/duplex/internal/web/vendor/
+	cp $(CLIENT_DIST)/socket.io.msgpack.min.js $(CLIENT_DIST)/socket.io.msgpack.min.js.map cmd/duplex/internal/web/vendor/
 
 # make run ARGS='--addr 127.0.0.1:8080 --log-level debug'
 run: build

@@ -42,6 +42,7 @@ type fixtureOptions struct {
 	pingInterval time.Duration // default 25s
 	pingTimeout  time.Duration // default 20s
 	recovery     bool          // connection state recovery
+	msgpack      bool          // socket.io-msgpack-parser
 }
 
 // serverKind starts one kind of fixture server.
@@ -87,6 +88,9 @@ func (g *goServer) URL() string { return "http://" + g.addr }
 func (g *goServer) Start(t testing.TB) {
 	t.Helper()
 	opts := &socketio.Options{Engine: engineio.Options{PingInterval: g.o.pingInterval, PingTimeout: g.o.pingTimeout}}
+	if g.o.msgpack {
+		opts.Parser = socketio.ParserMsgpack
+	}
 	if g.o.recovery {
 		opts.ConnectionStateRecovery = &socketio.RecoveryOptions{SkipMiddlewares: true}
 	}
@@ -218,6 +222,9 @@ func (n *nodeServer) spawn() error {
 	}
 	if n.o.recovery {
 		args = append(args, "--recovery")
+	}
+	if n.o.msgpack {
+		args = append(args, "--msgpack")
 	}
 	cmd := exec.Command(n.node, args...)
 	cmd.Stderr = os.Stderr

@@ -33,6 +33,22 @@ var interopCases = []struct {
 	{"upgrade", testUpgrade},
 }
 
+// TestInteropMsgpack runs the interop cases with the msgpack parser on
+// both sides, against our server and Node's with socket.io-msgpack-parser.
+func TestInteropMsgpack(t *testing.T) {
+	t.Parallel()
+	forEachServer(t, fixtureOptions{msgpack: true}, func(t *testing.T, srv testServer, transports []string) {
+		for _, c := range interopCases {
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel()
+				o := testOptions(transports)
+				o.Parser = ParserMsgpack
+				c.run(t, srv, o)
+			})
+		}
+	})
+}
+
 func TestInterop(t *testing.T) {
 	t.Parallel()
 	forEachServer(t, fixtureOptions{}, func(t *testing.T, srv testServer, transports []string) {

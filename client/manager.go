@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"github.com/duplexio/duplex/client/engineio"
 	"github.com/duplexio/duplex/internal/activity"
 	"github.com/duplexio/duplex/parser"
+	"github.com/duplexio/duplex/parser/msgpackparser"
 )
 
 // closeTimeout bounds the graceful part of closing: flushing what is
@@ -334,9 +336,14 @@ var _ engineio.Handler = (*conn)(nil)
 func (c *conn) OnMessage(e *engineio.Conn, data []byte, binary bool) {
 	var p *parser.Packet
 	var err error
-	if binary {
+	switch {
+	case c.m.opts.Parser == ParserMsgpack && !binary:
+		err = fmt.Errorf("%w: text message with the msgpack parser", parser.ErrInvalidPacket)
+	case c.m.opts.Parser == ParserMsgpack:
+		p, err = msgpackparser.Decode(data)
+	case binary:
 		p, err = c.dec.DecodeBinary(data)
-	} else {
+	default:
 		p, err = c.dec.DecodeText(data)
 	}
 	if err != nil {

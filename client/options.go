@@ -43,6 +43,9 @@ type Options struct {
 	// connection ends. A client with a cookie Jar also lends its cookies to
 	// the WebSocket handshake (sticky sessions).
 	HTTPClient *http.Client
+	// Parser is the packet encoding, which must be the server's
+	// (default ParserJSON).
+	Parser Parser
 
 	// Auth is the payload of the CONNECT packet, JSON-encoded (a
 	// json.RawMessage is sent as is); the server reads it as
@@ -189,3 +192,15 @@ func parseURL(raw string, o *Options) (*url.URL, string, error) {
 	base := &url.URL{Scheme: u.Scheme, User: u.User, Host: u.Host, Path: o.Path, RawQuery: q.Encode()}
 	return base, nsp, nil
 }
+
+// Parser selects the packet encoding on the wire, as socket.io-client's
+// parser option does; it mirrors socketio.Parser.
+type Parser int
+
+const (
+	// ParserJSON is socket.io-parser's encoding, the default.
+	ParserJSON Parser = iota
+	// ParserMsgpack is socket.io-msgpack-parser's: one binary MessagePack
+	// message per packet, binaries inline (see package msgpackparser).
+	ParserMsgpack
+)

@@ -241,7 +241,7 @@ func (s *Socket) sendConnect(e engineConn) {
 	data, err := connectData(auth, s.pid, s.offset)
 	if err == nil && s.state == stateConnecting {
 		p := &parser.Packet{Type: parser.Connect, Namespace: s.nsp, Data: data}
-		_ = e.Write(encodePacket(p)...) // a closed engine: the next one sends again
+		_ = e.Write(s.m.encode(p)...) // a closed engine: the next one sends again
 	}
 	s.mu.Unlock()
 	if err != nil {

@@ -157,7 +157,7 @@ func (s *Socket) writeLocked(p *parser.Packet, w *ackWaiter, volatile bool, time
 		w.sent.Store(true)
 		s.registerAckLocked(p.ID, w, timeout)
 	}
-	err := s.eng.Write(encodePacket(p)...)
+	err := s.eng.Write(s.m.encode(p)...)
 	if errors.Is(err, engineio.ErrQueueFull) {
 		err = ErrBufferFull
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/duplexio/duplex/client/engineio"
 	"github.com/duplexio/duplex/internal/typedfunc"
 	"github.com/duplexio/duplex/parser"
+	"github.com/duplexio/duplex/parser/msgpackparser"
 )
 
 // errNoSID is the connect error of a CONNECT answer without a socket id,
@@ -47,7 +48,7 @@ func (s *Socket) onConnect(e engineConn, p *parser.Packet) {
 	if s.state != stateConnecting {
 		if s.state == stateClosed {
 			// Closed while the server was accepting: tell it.
-			_ = e.Write(encodePacket(&parser.Packet{Type: parser.Disconnect, Namespace: s.nsp})...)
+			_ = e.Write(s.m.encode(&parser.Packet{Type: parser.Disconnect, Namespace: s.nsp})...)
 		}
 		s.mu.Unlock()
 		return
@@ -75,7 +76,7 @@ func (s *Socket) flushLocked(e engineConn) {
 		if op.w != nil {
 			op.w.sent.Store(true)
 		}
-		_ = e.WriteUrgent(encodePacket(op.p)...)
+		_ = e.WriteUrgent(s.m.encode(op.p)...)
 	}
 	clear(s.sendBuf)
 	s.sendBuf = nil
@@ -144,7 +145,7 @@ func (s *Socket) endLocked(reason string, cause error, sendDisconnect bool) {
 	was, e := s.state, s.eng
 	s.state, s.eng, s.id = stateClosed, nil, ""
 	if was == stateConnected && sendDisconnect && e != nil {
-		_ = e.WriteUrgent(encodePacket(&parser.Packet{Type: parser.Disconnect, Namespace: s.nsp})...)
+		_ = e.WriteUrgent(s.m.encode(&parser.Packet{Type: parser.Disconnect, Namespace: s.nsp})...)
 	}
 	clear(s.sendBuf)
 	s.sendBuf, s.early = nil, nil
@@ -258,7 +259,7 @@ func (s *Socket) ackFunc(e engineConn, id uint64) AckFunc {
 				return
 			}
 			p := &parser.Packet{Type: parser.Ack, Namespace: s.nsp, ID: id, HasID: true, Data: data, Attachments: cloneAll(att)}
-			_ = e.Write(encodePacket(p)...)
+			_ = e.Write(s.m.encode(p)...)
 		})
 	}
 }
@@ -285,6 +286,22 @@ func ackArgs(p *parser.Packet) (Args, error) {
 		return Args{}, err
 	}
 	return typedfunc.NewArgs(raw, p.Attachments), nil
+}
+
+// encode turns a packet into its engine messages in the Manager's parser
+// format (see Options.Parser). A packet the msgpack encoder cannot write
+// (data that is not valid JSON, which no packet this package builds holds)
+// is logged and becomes no message.
+func (m *Manager) encode(p *parser.Packet) []engineio.Message {
+	if m.opts.Parser == ParserMsgpack {
+		b, err := msgpackparser.Encode(p)
+		if err != nil {
+			m.opts.Logger.Error("client: cannot encode packet", "err", err)
+			return nil
+		}
+		return []engineio.Message{{Data: b, Binary: true}}
+	}
+	return encodePacket(p)
 }
 
 // encodePacket turns a packet into its engine messages: the text part,

@@ -61,7 +61,9 @@ func (c *conn) OnMessage(data []byte, binary bool) {
 	var text parser.Packet
 	var p *parser.Packet
 	var err error
-	if binary {
+	if c.server.opts.Parser == ParserMsgpack {
+		p, err = decodeMsgpack(data, binary)
+	} else if binary {
 		if p, err = c.decoder.DecodeBinary(data); p != nil {
 			c.stopAttachmentWait()
 		}
@@ -147,7 +149,11 @@ func (c *conn) removeSocket(s *Socket) {
 
 // writePacket sends one packet to this connection.
 func (c *conn) writePacket(p *parser.Packet) error {
-	return c.session.Write(encode(p)...)
+	msgs := c.server.encode(p)
+	if len(msgs) == 0 {
+		return nil
+	}
+	return c.session.Write(msgs...)
 }
 
 // OnClose implements engineio.Receiver: every socket goes with the engine.
@@ -177,12 +183,6 @@ func (c *conn) disconnectAll() {
 		s.Disconnect(false)
 	}
 	c.session.Close()
-}
-
-// encode turns a packet into its engine messages: the text part, then one
-// binary message per attachment.
-func encode(p *parser.Packet) []engineio.Message {
-	return messages(textOf(p), p.Attachments)
 }
 
 // textOf returns the text part of p in one allocation: 43 bytes bound what

@@ -27,13 +27,13 @@ func (h adapterHandle) Name() string { return h.ns.name }
 // Deliver implements adapter.Namespace: the packet is encoded once and the
 // same bytes are queued for every recipient.
 func (h adapterHandle) Deliver(p *parser.Packet, flags adapter.BroadcastFlags, ids []adapter.SocketID) {
-	msgs := encode(p)
+	msgs := h.ns.server.encode(p)
 	h.ns.each(ids, func(s *Socket) { s.writeEncoded(p, msgs, flags.Volatile, false) })
 }
 
 // DeliverWithAck implements adapter.Namespace.
 func (h adapterHandle) DeliverWithAck(p *parser.Packet, flags adapter.BroadcastFlags, ids []adapter.SocketID, onAck func(*parser.Packet)) {
-	msgs := encode(p)
+	msgs := h.ns.server.encode(p)
 	h.ns.each(ids, func(s *Socket) {
 		s.acks.add(p.ID, &ackWaiter{packet: onAck})
 		s.writeEncoded(p, msgs, flags.Volatile, false)

@@ -31,6 +31,11 @@ type Options struct {
 	// match exactly, as JavaScript reads them: encoding/json would fill a
 	// field tagged "text" from {"text":"hi","TEXT":"evil"} with "evil".
 	CaseInsensitiveKeys bool
+	// Parser is the packet encoding clients use (default ParserJSON); with
+	// ParserMsgpack a text message, or a message that is not a valid
+	// msgpack packet, closes the connection with reason "parse error",
+	// as a malformed packet does with the JSON parser.
+	Parser Parser
 	// OnArgError is called when an event's arguments do not fit a handler
 	// that has no error parameter to receive the *ArgError; the handler is
 	// not called. ack answers the client's acknowledgement request (a

@@ -140,12 +140,19 @@ func (e *Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (A
 
 // write encodes p and sends it to the client (see engineio.Session.Write).
 func (s *Socket) write(p *parser.Packet, volatile bool) error {
+	if s.ns.server.opts.Parser != ParserJSON {
+		return s.writeEncoded(p, s.ns.server.encode(p), volatile, true)
+	}
 	return s.writeText(p, textOf(p), volatile)
 }
 
-// writeText sends a packet encoded as text (AppendText) to this client.
-// Without attachments, the one message stays on the stack.
+// writeText sends a packet encoded as text (AppendText) to this client,
+// or in the server's other format when it has one. Without attachments,
+// the one message stays on the stack.
 func (s *Socket) writeText(p *parser.Packet, text []byte, volatile bool) error {
+	if s.ns.server.opts.Parser != ParserJSON {
+		return s.writeEncoded(p, s.ns.server.encode(p), volatile, true)
+	}
 	if len(p.Attachments) == 0 {
 		msg := [1]engineio.Message{{Data: text}}
 		return s.writeEncoded(p, msg[:], volatile, true)
@@ -157,6 +164,9 @@ func (s *Socket) writeText(p *parser.Packet, text []byte, volatile bool) error {
 // listeners about events first. Broadcasts pass direct false: they leave
 // the writing to each recipient's writer goroutine (engineio's Enqueue).
 func (s *Socket) writeEncoded(p *parser.Packet, msgs []engineio.Message, volatile, direct bool) error {
+	if len(msgs) == 0 { // see Server.encode
+		return nil
+	}
 	if p.Type == parser.Event || p.Type == parser.BinaryEvent {
 		s.notifyOutgoing(p)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/duplexio/duplex/cmd/duplex/internal/chat"
 	"github.com/duplexio/duplex/engineio"
+	"github.com/duplexio/duplex/socketio"
 )
 
 // config is what the flags and DUPLEX_* variables set.
@@ -31,6 +32,7 @@ type config struct {
 	natsURL         string       // --nats: a cluster node on this NATS server
 	chat            chat.Options // --chat-*: config_chat.go
 	apiToken        string       // --api-token: serve /api/v1/ (package httpapi)
+	parser          socketio.Parser
 }
 
 // envPrefix names the environment variable of each flag: --ping-interval
@@ -63,6 +65,7 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.StringVar(&cfg.redisKey, "redis-key", "", "the Redis channel `PREFIX` (the Node adapter's key option, default socket.io); every node of a cluster uses the same")
 	fs.StringVar(&cfg.natsURL, "nats", "", "make this a cluster node on the NATS server at `URL` (nats://host:4222; comma-separated for several); excludes --redis")
 	fs.StringVar(&cfg.apiToken, "api-token", "", "serve the HTTP API for backends at /api/v1/ (docs/openapi.yaml), to requests with Authorization: Bearer `TOKEN`; prefer the variable, which ps does not show; off when empty")
+	fs.TextVar(&cfg.parser, "parser", socketio.ParserJSON, "the Socket.IO `PARSER` of every client: json, or msgpack (socket.io-msgpack-parser; the chat page then loads socket.io.msgpack.min.js)")
 	chatFlags(fs, &cfg.chat)
 	return fs
 }

@@ -41,6 +41,7 @@ func newServer(cfg *config, logger *slog.Logger) (*server, error) {
 			MaxConnections:    cfg.maxConnections,
 		},
 		Logger: logger,
+		Parser: cfg.parser,
 	}
 	if len(cfg.corsOrigins) > 0 {
 		opts.Engine.CORS = &engineio.CORS{Origins: cfg.corsOrigins}
@@ -70,14 +71,18 @@ func newServer(cfg *config, logger *slog.Logger) (*server, error) {
 // handler routes the chat page, the health check, the client bundle,
 // Socket.IO and, with --api-token, the HTTP API.
 func (s *server) handler() (http.Handler, error) {
-	app, err := web.App(s.cfg.path)
+	bundle := web.ClientBundle
+	if s.cfg.parser == socketio.ParserMsgpack {
+		bundle = web.MsgpackClientBundle
+	}
+	app, err := web.App(s.cfg.path, bundle)
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle(s.cfg.path+web.ClientBundle, web.Client())
-	mux.Handle(s.cfg.path+web.ClientBundle+".map", web.Client())
+	mux.Handle(s.cfg.path+bundle, web.Client())
+	mux.Handle(s.cfg.path+bundle+".map", web.Client())
 	mux.Handle(s.cfg.path, s.io)
 	if s.cfg.apiToken != "" {
 		// An emit as large as a client may receive must fit the body.

@@ -40,17 +40,18 @@ function serverBinary() {
 }
 
 /**
- * startServer spawns the test server for fixture and resolves once it has
+ * startServer spawns the test server for fixture (with extra command-line
+ * args, such as ["-parser", "msgpack"]) and resolves once it has
  * printed its address. The returned stop() sends SIGTERM and waits for exit.
  */
-export function startServer(fixture = "interop") {
+export function startServer(fixture = "interop", args = []) {
   const bin = serverBinary();
   if (!existsSync(bin)) {
     return Promise.reject(
       new Error(`test server binary ${bin} not found: run \`make build-testserver\` or set TESTSERVER_BIN`),
     );
   }
-  const child = spawn(bin, ["-addr", "127.0.0.1:0", "-fixture", fixture], {
+  const child = spawn(bin, ["-addr", "127.0.0.1:0", "-fixture", fixture, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   // Keep only the tail of stderr for failure reports, but always drain both
@@ -119,9 +120,9 @@ export function startServer(fixture = "interop") {
  * useServer starts one server for the enclosing file or suite and returns an
  * object whose `url` is valid inside tests.
  */
-export function useServer(fixture = "interop") {
+export function useServer(fixture = "interop", args = []) {
   const srv = { url: "", stop: async () => {} };
-  before(async () => Object.assign(srv, await startServer(fixture)), { timeout: READY_TIMEOUT + 5_000 });
+  before(async () => Object.assign(srv, await startServer(fixture, args)), { timeout: READY_TIMEOUT + 5_000 });
   after(() => srv.stop());
   return srv;
 }

@@ -3,11 +3,12 @@
 // test/fixture (Echo, Control, Restrict):
 //
 //   node test/nodeserver/server.mjs [--port N] [--ping-interval MS]
-//        [--ping-timeout MS] [--recovery]
+//        [--ping-timeout MS] [--recovery] [--msgpack]
 //
 // Port 0 (the default) picks a free port. Once ready it prints
 // "listening on http://127.0.0.1:PORT". SIGTERM closes it.
 import { createServer } from "node:http";
+import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { Server } from "socket.io";
 
@@ -17,6 +18,7 @@ const { values: opts } = parseArgs({
     "ping-interval": { type: "string", default: "25000" },
     "ping-timeout": { type: "string", default: "20000" },
     recovery: { type: "boolean", default: false },
+    msgpack: { type: "boolean", default: false },
   },
 });
 
@@ -29,6 +31,7 @@ const io = new Server(httpServer, {
   connectionStateRecovery: opts.recovery
     ? { maxDisconnectionDuration: 60_000, skipMiddlewares: true }
     : undefined,
+  parser: opts.msgpack ? createRequire(import.meta.url)("socket.io-msgpack-parser") : undefined,
 });
 
 // popAck removes and returns the ack callback of a handler's arguments.

@@ -18,7 +18,7 @@ import (
 // a node of a Redis cluster, so that a broadcast reaches the clients of every
 // node started with the same Redis and key.
 func bench(logger *slog.Logger, cl cluster) (http.Handler, func(context.Context), error) {
-	opts := &socketio.Options{Logger: logger}
+	opts := &socketio.Options{Logger: logger, Parser: cl.parser}
 	var closeCluster func()
 	if cl.redisURL != "" {
 		url := cl.redisURL

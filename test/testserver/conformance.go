@@ -19,7 +19,7 @@ import (
 // Engine.IO echo server on /engine.io/ and Socket.IO on /socket.io/. With
 // extra, it adds what the interop tests drive (rooms, broadcasts, acks
 // from the server, disconnects, dynamic namespaces, middleware).
-func conformance(logger *slog.Logger, extra bool) (http.Handler, func(context.Context), error) {
+func conformance(logger *slog.Logger, extra bool, p socketio.Parser) (http.Handler, func(context.Context), error) {
 	cors := &engineio.CORS{Origins: []string{"*"}}
 	eio := engineio.NewServer(&engineio.Options{
 		PingInterval: 300 * time.Millisecond, PingTimeout: 200 * time.Millisecond,
@@ -37,7 +37,7 @@ func conformance(logger *slog.Logger, extra bool) (http.Handler, func(context.Co
 			PingInterval: 300 * time.Millisecond, PingTimeout: 200 * time.Millisecond,
 			MaxHTTPBufferSize: 1e6, CORS: cors,
 		},
-		ConnectTimeout: connectTimeout, Logger: logger,
+		ConnectTimeout: connectTimeout, Logger: logger, Parser: p,
 	})
 	f := &interopFixture{io: io, reasons: map[string]string{}}
 	for _, name := range []string{"/", "/custom"} {
@@ -58,7 +58,7 @@ func conformance(logger *slog.Logger, extra bool) (http.Handler, func(context.Co
 	mux.Handle("/socket.io/", io)
 	var rio *socketio.Server
 	if extra {
-		rio = recoveryServer(logger, cors)
+		rio = recoveryServer(logger, cors, p)
 		mux.Handle(rio.Path(), rio)
 	}
 	return mux, func(ctx context.Context) {
@@ -73,13 +73,13 @@ func conformance(logger *slog.Logger, extra bool) (http.Handler, func(context.Co
 // recoveryServer is a second Socket.IO server, on /recovery/, with
 // connection state recovery (which changes what every client sees:
 // offsets end the events).
-func recoveryServer(logger *slog.Logger, cors *engineio.CORS) *socketio.Server {
+func recoveryServer(logger *slog.Logger, cors *engineio.CORS, p socketio.Parser) *socketio.Server {
 	io := socketio.NewServer(&socketio.Options{
 		Path: "/recovery/",
 		Engine: engineio.Options{
 			PingInterval: 300 * time.Millisecond, PingTimeout: 200 * time.Millisecond, CORS: cors,
 		},
-		ConnectTimeout: time.Second, Logger: logger,
+		ConnectTimeout: time.Second, Logger: logger, Parser: p,
 		ConnectionStateRecovery: &socketio.RecoveryOptions{SkipMiddlewares: true},
 	})
 	io.OnConnection(func(s *socketio.Socket) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/duplexio/duplex/internal/eiotest"
 	"github.com/duplexio/duplex/parser"
+	"github.com/duplexio/duplex/socketio"
 )
 
 // TestConformanceEchoKeepsKeyOrder: the echo events send objects back
@@ -16,7 +17,7 @@ import (
 // decoded Go maps sorted them.
 func TestConformanceEchoKeepsKeyOrder(t *testing.T) {
 	t.Parallel()
-	h, shutdown, err := conformance(slog.New(slog.DiscardHandler), true)
+	h, shutdown, err := conformance(slog.New(slog.DiscardHandler), true, socketio.ParserJSON)
 	if err != nil {
 		t.Fatal(err)
 	}

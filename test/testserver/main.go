@@ -25,6 +25,7 @@ import (
 
 	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/gctune"
+	"github.com/duplexio/duplex/socketio"
 )
 
 func main() {
@@ -34,7 +35,14 @@ func main() {
 	var cl cluster
 	flag.StringVar(&cl.redisURL, "redis", "", "bench fixture: join the Redis cluster at this URL (redis://host:port or host:port)")
 	flag.StringVar(&cl.redisKey, "redis-key", "", "with -redis: channel prefix of the cluster (default socket.io)")
+	parserName := flag.String("parser", "json", "Socket.IO parser of every fixture: json or msgpack (socket.io-msgpack-parser)")
 	flag.Parse()
+	p, err := socketio.ParseParser(*parserName)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testserver:", err)
+		os.Exit(2)
+	}
+	cl.parser = p
 	// The GC policy of cmd/duplex, so that the benchmark measures it.
 	defer gctune.Start(gctune.Default)()
 	if err := run(*addr, *fixture, *verbose, cl); err != nil {
@@ -47,6 +55,7 @@ func main() {
 type cluster struct {
 	redisURL string
 	redisKey string
+	parser   socketio.Parser // not a cluster setting: the -parser flag, for every fixture
 }
 
 func run(addr, fixture string, verbose bool, cl cluster) error {
@@ -93,9 +102,9 @@ func build(fixture string, logger *slog.Logger, cl cluster) (http.Handler, func(
 	}
 	switch fixture {
 	case "conformance":
-		return conformance(logger, false)
+		return conformance(logger, false, cl.parser)
 	case "interop":
-		return conformance(logger, true)
+		return conformance(logger, true, cl.parser)
 	case "bench":
 		return bench(logger, cl)
 	}

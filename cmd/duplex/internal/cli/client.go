@@ -101,6 +101,9 @@ func (r *clientRun) connect() error {
 		Timeout:             cfg.timeout,
 		DisableReconnection: !cfg.reconnect,
 	}
+	if cfg.msgpack {
+		opts.Parser = client.ParserMsgpack
+	}
 	if cfg.auth != nil {
 		opts.Auth = cfg.auth
 	}

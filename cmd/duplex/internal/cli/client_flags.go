@@ -56,6 +56,7 @@ type clientConfig struct {
 	header     http.Header
 	insecure   bool
 	reconnect  bool
+	msgpack    bool // --parser msgpack
 }
 
 // emitSpec is the event of --emit.
@@ -112,6 +113,7 @@ func parseClientArgs(args []string, stdout, stderr io.Writer) (*clientConfig, er
 // flagValues holds the flags before they are checked.
 type flagValues struct {
 	namespace, auth, transport, path *string
+	parser                           *string
 	ack, once, insecure, reconnect   *bool
 	timeout, linger                  *time.Duration
 	listen, header                   *repeated
@@ -126,6 +128,7 @@ func clientFlagSet(stderr io.Writer) (*flag.FlagSet, *flagValues) {
 	f.auth = fs.String("auth", "", "auth payload: a JSON object")
 	f.transport = fs.String("transport", "", "websocket or polling only (default: polling, upgraded to websocket)")
 	f.path = fs.String("path", "/socket.io/", "the server's Socket.IO path")
+	f.parser = fs.String("parser", "json", "the server's Socket.IO parser: json or msgpack (socket.io-msgpack-parser)")
 	fs.String("emit", "", "emit `EVENT`, with the JSON array of arguments that follows, then exit")
 	f.ack = fs.Bool("ack", false, "ask for acknowledgements and print them")
 	fs.Var(f.listen, "listen", "print only this `EVENT` (repeatable)")
@@ -204,6 +207,13 @@ func (c *clientConfig) apply(f *flagValues) error {
 		c.transports = []string{*f.transport}
 	default:
 		return fmt.Errorf("--transport must be websocket or polling, not %q", *f.transport)
+	}
+	switch *f.parser {
+	case "json":
+	case "msgpack":
+		c.msgpack = true
+	default:
+		return fmt.Errorf("--parser must be json or msgpack, not %q", *f.parser)
 	}
 	for _, h := range *f.header {
 		name, value, ok := strings.Cut(h, ":")

@@ -35,8 +35,13 @@ type fixture struct {
 
 func startFixture(t *testing.T) *fixture {
 	t.Helper()
+	return startFixtureWith(t, nil)
+}
+
+func startFixtureWith(t *testing.T, opts *socketio.Options) *fixture {
+	t.Helper()
 	f := &fixture{received: make(chan []any, 16)}
-	io := socketio.NewServer(nil)
+	io := socketio.NewServer(opts)
 	for _, name := range []string{"/", "/custom"} {
 		io.Of(name).OnConnection(func(s *socketio.Socket) {
 			_ = s.Emit("welcome", s.Namespace().Name(), []byte{1, 2, 3}, s.Handshake().Auth)
@@ -169,6 +174,21 @@ func TestClientCommand(t *testing.T) {
 	}
 }
 
+// With --parser msgpack the command speaks to a msgpack server: events
+// with binaries, acks, auth.
+func TestClientParserMsgpack(t *testing.T) {
+	t.Parallel()
+	f := startFixtureWith(t, &socketio.Options{Parser: socketio.ParserMsgpack})
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	run(t, ctx, nil, f.url, "--parser", "msgpack", "--emit", "echo", `["a",1.5,{"$binary":"AAE="}]`, "--listen", "echo-back", "--once").
+		want(t, 0, `{"event":"echo-back","args":["a",1.5,{"$binary":"AAE="}]}`)
+	run(t, ctx, nil, "--parser", "msgpack", "--emit", "ack", `[{"k":[true,null]}]`, "--ack", f.url+"/custom").only("ack").
+		want(t, 0, `{"ack":[{"k":[true,null]}]}`)
+	run(t, ctx, nil, f.url, "--parser", "msgpack", "--auth", `{"token":"t"}`, "--listen", "welcome", "--once", "--emit", "note").
+		want(t, 0, `{"event":"welcome","args":["/",{"$binary":"AQID"},{"token":"t"}]}`)
+}
+
 func recvArgs(t *testing.T, ch chan []any) []any {
 	t.Helper()
 	select {
@@ -249,6 +269,7 @@ func TestClientErrors(t *testing.T) {
 		{"two URLs", []string{f.url, f.url}, 2, "unexpected argument"},
 		{"bad transport", []string{f.url, "--transport", "carrier-pigeon"}, 2, "--transport must be websocket or polling"},
 		{"bad auth", []string{f.url, "--auth", "[1]"}, 2, "--auth must be a JSON object"},
+		{"bad parser", []string{f.url, "--parser", "cbor"}, 2, "--parser must be json or msgpack"},
 		{"bad emit args", []string{f.url, "--emit", "x", "[1"}, 2, "--emit x: bad JSON"},
 		{"emit without event", []string{f.url, "--emit"}, 2, "--emit needs an event name"},
 		{"bad header", []string{f.url, "--header", "nocolon"}, 2, "want NAME:VALUE"},

@@ -29,6 +29,13 @@ var (
 // served under the Socket.IO path as Node's server does.
 const ClientBundle = "socket.io.min.js"
 
+// MsgpackClientBundle is the bundle built with socket.io-msgpack-parser,
+// which the page loads when the server uses the msgpack parser.
+const MsgpackClientBundle = "socket.io.msgpack.min.js"
+
+// bundles are the files Client serves.
+var bundles = []string{ClientBundle, ClientBundle + ".map", MsgpackClientBundle, MsgpackClientBundle + ".map"}
+
 // contentSecurityPolicy keeps the page to its own scripts and styles and to
 // its own origin for connections: a message that slipped into the page as
 // HTML would still run nothing.
@@ -36,13 +43,14 @@ const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 
 // App returns the handler of the chat page and its assets, for a server
 // whose Socket.IO path is socketPath (such as "/socket.io/"): the page
-// loads the client bundle and connects there.
-func App(socketPath string) (http.Handler, error) {
+// loads the client bundle (ClientBundle or MsgpackClientBundle) from there
+// and connects there.
+func App(socketPath, bundle string) (http.Handler, error) {
 	assets, err := fs.Sub(staticFiles, "static")
 	if err != nil {
 		return nil, err
 	}
-	index, err := renderIndex(assets, socketPath)
+	index, err := renderIndex(assets, socketPath, bundle)
 	if err != nil {
 		return nil, err
 	}
@@ -62,23 +70,23 @@ func App(socketPath string) (http.Handler, error) {
 }
 
 // renderIndex fills the Socket.IO path into index.html, once.
-func renderIndex(assets fs.FS, socketPath string) (*file, error) {
+func renderIndex(assets fs.FS, socketPath, bundle string) (*file, error) {
 	tmpl, err := template.ParseFS(assets, "index.html")
 	if err != nil {
 		return nil, err
 	}
 	var b bytes.Buffer
-	data := struct{ Path, Bundle string }{socketPath, socketPath + ClientBundle}
+	data := struct{ Path, Bundle string }{socketPath, socketPath + bundle}
 	if err := tmpl.Execute(&b, data); err != nil {
 		return nil, err
 	}
 	return newFile("index.html", "text/html; charset=utf-8", b.Bytes()), nil
 }
 
-// Client returns the handler of the socket.io-client bundle and its source
-// map, for requests whose last path element is ClientBundle or
-// ClientBundle+".map". It answers 503 when the binary was built without
-// the bundle.
+// Client returns the handler of the socket.io-client bundles and their
+// source maps, for requests whose last path element is ClientBundle,
+// MsgpackClientBundle or either +".map". It answers 503 when the binary was
+// built without the bundle.
 func Client() http.Handler { return clientHandler(vendorFiles, "vendor") }
 
 // HasClient reports whether the client bundle is embedded.
@@ -88,24 +96,27 @@ func HasClient() bool {
 }
 
 func clientHandler(fsys fs.FS, dir string) http.Handler {
-	bundles := map[string]*file{}
-	for name, ctype := range map[string]string{
-		ClientBundle:          "application/javascript; charset=utf-8",
-		ClientBundle + ".map": "application/json; charset=utf-8",
-	} {
+	files := map[string]*file{}
+	known := map[string]bool{}
+	for _, name := range bundles {
+		known[name] = true
+		ctype := "application/javascript; charset=utf-8"
+		if path.Ext(name) == ".map" {
+			ctype = "application/json; charset=utf-8"
+		}
 		if b, err := fs.ReadFile(fsys, path.Join(dir, name)); err == nil {
-			bundles[name] = newFile(name, ctype, b)
+			files[name] = newFile(name, ctype, b)
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			panic(err) // an embedded file that cannot be read
 		}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := path.Base(r.URL.Path)
-		if name != ClientBundle && name != ClientBundle+".map" {
+		if !known[name] {
 			http.NotFound(w, r)
 			return
 		}
-		f := bundles[name]
+		f := files[name]
 		if f == nil {
 			http.Error(w, "socket.io client bundle not built into this binary: build it with `make build`", http.StatusServiceUnavailable)
 			return

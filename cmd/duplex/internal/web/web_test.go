@@ -31,7 +31,7 @@ func body(t *testing.T, r *http.Response) string {
 
 func TestAppServesThePage(t *testing.T) {
 	t.Parallel()
-	h, err := App("/custom/")
+	h, err := App("/custom/", ClientBundle)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,5 +106,24 @@ func TestEmbeddedClientBundle(t *testing.T) {
 	}
 	if r.StatusCode != http.StatusOK || !strings.Contains(b, "Socket.IO") {
 		t.Errorf("embedded bundle: %d, %d bytes, want the socket.io client", r.StatusCode, len(b))
+	}
+}
+
+// The msgpack bundle is served beside the default one, and the page of a
+// msgpack server loads it.
+func TestMsgpackClientBundle(t *testing.T) {
+	t.Parallel()
+	const js = "/*! socket.io-client msgpack */ var io;"
+	fsys := fstest.MapFS{"vendor/socket.io.msgpack.min.js": {Data: []byte(js)}}
+	r := get(t, clientHandler(fsys, "vendor"), "/socket.io/socket.io.msgpack.min.js")
+	if got := body(t, r); r.StatusCode != http.StatusOK || got != js {
+		t.Fatalf("msgpack bundle: %d %q", r.StatusCode, got)
+	}
+	h, err := App("/socket.io/", MsgpackClientBundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page := body(t, get(t, h, "/")); !strings.Contains(page, `<script src="/socket.io/socket.io.msgpack.min.js" defer>`) {
+		t.Errorf("page does not load the msgpack bundle: %.300q", page)
 	}
 }
