@@ -148,11 +148,11 @@ func (c *config) validate(src *sources) error {
 	case c.redisMode != "" && c.redisMode != "classic" && c.redisMode != "sharded":
 		return src.refuse("redis-mode", "want classic or sharded")
 	case c.redisURL != "" && !strings.HasPrefix(c.redisURL, "redis://") && !strings.HasPrefix(c.redisURL, "rediss://"):
-		return src.refuse("redis", "want a redis:// or rediss:// URL, such as redis://127.0.0.1:6379/0")
+		return src.refuse("redis", "want a redis:// or rediss:// URL, such as redis://redis.internal:6379/0")
 	case c.natsURL != "" && c.redisURL != "":
 		return fmt.Errorf("%s and %s: choose one broker", src.name("nats"), src.name("redis"))
 	case c.natsURL != "" && !strings.HasPrefix(c.natsURL, "nats://") && !strings.HasPrefix(c.natsURL, "tls://"):
-		return src.refuse("nats", "want a nats:// or tls:// URL, such as nats://127.0.0.1:4222")
+		return src.refuse("nats", "want a nats:// or tls:// URL, such as nats://nats.internal:4222")
 	}
 	return c.checkValues(src)
 }
