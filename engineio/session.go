@@ -142,6 +142,9 @@ func (s *Session) write(msgs []Message, direct bool) error {
 	}
 	s.qbytes += cost
 	s.checkBacklog()
+	if o := s.srv.opts.Observer; o != nil {
+		o.MessagesOut(len(msgs), messagesBytes(msgs))
+	}
 	if t, ok := s.transport.(*wsTransport); ok && direct && t.startDirect() {
 		batch := s.take()
 		s.mu.Unlock()
@@ -243,6 +246,11 @@ func (s *Session) close(reason string, err error) {
 	s.hbTimer.Stop()
 	t, probe := s.transport, s.probe
 	s.probe = nil
+	if o := s.srv.opts.Observer; o != nil {
+		// The transport's name is read now, under s.mu, as an upgrade
+		// switches it; the call runs once s.mu is released.
+		defer o.SessionClosed(t.name(), reason, err)
+	}
 	pt, polling := t.(*pollingTransport)
 	// A client closing over polling may have sent its next poll with the
 	// close; unless that poll is already waiting, let it find the noop.
@@ -275,6 +283,9 @@ func (s *Session) onPacket(p packet.Packet) { s.onPacketFrom(p, nil) }
 func (s *Session) onPacketFrom(p packet.Packet, pc *websocket.Conn) {
 	switch p.Type {
 	case packet.Message:
+		if o := s.srv.opts.Observer; o != nil {
+			o.MessagesIn(1, len(p.Data))
+		}
 		s.rmu.Lock()
 		if !s.closed() {
 			s.deferTo = pc

@@ -1,0 +1,35 @@
+package socketio
+
+// Observer is told what happens to the sockets of a Server, for metrics.
+// Options.Observer nil (the default) means no calls at all. The engine's
+// own events (sessions, messages, bytes, upgrades) go to
+// Options.Engine.Observer.
+//
+// nsp is the namespace's name, or DynamicNamespace for every child of a
+// ParentNamespace, so that clients, who name those children, cannot make
+// new label values. Its methods are called from many goroutines at once:
+// they must be safe for concurrent use, return quickly and never call back
+// into the Server.
+type Observer interface {
+	// Connected is called when a socket has joined nsp (its middleware
+	// passed), before the connection handlers run.
+	Connected(nsp string)
+	// Disconnected is called once for each socket that Connected was
+	// called for, with its disconnect reason.
+	Disconnected(nsp, reason string)
+	// HandlerPanicked is called for each panic recovered from a handler or
+	// middleware of a socket of nsp.
+	HandlerPanicked(nsp string)
+}
+
+// DynamicNamespace is the namespace name an Observer is given for the
+// children of a ParentNamespace.
+const DynamicNamespace = "*"
+
+// observedName is the namespace name an Observer is given.
+func (ns *Namespace) observedName() string {
+	if ns.parent != nil {
+		return DynamicNamespace
+	}
+	return ns.name
+}
