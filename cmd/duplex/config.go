@@ -31,6 +31,7 @@ type config struct {
 	redisKey        string
 	natsURL         string       // --nats: a cluster node on this NATS server
 	chat            chat.Options // --chat-*: config_chat.go
+	metrics         bool         // --metrics: GET /metrics (server_metrics.go)
 }
 
 // envPrefix names the environment variable of each flag: --ping-interval
@@ -64,6 +65,7 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.StringVar(&cfg.redisKey, "redis-key", "", "the Redis channel `PREFIX` (the Node adapter's key option, default socket.io); every node of a cluster uses the same")
 	fs.StringVar(&cfg.natsURL, "nats", "", "make this a cluster node on the NATS server at `URL` (nats://host:4222; comma-separated for several); excludes --redis")
 	chatFlags(fs, &cfg.chat)
+	fs.BoolVar(&cfg.metrics, "metrics", false, "serve Prometheus metrics at /metrics")
 	return fs
 }
 

@@ -11,6 +11,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/duplexio/duplex/cmd/duplex/internal/chat"
 	"github.com/duplexio/duplex/cmd/duplex/internal/web"
 	"github.com/duplexio/duplex/engineio"
@@ -27,6 +30,7 @@ type server struct {
 	chat    *chat.Chat
 	http    *http.Server
 	started time.Time
+	metrics *prometheus.Registry // nil without --metrics
 }
 
 func newServer(cfg *config, logger *slog.Logger) (*server, error) {
@@ -47,6 +51,7 @@ func newServer(cfg *config, logger *slog.Logger) (*server, error) {
 	if err := s.joinCluster(opts); err != nil {
 		return nil, err
 	}
+	s.instrument(opts)
 	s.io = socketio.NewServer(opts)
 	s.chat = chat.Register(s.io.Sockets(), &cfg.chat)
 	h, err := s.handler()
@@ -78,6 +83,9 @@ func (s *server) handler() (http.Handler, error) {
 	mux.Handle(s.cfg.path+web.ClientBundle, web.Client())
 	mux.Handle(s.cfg.path+web.ClientBundle+".map", web.Client())
 	mux.Handle(s.cfg.path, s.io)
+	if s.metrics != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}))
+	}
 	mux.Handle("/", app)
 	return mux, nil
 }
