@@ -28,6 +28,9 @@ type Observer interface {
 	// MessagesOut is called for messages queued to a client, with their
 	// total size.
 	MessagesOut(n, bytes int)
+	// MessagesDropped is called for volatile messages (WriteVolatile) that
+	// an open session dropped because it could not send them at once.
+	MessagesDropped(n int)
 }
 
 func messagesBytes(msgs []Message) int {

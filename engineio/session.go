@@ -143,7 +143,7 @@ func (s *Session) write(msgs []Message, direct bool) error {
 	s.qbytes += cost
 	s.checkBacklog()
 	if o := s.srv.opts.Observer; o != nil {
-		o.MessagesOut(len(msgs), messagesBytes(msgs))
+		defer o.MessagesOut(len(msgs), messagesBytes(msgs)) // once s.mu is released
 	}
 	if t, ok := s.transport.(*wsTransport); ok && direct && t.startDirect() {
 		batch := s.take()
@@ -162,8 +162,12 @@ func (s *Session) write(msgs []Message, direct bool) error {
 // they were queued; it is safe from any goroutine, as Write.
 func (s *Session) WriteVolatile(msgs ...Message) bool {
 	s.mu.Lock()
-	ok := s.state == stateOpen && len(s.queue) == 0 && s.transport.writable()
+	open := s.state == stateOpen
+	ok := open && len(s.queue) == 0 && s.transport.writable()
 	s.mu.Unlock()
+	if o := s.srv.opts.Observer; open && !ok && o != nil {
+		o.MessagesDropped(len(msgs))
+	}
 	return ok && s.Write(msgs...) == nil
 }
 

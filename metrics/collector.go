@@ -3,6 +3,7 @@ package metrics
 import (
 	"errors"
 	"strconv"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -36,8 +37,20 @@ type Collector struct {
 	panics         *prometheus.CounterVec
 	upgradeOK      prometheus.Counter
 	upgradeDropped prometheus.Counter
+	dropped        prometheus.Counter
+	eventsIn       *prometheus.CounterVec
+	eventsOut      *prometheus.CounterVec
+	broadcasts     *prometheus.CounterVec
+	ackTimeouts    *prometheus.CounterVec
+	recoveries     *prometheus.CounterVec
+	events         sync.Map // namespace → *eventCounters
 	all            []prometheus.Collector
 }
+
+// eventCounters are one namespace's event counters, looked up once: an
+// event sent is counted per recipient, where CounterVec's hashing of the
+// label value would be most of the cost.
+type eventCounters struct{ in, out prometheus.Counter }
 
 // New returns a Collector whose metrics are all zero.
 func New() *Collector {
@@ -56,11 +69,18 @@ func New() *Collector {
 		connects:      counterVec("duplex_socket_connections_total", "Socket.IO connections to a namespace.", "namespace"),
 		disconnects:   counterVec("duplex_socket_disconnections_total", "Socket.IO disconnections, by namespace and reason.", "namespace", "reason"),
 		panics:        counterVec("duplex_handler_panics_total", "Panics recovered from handlers and middleware, by namespace.", "namespace"),
+		dropped:       counter("duplex_engine_messages_dropped_total", "Volatile messages dropped because the session could not send them at once."),
+		eventsIn:      counterVec("duplex_socket_events_in_total", "Socket.IO events received from clients, by namespace.", "namespace"),
+		eventsOut:     counterVec("duplex_socket_events_out_total", "Socket.IO events written to sockets (a broadcast once per recipient), by namespace.", "namespace"),
+		broadcasts:    counterVec("duplex_broadcasts_total", "Broadcasts emitted from this server, by namespace.", "namespace"),
+		ackTimeouts:   counterVec("duplex_ack_timeouts_total", "Acknowledgements that did not come in time, by namespace.", "namespace"),
+		recoveries:    counterVec("duplex_recoveries_total", "Connection state recovery attempts, by namespace and outcome (recovered, failed).", "namespace", "outcome"),
 	}
 	c.upgradeOK = c.upgrades.WithLabelValues("ok")
 	c.upgradeDropped = c.upgrades.WithLabelValues("dropped")
 	c.all = []prometheus.Collector{c.sessions, c.opened, c.closed, c.slowConsumers, c.refused, c.upgrades,
-		c.messagesIn, c.bytesIn, c.messagesOut, c.bytesOut, c.sockets, c.connects, c.disconnects, c.panics}
+		c.messagesIn, c.bytesIn, c.messagesOut, c.bytesOut, c.dropped, c.sockets, c.connects, c.disconnects, c.panics,
+		c.eventsIn, c.eventsOut, c.broadcasts, c.ackTimeouts, c.recoveries}
 	return c
 }
 
@@ -128,6 +148,9 @@ func (c *Collector) MessagesOut(n, bytes int) {
 	c.bytesOut.Add(float64(bytes))
 }
 
+// MessagesDropped implements engineio.Observer.
+func (c *Collector) MessagesDropped(n int) { c.dropped.Add(float64(n)) }
+
 // Connected implements socketio.Observer.
 func (c *Collector) Connected(nsp string) {
 	c.sockets.WithLabelValues(nsp).Inc()
@@ -143,6 +166,35 @@ func (c *Collector) Disconnected(nsp, reason string) {
 // HandlerPanicked implements socketio.Observer.
 func (c *Collector) HandlerPanicked(nsp string) {
 	c.panics.WithLabelValues(nsp).Inc()
+}
+
+// EventReceived implements socketio.Observer.
+func (c *Collector) EventReceived(nsp string) { c.eventCounters(nsp).in.Inc() }
+
+// EventSent implements socketio.Observer.
+func (c *Collector) EventSent(nsp string) { c.eventCounters(nsp).out.Inc() }
+
+func (c *Collector) eventCounters(nsp string) *eventCounters {
+	if e, ok := c.events.Load(nsp); ok {
+		return e.(*eventCounters)
+	}
+	e, _ := c.events.LoadOrStore(nsp, &eventCounters{c.eventsIn.WithLabelValues(nsp), c.eventsOut.WithLabelValues(nsp)})
+	return e.(*eventCounters)
+}
+
+// Broadcast implements socketio.Observer.
+func (c *Collector) Broadcast(nsp string) { c.broadcasts.WithLabelValues(nsp).Inc() }
+
+// AckTimedOut implements socketio.Observer.
+func (c *Collector) AckTimedOut(nsp string) { c.ackTimeouts.WithLabelValues(nsp).Inc() }
+
+// Recovery implements socketio.Observer.
+func (c *Collector) Recovery(nsp string, recovered bool) {
+	outcome := "failed"
+	if recovered {
+		outcome = "recovered"
+	}
+	c.recoveries.WithLabelValues(nsp, outcome).Inc()
 }
 
 func counter(name, help string) prometheus.Counter {

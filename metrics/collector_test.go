@@ -102,6 +102,7 @@ func TestCollectorWorkload(t *testing.T) {
 		"duplex_socket_disconnections_total":  5,
 		"duplex_handler_panics_total":         1,
 		"duplex_engine_upgrades_total":        1,
+		"duplex_socket_events_in_total":       5*events + 3, // and boom, echo after, kick
 	}
 	for name, n := range want {
 		if got := sum(t, c, name); got != n {
@@ -169,12 +170,15 @@ func sum(t *testing.T, c prometheus.Collector, name string) float64 {
 }
 
 // TestCollectorRefusalsAndSlowConsumer: a handshake of the wrong protocol
-// version is counted by status and code; a session whose write queue
-// overflows is a slow consumer.
+// version is counted by status and code; a volatile message that cannot go
+// at once is dropped; a session whose write queue overflows is a slow
+// consumer.
 func TestCollectorRefusalsAndSlowConsumer(t *testing.T) {
 	t.Parallel()
 	c := metrics.New()
 	srv := engineio.NewServer(&engineio.Options{MaxWriteQueueBytes: 1024, Observer: c}, func(s *engineio.Session) engineio.Receiver {
+		// Dropped: the OPEN packet is still queued.
+		_ = s.WriteVolatile(engineio.Message{Data: []byte("volatile")})
 		_ = s.Write(engineio.Message{Data: make([]byte, 4096)})
 		return nopReceiver{}
 	})
@@ -197,6 +201,9 @@ func TestCollectorRefusalsAndSlowConsumer(t *testing.T) {
 	if n := value(t, c, "duplex_engine_sessions_closed_total", engineio.ReasonTransportError); n != 1 {
 		t.Errorf("closed{transport error} = %v, want 1", n)
 	}
+	if n := value(t, c, "duplex_engine_messages_dropped_total"); n != 1 {
+		t.Errorf("dropped %v, want 1", n)
+	}
 	if problems, err := testutil.CollectAndLint(c); err != nil || len(problems) > 0 {
 		t.Errorf("lint: %v %v", problems, err)
 	}
@@ -206,3 +213,56 @@ type nopReceiver struct{}
 
 func (nopReceiver) OnMessage([]byte, bool) {}
 func (nopReceiver) OnClose(string, error)  {}
+
+// TestCollectorEventsBroadcastsAcks: events in and out, a broadcast to
+// every socket, an acknowledgement that times out and a recovery that
+// fails, on a server recovering connection states.
+func TestCollectorEventsBroadcastsAcks(t *testing.T) {
+	t.Parallel()
+	c := metrics.New()
+	opts := &socketio.Options{ConnectionStateRecovery: &socketio.RecoveryOptions{}}
+	c.Instrument(opts)
+	io := socketio.NewServer(opts)
+	io.OnConnection(func(s *socketio.Socket) {
+		s.On("echo", func(args socketio.Args, ack socketio.AckFunc) { ack("ok") })
+		// The client has no "question" handler: the ack never comes.
+		s.On("ask", func(socketio.Args) { _ = s.Timeout(100*time.Millisecond).Emit("question", func(error) {}) })
+	})
+	ts := httptest.NewServer(io)
+	t.Cleanup(func() { _ = io.Close(); ts.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), testtime.Wait)
+	defer cancel()
+
+	const clients = 3
+	for i := range clients {
+		o := &client.Options{}
+		if i == 0 { // a session the server does not know
+			o.Auth = map[string]string{"pid": "unknown", "offset": "unknown"}
+		}
+		s, err := client.Dial(ctx, ts.URL, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		if _, err := s.EmitWithAck(ctx, "echo", i); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			_ = s.Emit("ask")
+		}
+	}
+	if err := io.Emit("news", "hello"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the ack timeout", func() bool { return value(t, c, "duplex_ack_timeouts_total", "/") == 1 })
+	eventually(t, "the events out", func() bool { return value(t, c, "duplex_socket_events_out_total", "/") == clients+1 })
+	if n := value(t, c, "duplex_socket_events_in_total", "/"); n != clients+1 {
+		t.Errorf("events in %v, want %d", n, clients+1)
+	}
+	if n := value(t, c, "duplex_broadcasts_total", "/"); n != 1 {
+		t.Errorf("broadcasts %v, want 1", n)
+	}
+	if n := value(t, c, "duplex_recoveries_total", "/", "failed"); n != 1 {
+		t.Errorf("failed recoveries %v, want 1", n)
+	}
+}

@@ -20,6 +20,20 @@ type Observer interface {
 	// HandlerPanicked is called for each panic recovered from a handler or
 	// middleware of a socket of nsp.
 	HandlerPanicked(nsp string)
+	// EventReceived is called for each event a client sends to nsp.
+	EventReceived(nsp string)
+	// EventSent is called for each event written to a socket of nsp: a
+	// broadcast counts once per recipient on this server.
+	EventSent(nsp string)
+	// Broadcast is called for each broadcast emitted on nsp from this
+	// server (Emit on a BroadcastOperator, a Namespace or the Server).
+	Broadcast(nsp string)
+	// AckTimedOut is called when an acknowledgement a socket of nsp waited
+	// for (Timeout, or EmitWithAck's context deadline) did not come in time.
+	AckTimedOut(nsp string)
+	// Recovery is called for each connection to nsp that asked to recover
+	// a session (connection state recovery on), with whether it did.
+	Recovery(nsp string, recovered bool)
 }
 
 // DynamicNamespace is the namespace name an Observer is given for the
@@ -32,4 +46,16 @@ func (ns *Namespace) observedName() string {
 		return DynamicNamespace
 	}
 	return ns.name
+}
+
+func (ns *Namespace) ackTimedOut() {
+	if o := ns.server.opts.Observer; o != nil {
+		o.AckTimedOut(ns.observedName())
+	}
+}
+
+func (ns *Namespace) broadcasted() {
+	if o := ns.server.opts.Observer; o != nil {
+		o.Broadcast(ns.observedName())
+	}
 }
