@@ -5,9 +5,8 @@ package engineio
 // then pays one nil check per message.
 //
 // Its methods are called from the goroutines that serve the sessions, many
-// at once, sometimes while a lock of the session is held: they must be safe
-// for concurrent use, return quickly and never call back into the Server or
-// a Session. The calls for one session may reach the Observer out of order
+// at once (never under a session's lock): they must be safe for concurrent
+// use and return quickly, as they delay the session that calls them. The calls for one session may reach the Observer out of order
 // when they race (a close during an upgrade can be told before the
 // upgrade): counters and gauges built from them are right once the session
 // is gone.
