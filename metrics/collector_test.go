@@ -2,6 +2,7 @@ package metrics_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -264,5 +265,31 @@ func TestCollectorEventsBroadcastsAcks(t *testing.T) {
 	}
 	if n := value(t, c, "duplex_recoveries_total", "/", "failed"); n != 1 {
 		t.Errorf("failed recoveries %v, want 1", n)
+	}
+}
+
+// TestCollectorDynamicNamespaces: the children of a dynamic namespace,
+// which clients name, share one label value.
+func TestCollectorDynamicNamespaces(t *testing.T) {
+	t.Parallel()
+	c := metrics.New()
+	opts := &socketio.Options{}
+	c.Instrument(opts)
+	io := socketio.NewServer(opts)
+	io.OfFunc(func(name string, _ json.RawMessage) bool { return strings.HasPrefix(name, "/room-") })
+	ts := httptest.NewServer(io)
+	t.Cleanup(func() { _ = io.Close(); ts.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), testtime.Wait)
+	defer cancel()
+	for _, nsp := range []string{"/room-1", "/room-2"} {
+		s, err := client.Dial(ctx, ts.URL+nsp, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+	}
+	eventually(t, "two sockets", func() bool { return value(t, c, "duplex_sockets", socketio.DynamicNamespace) == 2 })
+	if n := len(gather(t, c, "duplex_socket_connections_total")); n != 1 {
+		t.Errorf("%d series of duplex_socket_connections_total, want 1", n)
 	}
 }
