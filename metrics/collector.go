@@ -42,6 +42,7 @@ type Collector struct {
 	eventsOut      *prometheus.CounterVec
 	broadcasts     *prometheus.CounterVec
 	ackTimeouts    *prometheus.CounterVec
+	acksPending    *prometheus.GaugeVec
 	recoveries     *prometheus.CounterVec
 	events         sync.Map // namespace → *eventCounters
 	all            []prometheus.Collector
@@ -73,6 +74,7 @@ func New() *Collector {
 		eventsIn:      counterVec("duplex_socket_events_in_total", "Socket.IO events received from clients, by namespace.", "namespace"),
 		eventsOut:     counterVec("duplex_socket_events_out_total", "Socket.IO events written to sockets (a broadcast once per recipient), by namespace.", "namespace"),
 		broadcasts:    counterVec("duplex_broadcasts_total", "Broadcasts emitted from this server, by namespace.", "namespace"),
+		acksPending:   gaugeVec("duplex_acks_pending", "Acknowledgements the server's sockets wait for, by namespace.", "namespace"),
 		ackTimeouts:   counterVec("duplex_ack_timeouts_total", "Acknowledgements that did not come in time, by namespace.", "namespace"),
 		recoveries:    counterVec("duplex_recoveries_total", "Connection state recovery attempts, by namespace and outcome (recovered, failed).", "namespace", "outcome"),
 	}
@@ -80,7 +82,7 @@ func New() *Collector {
 	c.upgradeDropped = c.upgrades.WithLabelValues("dropped")
 	c.all = []prometheus.Collector{c.sessions, c.opened, c.closed, c.slowConsumers, c.refused, c.upgrades,
 		c.messagesIn, c.bytesIn, c.messagesOut, c.bytesOut, c.dropped, c.sockets, c.connects, c.disconnects, c.panics,
-		c.eventsIn, c.eventsOut, c.broadcasts, c.ackTimeouts, c.recoveries}
+		c.eventsIn, c.eventsOut, c.broadcasts, c.ackTimeouts, c.acksPending, c.recoveries}
 	return c
 }
 
@@ -184,6 +186,11 @@ func (c *Collector) eventCounters(nsp string) *eventCounters {
 
 // Broadcast implements socketio.Observer.
 func (c *Collector) Broadcast(nsp string) { c.broadcasts.WithLabelValues(nsp).Inc() }
+
+// AcksPending implements socketio.Observer.
+func (c *Collector) AcksPending(nsp string, delta int) {
+	c.acksPending.WithLabelValues(nsp).Add(float64(delta))
+}
 
 // AckTimedOut implements socketio.Observer.
 func (c *Collector) AckTimedOut(nsp string) { c.ackTimeouts.WithLabelValues(nsp).Inc() }

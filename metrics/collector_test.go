@@ -226,8 +226,11 @@ func TestCollectorEventsBroadcastsAcks(t *testing.T) {
 	io := socketio.NewServer(opts)
 	io.OnConnection(func(s *socketio.Socket) {
 		s.On("echo", func(args socketio.Args, ack socketio.AckFunc) { ack("ok") })
-		// The client has no "question" handler: the ack never comes.
-		s.On("ask", func(socketio.Args) { _ = s.Timeout(100*time.Millisecond).Emit("question", func(error) {}) })
+		// The client has no "question" handler: the acks never come.
+		s.On("ask", func(socketio.Args) {
+			_ = s.Timeout(100*time.Millisecond).Emit("question", func(error) {})
+			_ = s.Emit("question", func() {})
+		})
 	})
 	ts := httptest.NewServer(io)
 	t.Cleanup(func() { _ = io.Close(); ts.Close() })
@@ -235,6 +238,7 @@ func TestCollectorEventsBroadcastsAcks(t *testing.T) {
 	defer cancel()
 
 	const clients = 3
+	var socks []*client.Socket
 	for i := range clients {
 		o := &client.Options{}
 		if i == 0 { // a session the server does not know
@@ -244,6 +248,7 @@ func TestCollectorEventsBroadcastsAcks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		socks = append(socks, s)
 		t.Cleanup(func() { _ = s.Close() })
 		if _, err := s.EmitWithAck(ctx, "echo", i); err != nil {
 			t.Fatal(err)
@@ -256,7 +261,11 @@ func TestCollectorEventsBroadcastsAcks(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "the ack timeout", func() bool { return value(t, c, "duplex_ack_timeouts_total", "/") == 1 })
-	eventually(t, "the events out", func() bool { return value(t, c, "duplex_socket_events_out_total", "/") == clients+1 })
+	eventually(t, "the events out", func() bool { return value(t, c, "duplex_socket_events_out_total", "/") == clients+2 })
+	// The ack without a timeout waits until its socket goes.
+	if n := value(t, c, "duplex_acks_pending", "/"); n != 1 {
+		t.Errorf("acks pending %v, want 1", n)
+	}
 	if n := value(t, c, "duplex_socket_events_in_total", "/"); n != clients+1 {
 		t.Errorf("events in %v, want %d", n, clients+1)
 	}
@@ -266,6 +275,10 @@ func TestCollectorEventsBroadcastsAcks(t *testing.T) {
 	if n := value(t, c, "duplex_recoveries_total", "/", "failed"); n != 1 {
 		t.Errorf("failed recoveries %v, want 1", n)
 	}
+	for _, s := range socks {
+		_ = s.Close()
+	}
+	eventually(t, "no acks pending", func() bool { return value(t, c, "duplex_acks_pending", "/") == 0 })
 }
 
 // TestCollectorDynamicNamespaces: the children of a dynamic namespace,

@@ -28,6 +28,10 @@ type Observer interface {
 	// Broadcast is called for each broadcast emitted on nsp from this
 	// server (Emit on a BroadcastOperator, a Namespace or the Server).
 	Broadcast(nsp string)
+	// AcksPending is called with +1 when a socket of nsp starts waiting
+	// for an acknowledgement, and with minus the number of waits that
+	// ended (answered, timed out, or the socket gone).
+	AcksPending(nsp string, delta int)
 	// AckTimedOut is called when an acknowledgement a socket of nsp waited
 	// for (Timeout, or EmitWithAck's context deadline) did not come in time.
 	AckTimedOut(nsp string)

@@ -47,7 +47,7 @@ type Socket struct {
 
 func newSocket(ns *Namespace, c *conn, auth json.RawMessage) *Socket {
 	s := &Socket{id: sid.New(), ns: ns, conn: c, auth: auth}
-	s.acks.conn = c
+	s.acks.conn, s.acks.ns = c, ns
 	return s
 }
 
