@@ -7,14 +7,16 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/duplexio/duplex/adapter"
 	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/socketio"
 )
 
 var (
-	_ prometheus.Collector = (*Collector)(nil)
-	_ engineio.Observer    = (*Collector)(nil)
-	_ socketio.Observer    = (*Collector)(nil)
+	_ prometheus.Collector    = (*Collector)(nil)
+	_ engineio.Observer       = (*Collector)(nil)
+	_ socketio.Observer       = (*Collector)(nil)
+	_ adapter.ClusterObserver = (*Collector)(nil)
 )
 
 // Collector is a prometheus.Collector of one Duplex server's metrics (see
@@ -44,6 +46,8 @@ type Collector struct {
 	ackTimeouts    *prometheus.CounterVec
 	acksPending    *prometheus.GaugeVec
 	recoveries     *prometheus.CounterVec
+	requests       *prometheus.CounterVec
+	publishFails   prometheus.Counter
 	events         sync.Map // namespace → *eventCounters
 	all            []prometheus.Collector
 }
@@ -76,18 +80,21 @@ func New() *Collector {
 		broadcasts:    counterVec("duplex_broadcasts_total", "Broadcasts emitted from this server, by namespace.", "namespace"),
 		acksPending:   gaugeVec("duplex_acks_pending", "Acknowledgements the server's sockets wait for, by namespace.", "namespace"),
 		ackTimeouts:   counterVec("duplex_ack_timeouts_total", "Acknowledgements that did not come in time, by namespace.", "namespace"),
+		requests:      counterVec("duplex_adapter_requests_total", "Requests to the other nodes of a cluster, by kind and outcome (ok, timeout, error).", "request", "outcome"),
+		publishFails:  counter("duplex_adapter_publish_failures_total", "Messages the cluster's broker refused."),
 		recoveries:    counterVec("duplex_recoveries_total", "Connection state recovery attempts, by namespace and outcome (recovered, failed).", "namespace", "outcome"),
 	}
 	c.upgradeOK = c.upgrades.WithLabelValues("ok")
 	c.upgradeDropped = c.upgrades.WithLabelValues("dropped")
 	c.all = []prometheus.Collector{c.sessions, c.opened, c.closed, c.slowConsumers, c.refused, c.upgrades,
 		c.messagesIn, c.bytesIn, c.messagesOut, c.bytesOut, c.dropped, c.sockets, c.connects, c.disconnects, c.panics,
-		c.eventsIn, c.eventsOut, c.broadcasts, c.ackTimeouts, c.acksPending, c.recoveries}
+		c.eventsIn, c.eventsOut, c.broadcasts, c.ackTimeouts, c.acksPending, c.recoveries, c.requests, c.publishFails}
 	return c
 }
 
 // Instrument makes c the observer of the server o configures, of its
-// Socket.IO layer and of its engine.
+// Socket.IO layer and of its engine. For a cluster node, set c as the
+// broker's Observer too (redisadapter.Options, natsadapter.Options).
 func (c *Collector) Instrument(o *socketio.Options) {
 	o.Observer = c
 	o.Engine.Observer = c
@@ -203,6 +210,21 @@ func (c *Collector) Recovery(nsp string, recovered bool) {
 	}
 	c.recoveries.WithLabelValues(nsp, outcome).Inc()
 }
+
+// Requested implements adapter.ClusterObserver.
+func (c *Collector) Requested(what string, err error) {
+	outcome := "ok"
+	switch {
+	case errors.Is(err, adapter.ErrTimeout):
+		outcome = "timeout"
+	case err != nil:
+		outcome = "error"
+	}
+	c.requests.WithLabelValues(what, outcome).Inc()
+}
+
+// PublishFailed implements adapter.ClusterObserver.
+func (c *Collector) PublishFailed() { c.publishFails.Inc() }
 
 func counter(name, help string) prometheus.Counter {
 	return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})

@@ -3,6 +3,8 @@ package metrics_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/duplexio/duplex/adapter"
 	"github.com/duplexio/duplex/client"
 	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/internal/testtime"
@@ -304,5 +307,26 @@ func TestCollectorDynamicNamespaces(t *testing.T) {
 	eventually(t, "two sockets", func() bool { return value(t, c, "duplex_sockets", socketio.DynamicNamespace) == 2 })
 	if n := len(gather(t, c, "duplex_socket_connections_total")); n != 1 {
 		t.Errorf("%d series of duplex_socket_connections_total, want 1", n)
+	}
+}
+
+// TestCollectorCluster: the outcomes of cluster requests and the broker's
+// refusals.
+func TestCollectorCluster(t *testing.T) {
+	t.Parallel()
+	c := metrics.New()
+	c.Requested("fetchSockets", nil)
+	c.Requested("fetchSockets", fmt.Errorf("%w: 1 of 2 nodes answered", adapter.ErrTimeout))
+	c.Requested("allRooms", errors.New("broker down"))
+	c.PublishFailed()
+	for _, tc := range []struct {
+		outcome, what string
+	}{{"ok", "fetchSockets"}, {"timeout", "fetchSockets"}, {"error", "allRooms"}} {
+		if n := value(t, c, "duplex_adapter_requests_total", tc.outcome, tc.what); n != 1 {
+			t.Errorf("requests{%s,%s} = %v, want 1", tc.what, tc.outcome, n)
+		}
+	}
+	if n := value(t, c, "duplex_adapter_publish_failures_total"); n != 1 {
+		t.Errorf("publish failures %v, want 1", n)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/duplexio/duplex/cmd/duplex/internal/chat"
 	"github.com/duplexio/duplex/cmd/duplex/internal/web"
 	"github.com/duplexio/duplex/engineio"
+	"github.com/duplexio/duplex/metrics"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -31,6 +32,7 @@ type server struct {
 	http    *http.Server
 	started time.Time
 	metrics *prometheus.Registry // nil without --metrics
+	collect *metrics.Collector   // nil without --metrics
 }
 
 func newServer(cfg *config, logger *slog.Logger) (*server, error) {
@@ -48,10 +50,10 @@ func newServer(cfg *config, logger *slog.Logger) (*server, error) {
 	if len(cfg.corsOrigins) > 0 {
 		opts.Engine.CORS = &engineio.CORS{Origins: cfg.corsOrigins}
 	}
+	s.instrument(opts)
 	if err := s.joinCluster(opts); err != nil {
 		return nil, err
 	}
-	s.instrument(opts)
 	s.io = socketio.NewServer(opts)
 	s.chat = chat.Register(s.io.Sockets(), &cfg.chat)
 	h, err := s.handler()
