@@ -62,6 +62,8 @@ type ClusterOptions struct {
 	RequestTimeout time.Duration
 	// Logger receives transport errors; nil discards them.
 	Logger *slog.Logger
+	// Observer, when set, is told of requests and failed publishes.
+	Observer ClusterObserver
 }
 
 // Cluster is an Adapter for one node of a cluster: it keeps the local rooms
@@ -77,6 +79,7 @@ type Cluster struct {
 	log     *slog.Logger
 	t       Transport
 	reqs    registry
+	obs     ClusterObserver
 }
 
 var _ Adapter = (*Cluster)(nil)
@@ -97,7 +100,7 @@ func NewCluster(ns Namespace, open OpenTransport, opts *ClusterOptions) *Cluster
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	c := &Cluster{Memory: NewMemory(ns).(*Memory), ns: ns, uid: o.UID, timeout: o.RequestTimeout, log: o.Logger}
+	c := &Cluster{Memory: NewMemory(ns).(*Memory), ns: ns, uid: o.UID, timeout: o.RequestTimeout, log: o.Logger, obs: o.Observer}
 	c.cns, _ = ns.(ClusterNamespace)
 	c.t = open(ns.Name(), c.uid, c.deliver)
 	return c
@@ -111,6 +114,9 @@ func (c *Cluster) UID() string { return c.uid }
 func (c *Cluster) publish(m *Message) {
 	m.UID = c.uid
 	if err := c.t.Publish(context.Background(), m); err != nil {
+		if c.obs != nil {
+			c.obs.PublishFailed()
+		}
 		c.log.Warn("adapter: cluster publish failed", "nsp", c.ns.Name(), "type", m.Type, "err", err)
 	}
 }
@@ -168,9 +174,12 @@ func (c *Cluster) request(ctx context.Context, m *Message, kind MessageType, wha
 	m.UID = c.uid
 	if err := c.t.Publish(ctx, m); err != nil {
 		c.reqs.remove(id)
+		c.requested(what, err)
 		return err
 	}
-	return c.reqs.wait(ctx, id, req, c.timeout)
+	err = c.reqs.wait(ctx, id, req, c.timeout)
+	c.requested(what, err)
+	return err
 }
 
 // FetchSockets implements Adapter: the local sockets and those of every

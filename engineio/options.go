@@ -64,6 +64,9 @@ type Options struct {
 	MaxHeaderBytes int
 	// Logger receives diagnostics; nil discards them.
 	Logger *slog.Logger
+	// Observer, when set, is told of sessions, messages, refusals and
+	// upgrades (for metrics, see package metrics); nil calls nothing.
+	Observer Observer
 }
 
 // Option defaults, those of Node's engine.io.

@@ -87,6 +87,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if e := srv.checkHandshake(r, q.Get("EIO"), isWS); e != nil {
+		srv.refused(e)
 		writeError(w, e)
 		return
 	}
@@ -158,6 +159,7 @@ func (srv *Server) handshakePolling(w http.ResponseWriter, r *http.Request) {
 	t := newPollingTransport(s)
 	s.transport = t
 	if e := srv.open(s, !srv.opts.DisableUpgrades && srv.opts.allows(TransportWebSocket)); e != nil {
+		srv.refused(e)
 		writeError(w, e)
 		return
 	}
@@ -173,6 +175,7 @@ func (srv *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
 	t := newWSTransport(s, conn, false)
 	s.transport = t
 	if e := srv.open(s, false); e != nil {
+		srv.refused(e)
 		_ = conn.WriteClose(websocket.CodeTryAgainLater, e.Message)
 		_ = conn.Close()
 		return
@@ -287,11 +290,21 @@ func (srv *Server) open(s *Session, canUpgrade bool) *RequestError {
 	}
 	s.rmu.Unlock()
 	s.startHeartbeat()
+	if o := srv.opts.Observer; o != nil {
+		o.SessionOpened(s.transport.name())
+	}
 	s.mu.Lock()
 	s.transport.kick()
 	s.mu.Unlock()
 	srv.opts.Logger.Debug("engineio: session opened", "sid", s.id, "transport", s.transport.name())
 	return nil
+}
+
+// refused tells the Observer of a refused handshake.
+func (srv *Server) refused(e *RequestError) {
+	if o := srv.opts.Observer; o != nil {
+		o.HandshakeRefused(e)
+	}
 }
 
 // refusal says why no session may open now, if so; the caller holds srv.mu.

@@ -142,6 +142,9 @@ func (s *Session) write(msgs []Message, direct bool) error {
 	}
 	s.qbytes += cost
 	s.checkBacklog()
+	if o := s.srv.opts.Observer; o != nil {
+		defer o.MessagesOut(len(msgs), messagesBytes(msgs)) // once s.mu is released
+	}
 	if t, ok := s.transport.(*wsTransport); ok && direct && t.startDirect() {
 		batch := s.take()
 		s.mu.Unlock()
@@ -159,8 +162,12 @@ func (s *Session) write(msgs []Message, direct bool) error {
 // they were queued; it is safe from any goroutine, as Write.
 func (s *Session) WriteVolatile(msgs ...Message) bool {
 	s.mu.Lock()
-	ok := s.state == stateOpen && len(s.queue) == 0 && s.transport.writable()
+	open := s.state == stateOpen
+	ok := open && len(s.queue) == 0 && s.transport.writable()
 	s.mu.Unlock()
+	if o := s.srv.opts.Observer; open && !ok && o != nil {
+		o.MessagesDropped(len(msgs))
+	}
 	return ok && s.Write(msgs...) == nil
 }
 
@@ -243,6 +250,11 @@ func (s *Session) close(reason string, err error) {
 	s.hbTimer.Stop()
 	t, probe := s.transport, s.probe
 	s.probe = nil
+	if o := s.srv.opts.Observer; o != nil {
+		// The transport's name is read now, under s.mu, as an upgrade
+		// switches it; the call runs once s.mu is released.
+		defer o.SessionClosed(t.name(), reason, err)
+	}
 	pt, polling := t.(*pollingTransport)
 	// A client closing over polling may have sent its next poll with the
 	// close; unless that poll is already waiting, let it find the noop.
@@ -275,6 +287,9 @@ func (s *Session) onPacket(p packet.Packet) { s.onPacketFrom(p, nil) }
 func (s *Session) onPacketFrom(p packet.Packet, pc *websocket.Conn) {
 	switch p.Type {
 	case packet.Message:
+		if o := s.srv.opts.Observer; o != nil {
+			o.MessagesIn(1, len(p.Data))
+		}
 		s.rmu.Lock()
 		if !s.closed() {
 			s.deferTo = pc

@@ -182,6 +182,9 @@ func (t *wsTransport) onProbeMessage(p packet.Packet, err error) {
 		t.kick()
 		s.mu.Unlock()
 		s.srv.opts.Logger.Debug("engineio: upgraded", "sid", s.id)
+		if o := s.srv.opts.Observer; o != nil {
+			o.Upgraded(true)
+		}
 	default:
 		t.dropProbe()
 	}
@@ -190,11 +193,15 @@ func (t *wsTransport) onProbeMessage(p packet.Packet, err error) {
 func (t *wsTransport) dropProbe() {
 	s := t.s
 	s.mu.Lock()
-	if s.probe == t {
+	dropped := s.probe == t
+	if dropped {
 		s.probe = nil
 	}
 	s.mu.Unlock()
 	t.shut(false)
+	if o := s.srv.opts.Observer; dropped && o != nil {
+		o.Upgraded(false)
+	}
 }
 
 // OnPing has nothing to do: the connection has answered it.

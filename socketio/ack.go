@@ -56,6 +56,14 @@ type ackWaiter struct {
 type ackTable struct {
 	emitter.Acks[*ackWaiter]
 	conn *conn
+	ns   *Namespace // for its Observer
+}
+
+// pending tells the Observer that n waits began (n > 0) or ended.
+func (t *ackTable) pending(n int) {
+	if o := t.ns.server.opts.Observer; o != nil {
+		o.AcksPending(t.ns.observedName(), n)
+	}
 }
 
 // blocks reports whether someone may be blocked waiting for w: an
@@ -65,6 +73,7 @@ func (w *ackWaiter) blocks() bool { return w.ch != nil || w.packet != nil }
 
 func (t *ackTable) add(id uint64, w *ackWaiter) {
 	t.Add(id, w)
+	t.pending(1)
 	if w.blocks() {
 		t.conn.ackWaits(1)
 	}
@@ -74,7 +83,11 @@ func (t *ackTable) add(id uint64, w *ackWaiter) {
 // unknown id, or one already answered or timed out).
 func (t *ackTable) take(id uint64) *ackWaiter {
 	w, _ := t.Take(id)
-	if w != nil && w.blocks() {
+	if w == nil {
+		return nil
+	}
+	t.pending(-1)
+	if w.blocks() {
 		t.conn.ackWaits(-1)
 	}
 	return w
@@ -83,6 +96,9 @@ func (t *ackTable) take(id uint64) *ackWaiter {
 // failAll ends every wait because the socket is gone.
 func (t *ackTable) failAll(s *Socket) {
 	all := t.TakeAll()
+	if len(all) > 0 {
+		t.pending(-len(all))
+	}
 	blocking := int32(0)
 	for _, w := range all {
 		if w.blocks() {

@@ -14,8 +14,24 @@ import (
 	"time"
 
 	"github.com/duplexio/duplex/engineio"
+	"github.com/duplexio/duplex/metrics"
 	"github.com/duplexio/duplex/socketio"
 )
+
+// observed is the benchmarks' options with, when on, a metrics.Collector
+// observing the server: the cost of metrics is the difference between the
+// metrics=off and metrics=on runs.
+func observed(o *socketio.Options, on bool) *socketio.Options {
+	if on {
+		metrics.New().Instrument(o)
+	}
+	return o
+}
+
+var metricsModes = []struct {
+	name string
+	on   bool
+}{{"metrics=off", false}, {"metrics=on", true}}
 
 // rawClient is a WebSocket client reduced to what a broadcast benchmark
 // needs: it joins "/" and then only counts the bytes it receives, without
@@ -102,7 +118,9 @@ func writeFrame(tb testing.TB, w io.Writer, s string) {
 // encoding, shared by all recipients).
 func BenchmarkBroadcast(b *testing.B) {
 	for _, clients := range []int{10, 100, 1000} {
-		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) { benchmarkBroadcast(b, clients) })
+		for _, m := range metricsModes {
+			b.Run(fmt.Sprintf("clients=%d/%s", clients, m.name), func(b *testing.B) { benchmarkBroadcast(b, clients, m.on) })
+		}
 	}
 }
 
@@ -124,8 +142,8 @@ func waitDelivered(b *testing.B, cs []*rawClient, want int64) {
 	}
 }
 
-func benchmarkBroadcast(b *testing.B, clients int) {
-	io := socketio.NewServer(&socketio.Options{Engine: engineio.Options{PingInterval: time.Hour, WriteQueueSize: 1 << 20}})
+func benchmarkBroadcast(b *testing.B, clients int, metricsOn bool) {
+	io := socketio.NewServer(observed(&socketio.Options{Engine: engineio.Options{PingInterval: time.Hour, WriteQueueSize: 1 << 20}}, metricsOn))
 	ts := httptest.NewServer(io)
 	b.Cleanup(func() { io.Close(); ts.Close() })
 	addr := strings.TrimPrefix(ts.URL, "http://")
@@ -174,27 +192,31 @@ func benchmarkBroadcast(b *testing.B, clients int) {
 // decoder and typed handler and back as an acknowledgement.
 func BenchmarkRoundTrip(b *testing.B) {
 	for _, tr := range transports {
-		b.Run(tr, func(b *testing.B) {
-			io, url := newServer(b, &socketio.Options{Engine: engineio.Options{PingInterval: time.Hour}})
-			type msg struct {
-				Room string `json:"room"`
-				Text string `json:"text"`
-			}
-			io.OnConnection(func(s *socketio.Socket) {
-				s.On("msg", func(m msg, ack socketio.AckFunc) { ack(len(m.Text)) })
-			})
-			c, _ := connect(b, url, tr, "/")
-			b.ReportAllocs()
-			var id uint64
-			for b.Loop() {
-				id++
-				if err := c.Emit("/", &id, "msg", msg{"lobby", "hello"}); err != nil {
-					b.Fatal(err)
-				}
-				if _, err := c.Next(wait); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		for _, m := range metricsModes {
+			b.Run(tr+"/"+m.name, func(b *testing.B) { benchmarkRoundTrip(b, tr, m.on) })
+		}
+	}
+}
+
+func benchmarkRoundTrip(b *testing.B, tr string, metricsOn bool) {
+	io, url := newServer(b, observed(&socketio.Options{Engine: engineio.Options{PingInterval: time.Hour}}, metricsOn))
+	type msg struct {
+		Room string `json:"room"`
+		Text string `json:"text"`
+	}
+	io.OnConnection(func(s *socketio.Socket) {
+		s.On("msg", func(m msg, ack socketio.AckFunc) { ack(len(m.Text)) })
+	})
+	c, _ := connect(b, url, tr, "/")
+	b.ReportAllocs()
+	var id uint64
+	for b.Loop() {
+		id++
+		if err := c.Emit("/", &id, "msg", msg{"lobby", "hello"}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Next(wait); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

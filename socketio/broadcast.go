@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"slices"
@@ -96,6 +97,7 @@ func (b *BroadcastOperator) Emit(event string, args ...any) error {
 		return err
 	}
 	b.ns.adapter.Broadcast(p, b.options())
+	b.ns.broadcasted()
 	return nil
 }
 
@@ -148,6 +150,7 @@ func (b *BroadcastOperator) waitAcks(ctx context.Context, p *parser.Packet) ([]A
 	p.ID, p.HasID = b.ns.nextAckID(), true
 	c := newAckCollector(b.ns.server)
 	b.ns.adapter.BroadcastWithAck(p, b.options(), c.onClientCount, c.onAck)
+	b.ns.broadcasted()
 	servers, err := b.ns.adapter.ServerCount(ctx)
 	if err != nil {
 		b.ns.forgetAck(p.ID)
@@ -159,6 +162,9 @@ func (b *BroadcastOperator) waitAcks(ctx context.Context, p *parser.Packet) ([]A
 		return c.snapshot(), nil
 	case <-ctx.Done():
 		b.ns.forgetAck(p.ID)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			b.ns.ackTimedOut()
+		}
 		return c.snapshot(), fmt.Errorf("%w: %w", ErrAckTimeout, context.Cause(ctx))
 	}
 }

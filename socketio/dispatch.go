@@ -143,5 +143,8 @@ func (s *Socket) protect(what string, fn func()) {
 }
 
 func (s *Socket) logPanic(what string, r any) {
+	if o := s.ns.server.opts.Observer; o != nil {
+		o.HandlerPanicked(s.ns.observedName())
+	}
 	s.logger().Error("socketio: panic in handler", "handler", what, "nsp", s.ns.name, "id", s.id, "panic", r, "stack", string(debug.Stack()))
 }

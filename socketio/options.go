@@ -81,6 +81,10 @@ type Options struct {
 	// engine option can be set here, and new ones without a change to this
 	// package. Its Logger defaults to Logger.
 	Engine engineio.Options
+
+	// Observer, when set, is told of connections, disconnections and
+	// handler panics (for metrics, see package metrics); nil calls nothing.
+	Observer Observer
 }
 
 // DefaultConnectTimeout is Node's connectTimeout.

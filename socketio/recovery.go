@@ -84,6 +84,9 @@ func (ns *Namespace) restoreSession(auth json.RawMessage) (*adapter.Session, []*
 	ctx, cancel := context.WithTimeout(context.Background(), ns.server.opts.ConnectTimeout)
 	defer cancel()
 	session, missed, err := ns.store.RestoreSession(ctx, *fields.PID, *fields.Offset)
+	if o := ns.server.opts.Observer; o != nil {
+		o.Recovery(ns.observedName(), err == nil && session != nil)
+	}
 	if err != nil {
 		ns.server.opts.Logger.Debug("socketio: restoring session", "nsp", ns.name, "err", err)
 		return nil, nil

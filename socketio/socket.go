@@ -47,7 +47,7 @@ type Socket struct {
 
 func newSocket(ns *Namespace, c *conn, auth json.RawMessage) *Socket {
 	s := &Socket{id: sid.New(), ns: ns, conn: c, auth: auth}
-	s.acks.conn = c
+	s.acks.conn, s.acks.ns = c, ns
 	return s
 }
 
@@ -202,6 +202,9 @@ func (s *Socket) runConnect() {
 	s.mu.Unlock()
 	s.replayMissed()
 	s.ns.add(s)
+	if o := s.ns.server.opts.Observer; o != nil {
+		o.Connected(s.ns.observedName())
+	}
 	s.conn.connected()
 	_ = s.conn.writePacket(&parser.Packet{Type: parser.Connect, Namespace: s.ns.name, Data: s.connectData()})
 	s.logger().Debug("socketio: connected", "nsp", s.ns.name, "id", s.id, "transport", s.conn.session.Transport())
@@ -255,8 +258,12 @@ func (s *Socket) finishClose(reason string, err error) {
 		s.ns.store.PersistSession(session)
 	}
 	s.mu.Lock()
+	was := s.connected
 	s.connected = false
 	s.mu.Unlock()
+	if o := s.ns.server.opts.Observer; was && o != nil {
+		o.Disconnected(s.ns.observedName(), reason)
+	}
 	s.emitReserved("disconnect", reason, err)
 	s.logger().Debug("socketio: disconnected", "nsp", s.ns.name, "id", s.id, "reason", reason)
 }

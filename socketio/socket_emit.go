@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -92,6 +93,7 @@ func (e *Emitter) expectAck(p *parser.Packet, event string, cb *eventHandler) {
 		id := p.ID
 		w.timer = time.AfterFunc(e.timeout, func() {
 			if s.acks.take(id) != nil {
+				s.ns.ackTimedOut()
 				s.dispatch(func() { s.callAck(cb, event, true, ErrAckTimeout, Args{}) })
 			}
 		})
@@ -134,6 +136,9 @@ func (e *Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (A
 		return s.ns.server.ackArgs(ap)
 	case <-ctx.Done():
 		s.acks.take(p.ID)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			s.ns.ackTimedOut()
+		}
 		return Args{}, fmt.Errorf("%w: %w", ErrAckTimeout, ctx.Err())
 	}
 }
@@ -169,6 +174,9 @@ func (s *Socket) writeEncoded(p *parser.Packet, msgs []engineio.Message, volatil
 	}
 	if p.Type == parser.Event || p.Type == parser.BinaryEvent {
 		s.notifyOutgoing(p)
+		if o := s.ns.server.opts.Observer; o != nil {
+			o.EventSent(s.ns.observedName())
+		}
 	}
 	switch {
 	case volatile:

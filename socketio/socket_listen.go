@@ -130,6 +130,9 @@ func (s *Socket) onPacket(p *parser.Packet) {
 		if s.ns.server.isClosing() {
 			return // shutting down: only what already runs may finish
 		}
+		if o := s.ns.server.opts.Observer; o != nil {
+			o.EventReceived(s.ns.observedName())
+		}
 		s.dispatchPacket(p)
 	case parser.Ack, parser.BinaryAck:
 		s.onAck(p)

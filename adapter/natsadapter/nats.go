@@ -53,6 +53,9 @@ type Options struct {
 	HeartbeatInterval time.Duration
 	// Logger receives connection state changes and errors; nil discards.
 	Logger *slog.Logger
+	// Observer, when set, is told of the cluster's requests and failed
+	// publishes (see adapter.ClusterObserver).
+	Observer adapter.ClusterObserver
 }
 
 // Broker makes the namespaces of a server nodes of a NATS cluster: pass
@@ -100,7 +103,7 @@ func New(nc *nats.Conn, opts *Options) *Broker {
 
 // Adapter is an adapter.Factory: the cluster adapter of ns.
 func (b *Broker) Adapter(ns adapter.Namespace) adapter.Adapter {
-	return adapter.NewCluster(ns, b.openTransport, &adapter.ClusterOptions{UID: b.uid, RequestTimeout: b.opts.RequestTimeout, Logger: b.opts.Logger})
+	return adapter.NewCluster(ns, b.openTransport, &adapter.ClusterOptions{UID: b.uid, RequestTimeout: b.opts.RequestTimeout, Logger: b.opts.Logger, Observer: b.opts.Observer})
 }
 
 // Prefix returns the subject prefix in use.

@@ -57,6 +57,9 @@ type Options struct {
 	QueueSize int
 	// Logger receives connection state changes and errors; nil discards.
 	Logger *slog.Logger
+	// Observer, when set, is told of the cluster's requests and failed
+	// publishes (see adapter.ClusterObserver).
+	Observer adapter.ClusterObserver
 }
 
 // Broker makes the namespaces of a server nodes of a Redis cluster: pass
@@ -105,7 +108,7 @@ func (b *Broker) Adapter(ns adapter.Namespace) adapter.Adapter {
 		}
 		return openClassic(b.bus, b.opts.Key, nsp, uid, deliver, b.opts.Logger)
 	}
-	c := adapter.NewCluster(ns, open, &adapter.ClusterOptions{UID: b.uid, RequestTimeout: b.opts.RequestTimeout, Logger: b.opts.Logger})
+	c := adapter.NewCluster(ns, open, &adapter.ClusterOptions{UID: b.uid, RequestTimeout: b.opts.RequestTimeout, Logger: b.opts.Logger, Observer: b.opts.Observer})
 	if sh != nil {
 		sh.watch(c.Memory)
 	}

@@ -33,6 +33,7 @@ type config struct {
 	chat            chat.Options // --chat-*: config_chat.go
 	apiToken        string       // --api-token: serve /api/v1/ (package httpapi)
 	parser          socketio.Parser
+	metrics         bool         // --metrics: GET /metrics (server_metrics.go)
 }
 
 // envPrefix names the environment variable of each flag: --ping-interval
@@ -67,6 +68,7 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.StringVar(&cfg.apiToken, "api-token", "", "serve the HTTP API for backends at /api/v1/ (docs/openapi.yaml), to requests with Authorization: Bearer `TOKEN`; prefer the variable, which ps does not show; off when empty")
 	fs.TextVar(&cfg.parser, "parser", socketio.ParserJSON, "the Socket.IO `PARSER` of every client: json, or msgpack (socket.io-msgpack-parser; the chat page then loads socket.io.msgpack.min.js)")
 	chatFlags(fs, &cfg.chat)
+	fs.BoolVar(&cfg.metrics, "metrics", false, "serve Prometheus metrics at /metrics")
 	return fs
 }
 

@@ -11,10 +11,14 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/duplexio/duplex/cmd/duplex/internal/chat"
 	"github.com/duplexio/duplex/cmd/duplex/internal/web"
 	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/httpapi"
+	"github.com/duplexio/duplex/metrics"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -28,6 +32,8 @@ type server struct {
 	chat    *chat.Chat
 	http    *http.Server
 	started time.Time
+	metrics *prometheus.Registry // nil without --metrics
+	collect *metrics.Collector   // nil without --metrics
 }
 
 func newServer(cfg *config, logger *slog.Logger) (*server, error) {
@@ -46,6 +52,7 @@ func newServer(cfg *config, logger *slog.Logger) (*server, error) {
 	if len(cfg.corsOrigins) > 0 {
 		opts.Engine.CORS = &engineio.CORS{Origins: cfg.corsOrigins}
 	}
+	s.instrument(opts)
 	if err := s.joinCluster(opts); err != nil {
 		return nil, err
 	}
@@ -88,6 +95,9 @@ func (s *server) handler() (http.Handler, error) {
 		// An emit as large as a client may receive must fit the body.
 		maxBody := max(s.cfg.maxPayload, httpapi.DefaultMaxBodyBytes)
 		mux.Handle("/api/v1/", httpapi.New(s.io, &httpapi.Options{Token: s.cfg.apiToken, MaxBodyBytes: maxBody, Logger: s.log}))
+	}
+	if s.metrics != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}))
 	}
 	mux.Handle("/", app)
 	return mux, nil

@@ -35,7 +35,7 @@ func (s *server) joinCluster(opts *socketio.Options) error {
 	if s.cfg.redisMode == "sharded" {
 		mode = redisadapter.ModeSharded
 	}
-	b := redisadapter.New(client, &redisadapter.Options{Key: s.cfg.redisKey, Mode: mode, Logger: s.log})
+	b := redisadapter.New(client, &redisadapter.Options{Key: s.cfg.redisKey, Mode: mode, Logger: s.log, Observer: s.clusterObserver()})
 	opts.Adapter = b.Adapter
 	s.cluster = closers{b.Close, client.Close}
 	s.log.Info("cluster node on redis", "addr", client.Options().Addr, "key", b.Key(), "mode", mode)
@@ -53,7 +53,7 @@ func (s *server) joinNATS(opts *socketio.Options) error {
 	if !nc.IsConnected() {
 		s.log.Error("nats unreachable at start-up; serving local clients until it is back", "url", s.cfg.natsURL)
 	}
-	b := natsadapter.New(nc, &natsadapter.Options{Logger: s.log})
+	b := natsadapter.New(nc, &natsadapter.Options{Logger: s.log, Observer: s.clusterObserver()})
 	opts.Adapter = b.Adapter
 	s.cluster = closers{b.Close, func() error { nc.Close(); return nil }}
 	s.log.Info("cluster node on nats", "url", nc.ConnectedUrlRedacted(), "prefix", b.Prefix())

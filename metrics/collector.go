@@ -1,0 +1,239 @@
+package metrics
+
+import (
+	"errors"
+	"strconv"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/duplexio/duplex/adapter"
+	"github.com/duplexio/duplex/engineio"
+	"github.com/duplexio/duplex/socketio"
+)
+
+var (
+	_ prometheus.Collector    = (*Collector)(nil)
+	_ engineio.Observer       = (*Collector)(nil)
+	_ socketio.Observer       = (*Collector)(nil)
+	_ adapter.ClusterObserver = (*Collector)(nil)
+)
+
+// Collector is a prometheus.Collector of one Duplex server's metrics (see
+// the README for the list). Set it as the server's observers with
+// Instrument, and register it once.
+type Collector struct {
+	sessions       *prometheus.GaugeVec
+	opened         *prometheus.CounterVec
+	closed         *prometheus.CounterVec
+	slowConsumers  prometheus.Counter
+	refused        *prometheus.CounterVec
+	upgrades       *prometheus.CounterVec
+	messagesIn     prometheus.Counter
+	bytesIn        prometheus.Counter
+	messagesOut    prometheus.Counter
+	bytesOut       prometheus.Counter
+	sockets        *prometheus.GaugeVec
+	connects       *prometheus.CounterVec
+	disconnects    *prometheus.CounterVec
+	panics         *prometheus.CounterVec
+	upgradeOK      prometheus.Counter
+	upgradeDropped prometheus.Counter
+	dropped        prometheus.Counter
+	eventsIn       *prometheus.CounterVec
+	eventsOut      *prometheus.CounterVec
+	broadcasts     *prometheus.CounterVec
+	ackTimeouts    *prometheus.CounterVec
+	acksPending    *prometheus.GaugeVec
+	recoveries     *prometheus.CounterVec
+	requests       *prometheus.CounterVec
+	publishFails   prometheus.Counter
+	events         sync.Map // namespace → *eventCounters
+	all            []prometheus.Collector
+}
+
+// eventCounters are one namespace's event counters, looked up once: an
+// event sent is counted per recipient, where CounterVec's hashing of the
+// label value would be most of the cost.
+type eventCounters struct{ in, out prometheus.Counter }
+
+// New returns a Collector whose metrics are all zero.
+func New() *Collector {
+	c := &Collector{
+		sessions:      gaugeVec("duplex_engine_sessions", "Open Engine.IO sessions by transport.", "transport"),
+		opened:        counterVec("duplex_engine_sessions_opened_total", "Engine.IO sessions opened, by the transport they opened on.", "transport"),
+		closed:        counterVec("duplex_engine_sessions_closed_total", "Engine.IO sessions closed, by reason.", "reason"),
+		slowConsumers: counter("duplex_engine_slow_consumer_disconnects_total", "Sessions closed because their write queue overflowed."),
+		refused:       counterVec("duplex_engine_handshakes_refused_total", "Handshakes answered with an error, by HTTP status and Engine.IO error code.", "status", "code"),
+		upgrades:      counterVec("duplex_engine_upgrades_total", "Upgrades from polling to WebSocket, by outcome (ok, dropped).", "outcome"),
+		messagesIn:    counter("duplex_engine_messages_in_total", "Engine.IO messages received from clients."),
+		bytesIn:       counter("duplex_engine_bytes_in_total", "Bytes of Engine.IO messages received from clients."),
+		messagesOut:   counter("duplex_engine_messages_out_total", "Engine.IO messages queued to clients."),
+		bytesOut:      counter("duplex_engine_bytes_out_total", "Bytes of Engine.IO messages queued to clients."),
+		sockets:       gaugeVec("duplex_sockets", "Connected Socket.IO sockets by namespace (\"*\" for dynamic namespaces).", "namespace"),
+		connects:      counterVec("duplex_socket_connections_total", "Socket.IO connections to a namespace.", "namespace"),
+		disconnects:   counterVec("duplex_socket_disconnections_total", "Socket.IO disconnections, by namespace and reason.", "namespace", "reason"),
+		panics:        counterVec("duplex_handler_panics_total", "Panics recovered from handlers and middleware, by namespace.", "namespace"),
+		dropped:       counter("duplex_engine_messages_dropped_total", "Volatile messages dropped because the session could not send them at once."),
+		eventsIn:      counterVec("duplex_socket_events_in_total", "Socket.IO events received from clients, by namespace.", "namespace"),
+		eventsOut:     counterVec("duplex_socket_events_out_total", "Socket.IO events written to sockets (a broadcast once per recipient), by namespace.", "namespace"),
+		broadcasts:    counterVec("duplex_broadcasts_total", "Broadcasts emitted from this server, by namespace.", "namespace"),
+		acksPending:   gaugeVec("duplex_acks_pending", "Acknowledgements the server's sockets wait for, by namespace.", "namespace"),
+		ackTimeouts:   counterVec("duplex_ack_timeouts_total", "Acknowledgements that did not come in time, by namespace.", "namespace"),
+		requests:      counterVec("duplex_adapter_requests_total", "Requests to the other nodes of a cluster, by kind and outcome (ok, timeout, error).", "request", "outcome"),
+		publishFails:  counter("duplex_adapter_publish_failures_total", "Messages the cluster's broker refused."),
+		recoveries:    counterVec("duplex_recoveries_total", "Connection state recovery attempts, by namespace and outcome (recovered, failed).", "namespace", "outcome"),
+	}
+	c.upgradeOK = c.upgrades.WithLabelValues("ok")
+	c.upgradeDropped = c.upgrades.WithLabelValues("dropped")
+	c.all = []prometheus.Collector{c.sessions, c.opened, c.closed, c.slowConsumers, c.refused, c.upgrades,
+		c.messagesIn, c.bytesIn, c.messagesOut, c.bytesOut, c.dropped, c.sockets, c.connects, c.disconnects, c.panics,
+		c.eventsIn, c.eventsOut, c.broadcasts, c.ackTimeouts, c.acksPending, c.recoveries, c.requests, c.publishFails}
+	return c
+}
+
+// Instrument makes c the observer of the server o configures, of its
+// Socket.IO layer and of its engine. For a cluster node, set c as the
+// broker's Observer too (redisadapter.Options, natsadapter.Options).
+func (c *Collector) Instrument(o *socketio.Options) {
+	o.Observer = c
+	o.Engine.Observer = c
+}
+
+// Describe implements prometheus.Collector.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, m := range c.all {
+		m.Describe(ch)
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	for _, m := range c.all {
+		m.Collect(ch)
+	}
+}
+
+// SessionOpened implements engineio.Observer.
+func (c *Collector) SessionOpened(transport string) {
+	c.sessions.WithLabelValues(transport).Inc()
+	c.opened.WithLabelValues(transport).Inc()
+}
+
+// SessionClosed implements engineio.Observer.
+func (c *Collector) SessionClosed(transport, reason string, err error) {
+	c.sessions.WithLabelValues(transport).Dec()
+	c.closed.WithLabelValues(reason).Inc()
+	if errors.Is(err, engineio.ErrQueueFull) {
+		c.slowConsumers.Inc()
+	}
+}
+
+// HandshakeRefused implements engineio.Observer.
+func (c *Collector) HandshakeRefused(e *engineio.RequestError) {
+	c.refused.WithLabelValues(strconv.Itoa(e.Status), strconv.Itoa(e.Code)).Inc()
+}
+
+// Upgraded implements engineio.Observer.
+func (c *Collector) Upgraded(ok bool) {
+	if !ok {
+		c.upgradeDropped.Inc()
+		return
+	}
+	c.upgradeOK.Inc()
+	c.sessions.WithLabelValues(engineio.TransportPolling).Dec()
+	c.sessions.WithLabelValues(engineio.TransportWebSocket).Inc()
+}
+
+// MessagesIn implements engineio.Observer.
+func (c *Collector) MessagesIn(n, bytes int) {
+	c.messagesIn.Add(float64(n))
+	c.bytesIn.Add(float64(bytes))
+}
+
+// MessagesOut implements engineio.Observer.
+func (c *Collector) MessagesOut(n, bytes int) {
+	c.messagesOut.Add(float64(n))
+	c.bytesOut.Add(float64(bytes))
+}
+
+// MessagesDropped implements engineio.Observer.
+func (c *Collector) MessagesDropped(n int) { c.dropped.Add(float64(n)) }
+
+// Connected implements socketio.Observer.
+func (c *Collector) Connected(nsp string) {
+	c.sockets.WithLabelValues(nsp).Inc()
+	c.connects.WithLabelValues(nsp).Inc()
+}
+
+// Disconnected implements socketio.Observer.
+func (c *Collector) Disconnected(nsp, reason string) {
+	c.sockets.WithLabelValues(nsp).Dec()
+	c.disconnects.WithLabelValues(nsp, reason).Inc()
+}
+
+// HandlerPanicked implements socketio.Observer.
+func (c *Collector) HandlerPanicked(nsp string) {
+	c.panics.WithLabelValues(nsp).Inc()
+}
+
+// EventReceived implements socketio.Observer.
+func (c *Collector) EventReceived(nsp string) { c.eventCounters(nsp).in.Inc() }
+
+// EventSent implements socketio.Observer.
+func (c *Collector) EventSent(nsp string) { c.eventCounters(nsp).out.Inc() }
+
+func (c *Collector) eventCounters(nsp string) *eventCounters {
+	if e, ok := c.events.Load(nsp); ok {
+		return e.(*eventCounters)
+	}
+	e, _ := c.events.LoadOrStore(nsp, &eventCounters{c.eventsIn.WithLabelValues(nsp), c.eventsOut.WithLabelValues(nsp)})
+	return e.(*eventCounters)
+}
+
+// Broadcast implements socketio.Observer.
+func (c *Collector) Broadcast(nsp string) { c.broadcasts.WithLabelValues(nsp).Inc() }
+
+// AcksPending implements socketio.Observer.
+func (c *Collector) AcksPending(nsp string, delta int) {
+	c.acksPending.WithLabelValues(nsp).Add(float64(delta))
+}
+
+// AckTimedOut implements socketio.Observer.
+func (c *Collector) AckTimedOut(nsp string) { c.ackTimeouts.WithLabelValues(nsp).Inc() }
+
+// Recovery implements socketio.Observer.
+func (c *Collector) Recovery(nsp string, recovered bool) {
+	outcome := "failed"
+	if recovered {
+		outcome = "recovered"
+	}
+	c.recoveries.WithLabelValues(nsp, outcome).Inc()
+}
+
+// Requested implements adapter.ClusterObserver.
+func (c *Collector) Requested(what string, err error) {
+	outcome := "ok"
+	switch {
+	case errors.Is(err, adapter.ErrTimeout):
+		outcome = "timeout"
+	case err != nil:
+		outcome = "error"
+	}
+	c.requests.WithLabelValues(what, outcome).Inc()
+}
+
+// PublishFailed implements adapter.ClusterObserver.
+func (c *Collector) PublishFailed() { c.publishFails.Inc() }
+
+func counter(name, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+}
+
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+}
+
+func gaugeVec(name, help string, labels ...string) *prometheus.GaugeVec {
+	return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
+}

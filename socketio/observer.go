@@ -1,0 +1,65 @@
+package socketio
+
+// Observer is told what happens to the sockets of a Server, for metrics.
+// Options.Observer nil (the default) means no calls at all. The engine's
+// own events (sessions, messages, bytes, upgrades) go to
+// Options.Engine.Observer.
+//
+// nsp is the namespace's name, or DynamicNamespace for every child of a
+// ParentNamespace, so that clients, who name those children, cannot make
+// new label values. Its methods are called from many goroutines at once:
+// they must be safe for concurrent use, return quickly and never call back
+// into the Server.
+type Observer interface {
+	// Connected is called when a socket has joined nsp (its middleware
+	// passed), before the connection handlers run.
+	Connected(nsp string)
+	// Disconnected is called once for each socket that Connected was
+	// called for, with its disconnect reason.
+	Disconnected(nsp, reason string)
+	// HandlerPanicked is called for each panic recovered from a handler or
+	// middleware of a socket of nsp.
+	HandlerPanicked(nsp string)
+	// EventReceived is called for each event a client sends to nsp.
+	EventReceived(nsp string)
+	// EventSent is called for each event written to a socket of nsp: a
+	// broadcast counts once per recipient on this server.
+	EventSent(nsp string)
+	// Broadcast is called for each broadcast emitted on nsp from this
+	// server (Emit on a BroadcastOperator, a Namespace or the Server).
+	Broadcast(nsp string)
+	// AcksPending is called with +1 when a socket of nsp starts waiting
+	// for an acknowledgement, and with minus the number of waits that
+	// ended (answered, timed out, or the socket gone).
+	AcksPending(nsp string, delta int)
+	// AckTimedOut is called when an acknowledgement a socket of nsp waited
+	// for (Timeout, or EmitWithAck's context deadline) did not come in time.
+	AckTimedOut(nsp string)
+	// Recovery is called for each connection to nsp that asked to recover
+	// a session (connection state recovery on), with whether it did.
+	Recovery(nsp string, recovered bool)
+}
+
+// DynamicNamespace is the namespace name an Observer is given for the
+// children of a ParentNamespace.
+const DynamicNamespace = "*"
+
+// observedName is the namespace name an Observer is given.
+func (ns *Namespace) observedName() string {
+	if ns.parent != nil {
+		return DynamicNamespace
+	}
+	return ns.name
+}
+
+func (ns *Namespace) ackTimedOut() {
+	if o := ns.server.opts.Observer; o != nil {
+		o.AckTimedOut(ns.observedName())
+	}
+}
+
+func (ns *Namespace) broadcasted() {
+	if o := ns.server.opts.Observer; o != nil {
+		o.Broadcast(ns.observedName())
+	}
+}
