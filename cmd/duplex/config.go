@@ -33,7 +33,7 @@ type config struct {
 	chat            chat.Options // --chat-*: config_chat.go
 	apiToken        string       // --api-token: serve /api/v1/ (package httpapi)
 	parser          socketio.Parser
-	metrics         bool         // --metrics: GET /metrics (server_metrics.go)
+	metrics         bool // --metrics: GET /metrics (server_metrics.go)
 }
 
 // envPrefix names the environment variable of each flag: --ping-interval
