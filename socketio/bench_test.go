@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"strings"
@@ -47,34 +46,9 @@ func (c *rawClient) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// dialRaw connects a raw WebSocket client to "/" with the JSON parser.
 func dialRaw(tb testing.TB, addr string) *rawClient {
-	tb.Helper()
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	c := &rawClient{conn: conn, done: make(chan struct{})}
-	tb.Cleanup(func() { conn.Close(); <-c.done })
-	fmt.Fprintf(conn, "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: %s\r\n"+
-		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"+
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", addr)
-	br := bufio.NewReader(conn)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
-		tb.Fatalf("upgrade: %v %v", resp, err)
-	}
-	if open := readFrame(tb, br); !strings.HasPrefix(open, "0{") {
-		tb.Fatalf("OPEN: %q", open)
-	}
-	writeFrame(tb, conn, "40")
-	if reply := readFrame(tb, br); !strings.HasPrefix(reply, `40{"sid":`) {
-		tb.Fatalf("CONNECT reply: %q", reply)
-	}
-	go func() {
-		defer close(c.done)
-		_, _ = io.Copy(c, br)
-	}()
-	return c
+	return dialRawParser(tb, addr, socketio.ParserJSON)
 }
 
 // readFrame reads one unmasked server frame of less than 64 KiB.
