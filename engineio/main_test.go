@@ -233,14 +233,5 @@ func checkError(t testing.TB, r response, status int, body string) {
 	}
 }
 
-// eventually waits until cond holds.
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(wait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
+// eventually polls cond until it holds (testtime.Until).
+var eventually = testtime.Until

@@ -41,17 +41,8 @@ func newServer(t *testing.T) (*metrics.Collector, string) {
 	return c, ts.URL
 }
 
-// eventually polls cond until it holds, for a loaded machine.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(testtime.Wait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+// eventually polls cond until it holds (testtime.Until).
+var eventually = testtime.Until
 
 // TestCollectorWorkload runs a known workload over both transports and an
 // upgrade, then reads every metric it moves.

@@ -206,17 +206,8 @@ func socketOf(t testing.TB, io *socketio.Server, nsp, sid string) *socketio.Sock
 	return s
 }
 
-// eventually polls cond until it holds.
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(wait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timeout waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
+// eventually polls cond until it holds (testtime.Until).
+var eventually = testtime.Until
 
 // onConnect registers a connection handler on "/" that passes each socket
 // to the returned channel after setup ran.

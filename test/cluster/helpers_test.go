@@ -315,21 +315,8 @@ func (c *client) ackNext(t testing.TB, event string, answer any) {
 	}
 }
 
-// eventually retries f until it returns nil or wait passes.
-func eventually(t testing.TB, what string, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(wait)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %v", what, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
+// eventually retries f until it returns nil (testtime.Eventually).
+var eventually = testtime.Eventually
 
 // waitServers waits until the Go node counts n nodes.
 func waitServers(t testing.TB, g *goNode, n int) {

@@ -103,21 +103,8 @@ func startCluster(t *testing.T, n int) []*node {
 	return nodes
 }
 
-// eventually retries f until it returns nil or wait passes.
-func eventually(t *testing.T, what string, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(wait)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %v", what, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
+// eventually retries f until it returns nil (testtime.Eventually).
+var eventually = testtime.Eventually
 
 // The chat's test client (chattest).
 type client = chattest.Client
