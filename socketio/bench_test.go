@@ -72,19 +72,6 @@ func readFrame(tb testing.TB, br *bufio.Reader) string {
 	return string(b)
 }
 
-// writeFrame writes a short masked text frame (mask 0: the payload is sent
-// as is).
-func writeFrame(tb testing.TB, w io.Writer, s string) {
-	tb.Helper()
-	frame := append([]byte{0x81, 0x80 | byte(len(s)), 0, 0, 0, 0}, s...)
-	if _, err := w.Write(frame); err != nil {
-		tb.Fatal(err)
-	}
-}
-
-// BenchmarkBroadcast emits to 1,000 WebSocket clients. The packet is
-// encoded once; the allocations per recipient (allocs/recipient, counted
-// until every client has received every event) show what each costs.
 // BenchmarkBroadcast emits to every socket of the main namespace, with 10,
 // 100 and 1,000 WebSocket clients. Allocations per recipient are the
 // slope between the sizes: allocs/op the same at every size means none per
