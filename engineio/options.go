@@ -64,6 +64,10 @@ type Options struct {
 	MaxHeaderBytes int
 	// Logger receives diagnostics; nil discards them.
 	Logger *slog.Logger
+	// Router, when set, serves the requests of sessions that other nodes
+	// of a cluster hold, and gives the prefix of this server's session
+	// ids (see Router). Nil: every session is this server's.
+	Router Router
 	// Observer, when set, is told of sessions, messages, refusals and
 	// upgrades (for metrics, see package metrics); nil calls nothing.
 	Observer Observer

@@ -23,6 +23,7 @@ type Server struct {
 	opts    Options
 	connect ConnectFunc
 	ws      *websocket.Server // WebSocket I/O: handshakes, reads, writes, close frames
+	prefix  string            // of the ids of this server's sessions (Options.Router)
 
 	mu       sync.RWMutex
 	sessions map[string]*Session
@@ -40,6 +41,12 @@ func NewServer(opts *Options, connect ConnectFunc) *Server {
 		WriteTimeout: s.opts.WriteTimeout,
 		Logger:       s.opts.Logger,
 	})
+	if s.opts.Router != nil {
+		s.prefix = s.opts.Router.SessionPrefix()
+		if !validPrefix(s.prefix) {
+			panic("engineio: Router.SessionPrefix " + s.prefix + ": want at most 16 of A-Z a-z 0-9 - _")
+		}
+	}
 	return s
 }
 
@@ -104,6 +111,9 @@ func isUpgrade(r *http.Request) bool {
 
 func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, sid string, isWS bool) {
 	s := srv.Session(sid)
+	if s == nil && srv.route(w, r, sid) {
+		return
+	}
 	if s == nil && !isWS && r.Method == http.MethodGet {
 		srv.serveEnded(w, sid)
 		return
@@ -251,7 +261,7 @@ func (srv *Server) refuseWebSocket(w http.ResponseWriter, r *http.Request) {
 
 func (srv *Server) newSession(r *http.Request) *Session {
 	req := newHandshakeRequest(r)
-	s := &Session{id: sid.New(), srv: srv, req: req, created: time.Now(), done: make(chan struct{})}
+	s := &Session{id: sid.NewPrefixed(srv.prefix), srv: srv, req: req, created: time.Now(), done: make(chan struct{})}
 	// A stopped timer until startHeartbeat, so that close can always stop it.
 	s.hbTimer = time.AfterFunc(time.Hour, s.onHeartbeat)
 	s.hbTimer.Stop()
