@@ -30,6 +30,7 @@ type config struct {
 	redisMode       string
 	redisKey        string
 	natsURL         string       // --nats: a cluster node on this NATS server
+	advertiseAddr   string       // --advertise-addr: where the other nodes reach this one
 	chat            chat.Options // --chat-*: config_chat.go
 	apiToken        string       // --api-token: serve /api/v1/ (package httpapi)
 	parser          socketio.Parser
@@ -65,6 +66,7 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.StringVar(&cfg.redisMode, "redis-mode", "", "Redis wire `MODE`: classic (the default: createAdapter, PUBLISH) or sharded (createShardedAdapter, SPUBLISH, Redis 7; dynamic subscription mode)")
 	fs.StringVar(&cfg.redisKey, "redis-key", "", "the Redis channel `PREFIX` (the Node adapter's key option, default socket.io); every node of a cluster uses the same")
 	fs.StringVar(&cfg.natsURL, "nats", "", "make this a cluster node on the NATS server at `URL` (nats://host:4222; comma-separated for several); excludes --redis")
+	fs.StringVar(&cfg.advertiseAddr, "advertise-addr", "", "on a cluster, the `HOST:PORT` at which the other nodes reach this one, to which they forward its sessions' requests (no sticky sessions needed); by default --addr, or with no host in it this machine's address on the route to the broker")
 	fs.StringVar(&cfg.apiToken, "api-token", "", "serve the HTTP API for backends at /api/v1/ (docs/openapi.yaml), to requests with Authorization: Bearer `TOKEN`; prefer the variable, which ps does not show; off when empty")
 	fs.TextVar(&cfg.parser, "parser", socketio.ParserJSON, "the Socket.IO `PARSER` of every client: json, or msgpack (socket.io-msgpack-parser; the chat page then loads socket.io.msgpack.min.js)")
 	chatFlags(fs, &cfg.chat)

@@ -171,6 +171,8 @@ func (c *config) checkValues(src *sources) error {
 	switch {
 	case !validAddr(c.addr):
 		return src.refuse("addr", "want HOST:PORT, such as :3000 or 127.0.0.1:8080 (port 0 picks a free port)")
+	case c.advertiseAddr != "" && !validAdvertiseAddr(c.advertiseAddr):
+		return src.refuse("advertise-addr", "want HOST:PORT that the other nodes can reach, such as 10.0.0.5:3000 or node1.internal:3000")
 	case c.maxPayload <= 0:
 		return src.refuse("max-payload", "want a positive number of bytes, such as 1000000")
 	case c.maxConnections < 0:
@@ -211,4 +213,14 @@ func validOrigin(o string) bool {
 		return false
 	}
 	return u.Scheme != "" && u.Scheme+"://"+u.Host == o
+}
+
+// validAdvertiseAddr accepts HOST:PORT with a host and a numeric port.
+func validAdvertiseAddr(addr string) bool {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host == "" {
+		return false
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	return err == nil && n > 0
 }

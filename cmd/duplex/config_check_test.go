@@ -59,6 +59,8 @@ func TestSettingMessages(t *testing.T) {
 			`--nats="http://h:4222": want a nats:// or tls:// URL, such as nats://nats.internal:4222`},
 		{"two brokers", []string{"--redis", "redis://h:6379"}, map[string]string{"DUPLEX_NATS": "nats://h:4222"},
 			`DUPLEX_NATS and --redis: choose one broker`},
+		{"advertise address", []string{"--advertise-addr", ":3000"}, nil,
+			`--advertise-addr=":3000": want HOST:PORT that the other nodes can reach, such as 10.0.0.5:3000 or node1.internal:3000`},
 		{"chat limit variable", nil, map[string]string{"DUPLEX_CHAT_MESSAGE_BURST": "0"},
 			`DUPLEX_CHAT_MESSAGE_BURST="0": want a positive integer`},
 		{"chat limit flag", []string{"--chat-message-burst", "0"}, nil,

@@ -19,6 +19,7 @@ import (
 	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/httpapi"
 	"github.com/duplexio/duplex/metrics"
+	"github.com/duplexio/duplex/relay"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -26,14 +27,17 @@ import (
 // the HTTP server in front of both.
 type server struct {
 	cfg     *config
-	cluster io.Closer // the broker of a cluster node, nil for a single node
-	log     *slog.Logger
-	io      *socketio.Server
-	chat    *chat.Chat
-	http    *http.Server
-	started time.Time
-	metrics *prometheus.Registry // nil without --metrics
-	collect *metrics.Collector   // nil without --metrics
+	cluster io.Closer    // the broker of a cluster node, nil for a single node
+	relay   *relay.Relay // forwards other nodes' sessions; nil for a single node
+	// brokerAddr is the broker's host:port, to guess the advertised address.
+	brokerAddr string
+	log        *slog.Logger
+	io         *socketio.Server
+	chat       *chat.Chat
+	http       *http.Server
+	started    time.Time
+	metrics    *prometheus.Registry // nil without --metrics
+	collect    *metrics.Collector   // nil without --metrics
 }
 
 func newServer(cfg *config, logger *slog.Logger) (*server, error) {
@@ -137,6 +141,10 @@ func (s *server) listenAndServe(ctx context.Context, stopSignals func()) error {
 }
 
 func (s *server) serve(ctx context.Context, ln net.Listener, stopSignals func()) error {
+	if err := s.startRelay(ln.Addr()); err != nil {
+		_ = ln.Close()
+		return err
+	}
 	url := baseURL(ln.Addr())
 	s.log.Info("duplex listening", "url", url, "socketio", url+s.cfg.path[1:], "healthz", url+"healthz")
 	errc := make(chan error, 1)
@@ -168,6 +176,9 @@ func (s *server) shutdown() error {
 	go func() { httpDone <- s.http.Shutdown(ctx) }()
 	ioErr := s.io.Shutdown(ctx)
 	httpErr := <-httpDone
+	if s.relay != nil {
+		_ = s.relay.Close() // the WebSockets it tunnels outlive http.Server.Shutdown
+	}
 	if s.cluster != nil {
 		_ = s.cluster.Close()
 	}

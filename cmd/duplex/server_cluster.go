@@ -4,10 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/duplexio/duplex/adapter/natsadapter"
 	"github.com/duplexio/duplex/adapter/redisadapter"
+	"github.com/duplexio/duplex/relay"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -37,6 +42,7 @@ func (s *server) joinCluster(opts *socketio.Options) error {
 	}
 	b := redisadapter.New(client, &redisadapter.Options{Key: s.cfg.redisKey, Mode: mode, Logger: s.log, Observer: s.clusterObserver()})
 	opts.Adapter = b.Adapter
+	s.useRelay(opts, relay.RedisBus(client, relayChannel(b.Key())), client.Options().Addr)
 	s.cluster = closers{b.Close, client.Close}
 	s.log.Info("cluster node on redis", "addr", client.Options().Addr, "key", b.Key(), "mode", mode)
 	return nil
@@ -55,6 +61,7 @@ func (s *server) joinNATS(opts *socketio.Options) error {
 	}
 	b := natsadapter.New(nc, &natsadapter.Options{Logger: s.log, Observer: s.clusterObserver()})
 	opts.Adapter = b.Adapter
+	s.useRelay(opts, relay.NATSBus(nc, b.Prefix()+".relay"), natsServerAddr(nc, s.cfg.natsURL))
 	s.cluster = closers{b.Close, func() error { nc.Close(); return nil }}
 	s.log.Info("cluster node on nats", "url", nc.ConnectedUrlRedacted(), "prefix", b.Prefix())
 	return nil
@@ -69,4 +76,17 @@ func (c closers) Close() error {
 		errs = append(errs, f())
 	}
 	return errors.Join(errs...)
+}
+
+// natsServerAddr is the host:port of the NATS server nc is connected to,
+// or else of the first in --nats.
+func natsServerAddr(nc *nats.Conn, urls string) string {
+	if a := nc.ConnectedAddr(); a != "" {
+		return a
+	}
+	u, err := url.Parse(strings.TrimSpace(strings.Split(urls, ",")[0]))
+	if err != nil {
+		return ""
+	}
+	return u.Host
 }
