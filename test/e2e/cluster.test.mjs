@@ -1,0 +1,128 @@
+// The chat in Chromium on three bin/duplex nodes (Redis) behind nginx
+// round-robin, with no sticky sessions: each request of a page may reach
+// any node, which forwards it to the node holding the page's session.
+// Then one node is killed (SIGKILL): its pages reconnect through nginx.
+
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { chromium } from "playwright-core";
+
+import { startNginx, startRedis } from "./balancer.mjs";
+import { startDuplex } from "./server.mjs";
+
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const TEST_TIMEOUT = 60_000;
+
+let redis;
+let nodes = [];
+let lb;
+let context;
+let profile;
+const pageErrors = [];
+
+before(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} not found: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`);
+  }
+  redis = await startRedis();
+  for (let i = 0; i < 3; i++) nodes.push(await startDuplex({ args: ["--redis", redis.url] }));
+  lb = await startNginx(nodes.map((n) => `127.0.0.1:${n.port}`));
+  profile = await mkdtemp(path.join(os.tmpdir(), "duplex-chromium-"));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+  context.setDefaultTimeout(20_000);
+});
+
+after(async () => {
+  await context?.close();
+  await lb?.stop();
+  for (const n of nodes) await n.stop();
+  await redis?.stop();
+  if (profile) await rm(profile, { recursive: true, force: true });
+});
+
+async function openChat(name) {
+  const page = await context.newPage();
+  page.on("pageerror", (err) => pageErrors.push(err));
+  await page.goto(lb.url);
+  await page.fill("#name", name);
+  await page.click("#join");
+  await page.locator("#app").waitFor({ state: "visible" });
+  await waitStatus(page, "connected");
+  return page;
+}
+
+const waitStatus = (page, state) => page.locator(`#status[data-state="${state}"]`).waitFor();
+const message = (page, text) => page.locator("#messages li", { hasText: text });
+
+async function say(page, text) {
+  await page.fill("#text", text);
+  await page.press("#text", "Enter");
+  await page.locator('#messages .msg.mine[data-status="delivered"]', { hasText: text }).waitFor();
+}
+
+async function waitUsers(page, names) {
+  const want = [...names].sort();
+  await page.waitForFunction(
+    (want) => JSON.stringify([...document.querySelectorAll("#users .label")].map((n) => n.textContent).sort()) === JSON.stringify(want),
+    want,
+  );
+}
+
+/** connections returns the sessions each node holds (GET /healthz). */
+async function connections() {
+  return Promise.all(nodes.map(async (n) => (await (await fetch(n.url + "healthz")).json()).connections));
+}
+
+describe("the chat behind a round-robin balancer, no sticky sessions", () => {
+  const pages = {};
+
+  test("pages chat through the balancer", { timeout: TEST_TIMEOUT }, async () => {
+    for (const name of ["alice", "bob", "carol"]) pages[name] = await openChat(name);
+    const { alice, bob, carol } = pages;
+    await waitUsers(alice, ["alice", "bob", "carol"]);
+    await say(alice, "Hello from behind nginx");
+    await message(bob, "Hello from behind nginx").waitFor();
+    await message(carol, "Hello from behind nginx").waitFor();
+    await say(bob, "Every request on any node");
+    await message(alice, "Every request on any node").waitFor();
+    const held = await connections();
+    assert.equal(held.reduce((a, b) => a + b, 0), 3, `one session per page: ${held}`);
+  });
+
+  test("a node killed: its pages reconnect through the balancer", { timeout: TEST_TIMEOUT }, async () => {
+    const held = await connections();
+    const victim = held.findIndex((n) => n > 0);
+    await nodes[victim].kill();
+    nodes = nodes.filter((_, i) => i !== victim);
+    const { alice, bob, carol } = pages;
+    await waitUsers(alice, ["alice", "bob", "carol"]);
+    for (const p of [alice, bob, carol]) await waitStatus(p, "connected");
+    const now = await connections();
+    assert.equal(now.reduce((a, b) => a + b, 0), 3, `every page back on the live nodes: ${now}`);
+    await say(carol, "Still here after the crash");
+    await message(alice, "Still here after the crash").waitFor();
+    await message(bob, "Still here after the crash").waitFor();
+  });
+
+  test("no page threw an error", () => {
+    assert.deepEqual(pageErrors.map(String), []);
+  });
+});
