@@ -10,6 +10,7 @@ import (
 
 	"github.com/duplexio/duplex/adapter/redisadapter"
 	benchfixture "github.com/duplexio/duplex/bench/fixture"
+	"github.com/duplexio/duplex/relay"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -17,7 +18,7 @@ import (
 // broadcast to all, join a room, broadcast to a room. With cl.redisURL it is
 // a node of a Redis cluster, so that a broadcast reaches the clients of every
 // node started with the same Redis and key.
-func bench(logger *slog.Logger, cl cluster) (http.Handler, func(context.Context), error) {
+func bench(logger *slog.Logger, cl *cluster) (http.Handler, func(context.Context), error) {
 	opts := &socketio.Options{Logger: logger, Parser: cl.parser}
 	var closeCluster func()
 	if cl.redisURL != "" {
@@ -38,7 +39,10 @@ func bench(logger *slog.Logger, cl cluster) (http.Handler, func(context.Context)
 		}
 		b := redisadapter.New(client, &redisadapter.Options{Key: cl.redisKey, Logger: logger})
 		opts.Adapter = b.Adapter
+		cl.relay = relay.New(relay.RedisBus(client, "duplex-relay#"+b.Key()), &relay.Options{Logger: logger})
+		opts.Engine.Router = cl.relay
 		closeCluster = func() {
+			_ = cl.relay.Close()
 			_ = b.Close()
 			_ = client.Close()
 		}

@@ -4,8 +4,10 @@
 //	testserver -addr 127.0.0.1:PORT -fixture conformance|interop|bench [-redis URL [-redis-key KEY]]
 //
 // With -redis, the bench fixture is a node of a Redis cluster (adapter/redisadapter):
-// the nodes started with the same Redis and key share their broadcasts. The
-// cluster benchmark (bench/run-cluster.sh) runs two of them.
+// the nodes started with the same Redis and key share their broadcasts, and
+// each forwards the requests of the others' sessions to them (package relay),
+// so that a balancer needs no affinity. The cluster benchmarks
+// (bench/run-cluster.sh, bench/run-balancer.sh) run two and three of them.
 //
 // The address may also come from the PORT environment variable. With port 0
 // it picks a free port. Once ready it prints "listening on http://ADDR".
@@ -25,6 +27,7 @@ import (
 
 	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/gctune"
+	"github.com/duplexio/duplex/relay"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -56,6 +59,7 @@ type cluster struct {
 	redisURL string
 	redisKey string
 	parser   socketio.Parser // not a cluster setting: the -parser flag, for every fixture
+	relay    *relay.Relay    // set by bench with -redis; started once listening
 }
 
 func run(addr, fixture string, verbose bool, cl cluster) error {
@@ -70,13 +74,18 @@ func run(addr, fixture string, verbose bool, cl cluster) error {
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	mux, shutdown, err := build(fixture, logger, cl)
+	mux, shutdown, err := build(fixture, logger, &cl)
 	if err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
+	}
+	if cl.relay != nil {
+		if err := cl.relay.Start(ln.Addr().String()); err != nil {
+			return err
+		}
 	}
 	// Node's header limit, which the engine also checks (431).
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: engineio.DefaultMaxHeaderBytes}
@@ -96,7 +105,7 @@ func run(addr, fixture string, verbose bool, cl cluster) error {
 	return srv.Shutdown(ctx)
 }
 
-func build(fixture string, logger *slog.Logger, cl cluster) (http.Handler, func(context.Context), error) {
+func build(fixture string, logger *slog.Logger, cl *cluster) (http.Handler, func(context.Context), error) {
 	if cl.redisURL != "" && fixture != "bench" {
 		return nil, nil, fmt.Errorf("-redis: only the bench fixture can be a cluster node")
 	}

@@ -11,14 +11,14 @@ func TestClusterFlag(t *testing.T) {
 	t.Parallel()
 	logger := slog.New(slog.DiscardHandler)
 	for _, fixture := range []string{"conformance", "interop"} {
-		if _, _, err := build(fixture, logger, cluster{redisURL: "redis://127.0.0.1:1"}); err == nil {
+		if _, _, err := build(fixture, logger, &cluster{redisURL: "redis://127.0.0.1:1"}); err == nil {
 			t.Errorf("%s fixture accepted -redis", fixture)
 		}
 	}
-	if _, _, err := build("bench", logger, cluster{redisURL: "::not a url"}); err == nil {
+	if _, _, err := build("bench", logger, &cluster{redisURL: "::not a url"}); err == nil {
 		t.Error("bench fixture accepted a malformed -redis URL")
 	}
-	h, shutdown, err := build("bench", logger, cluster{})
+	h, shutdown, err := build("bench", logger, &cluster{})
 	if err != nil || h == nil {
 		t.Fatalf("bench fixture without -redis: %v", err)
 	}

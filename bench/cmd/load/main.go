@@ -6,7 +6,7 @@
 // checks every delivery (no loss, no duplicate, payload intact, right room)
 // and prints one JSON line of results on stdout:
 //
-//	load -url http://127.0.0.1:PORT -scenario fanout|fanout-paced|rooms|echo|idle|polling-echo [-pid SERVER_PID]
+//	load -url http://127.0.0.1:PORT -scenario fanout|fanout-paced|rooms|echo|idle|polling-echo|polling-fanout [-pid SERVER_PID] [-pids PID,PID]
 //	load -url http://127.0.0.1:PORT -scenario burst|polling-burst -events N [-pid SERVER_PID]
 //	load -url http://127.0.0.1:PORT1 -url2 http://127.0.0.1:PORT2 -scenario fanout-cluster [-pid PID1 -pid2 PID2]
 //
@@ -40,6 +40,7 @@ type config struct {
 	url2     string
 	pid      int
 	pid2     int
+	pids     []int // -pids: more servers measured (polling scenarios)
 	clients  int
 	rooms    int
 	window   int
@@ -58,11 +59,12 @@ type config struct {
 
 func main() {
 	var cfg config
-	scenario := flag.String("scenario", "fanout", "fanout, fanout-paced, rooms, echo, idle, polling-echo, burst, polling-burst or fanout-cluster")
+	scenario := flag.String("scenario", "fanout", "fanout, fanout-paced, rooms, echo, idle, polling-echo, polling-fanout, burst, polling-burst or fanout-cluster")
 	flag.StringVar(&cfg.url, "url", "", "server base URL, http://host:port")
 	flag.IntVar(&cfg.pid, "pid", 0, "server process id, for its CPU and RSS")
 	flag.StringVar(&cfg.url2, "url2", "", "fanout-cluster: base URL of the second node")
 	flag.IntVar(&cfg.pid2, "pid2", 0, "fanout-cluster: process id of the second node (server_cpu is the sum)")
+	pids := flag.String("pids", "", "polling-echo, polling-fanout: comma-separated process ids of more servers (nodes, balancer) whose CPU server_cpu adds")
 	flag.IntVar(&cfg.clients, "clients", 0, "receivers or clients (default per scenario: 1000, echo 100, polling-echo 50, idle 10000)")
 	flag.IntVar(&cfg.rooms, "rooms", 10, "rooms of the rooms scenario")
 	// 32 in flight keep both servers busy: Node is saturated from 8 on
@@ -95,6 +97,11 @@ func main() {
 	if cfg.url == "" {
 		fmt.Fprintln(os.Stderr, "load: -url is required")
 		os.Exit(2)
+	}
+	for s := range strings.SplitSeq(*pids, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
+			cfg.pids = append(cfg.pids, n)
+		}
 	}
 	for s := range strings.SplitSeq(*steps, ",") {
 		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
@@ -165,6 +172,9 @@ func run(scenario string, cfg config) (*result, error) {
 	case "polling-echo":
 		def(50)
 		return runPolling(ctx, cfg)
+	case "polling-fanout":
+		def(100)
+		return runPollingFanout(ctx, cfg)
 	case "burst":
 		return runBurst(ctx, cfg)
 	case "polling-burst":
@@ -175,6 +185,9 @@ func run(scenario string, cfg config) (*result, error) {
 	}
 	return nil, fmt.Errorf("unknown scenario %q", scenario)
 }
+
+// serverPIDs lists every server process measured: -pid, -pid2, -pids.
+func (c config) serverPIDs() []int { return append([]int{c.pid, c.pid2}, c.pids...) }
 
 // result is the JSON line a run prints.
 type result struct {

@@ -178,7 +178,7 @@ func runPolling(ctx context.Context, cfg config) (*result, error) {
 	time.Sleep(cfg.warmup)
 	warmNs.Store(now())
 	r0 := reqs.Load()
-	m := startMeter(cfg.pid)
+	m := startMeter(cfg.serverPIDs()...)
 	time.Sleep(cfg.duration)
 	r1, a1 := reqs.Load(), acks.Load()
 	m.stop()
