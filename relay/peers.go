@@ -2,9 +2,11 @@ package relay
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -85,17 +87,13 @@ func (t *peerTable) prune(now time.Time, ttl time.Duration) {
 	}
 }
 
-// newProxy returns the reverse proxy to the node at addr. It keeps the
-// request's Host (the owner checks a WebSocket's Origin against it) and
-// its X-Forwarded-For, to which it adds the client's address.
+// newProxy returns the reverse proxy to the node at addr.
 func (r *Relay) newProxy(node, addr string) *httputil.ReverseProxy {
 	target := &url.URL{Scheme: "http", Host: addr}
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
-			pr.Out.Host = pr.In.Host
-			pr.Out.Header["X-Forwarded-For"] = pr.In.Header["X-Forwarded-For"]
-			pr.SetXForwarded()
+			forwardHeaders(pr)
 			pr.Out.Header.Set(HeaderForwarded, r.id)
 		},
 		Transport: r.transport,
@@ -110,5 +108,29 @@ func (r *Relay) newProxy(node, addr string) *httputil.ReverseProxy {
 			r.peers.forget(node, addr)
 			engineio.ErrUnknownSession().Respond(w)
 		},
+	}
+}
+
+// forwardHeaders keeps what the owner should see of the request as the
+// balancer sent it: its Host (the owner checks a WebSocket's Origin against
+// it), X-Forwarded-Host and X-Forwarded-Proto (the balancer's, which
+// SetXForwarded would replace with this hop's), and X-Forwarded-For with
+// the address this node received the request from appended.
+func forwardHeaders(pr *httputil.ProxyRequest) {
+	pr.Out.Host = pr.In.Host
+	for _, h := range []string{"X-Forwarded-Host", "X-Forwarded-Proto"} {
+		if v := pr.In.Header[h]; v != nil {
+			pr.Out.Header[h] = v
+		}
+	}
+	xff := strings.Join(pr.In.Header.Values("X-Forwarded-For"), ", ")
+	if ip, _, err := net.SplitHostPort(pr.In.RemoteAddr); err == nil {
+		if xff != "" {
+			xff += ", "
+		}
+		xff += ip
+	}
+	if xff != "" {
+		pr.Out.Header.Set("X-Forwarded-For", xff)
 	}
 }

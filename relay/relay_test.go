@@ -1,14 +1,17 @@
 package relay_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/engineio/packet"
 	"github.com/duplexio/duplex/internal/eiotest"
+	"github.com/duplexio/duplex/relay"
 )
 
 // TestRoundRobin runs sessions through a round-robin balancer over three
@@ -97,5 +100,45 @@ func TestCORSForwarded(t *testing.T) {
 	}
 	if got := resp.Header.Values("Access-Control-Allow-Origin"); len(got) != 1 || got[0] != "https://app.example" {
 		t.Fatalf("Access-Control-Allow-Origin %q", got)
+	}
+}
+
+// TestForwardedHeaders checks what the owner sees of a forwarded request:
+// the balancer's Host and X-Forwarded-* kept, the address the forwarding
+// node saw appended to X-Forwarded-For, and the loop guard.
+func TestForwardedHeaders(t *testing.T) {
+	t.Parallel()
+	got := make(chan http.Header, 1)
+	owner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Clone()
+		h.Set("Host", r.Host)
+		got <- h
+	}))
+	t.Cleanup(owner.Close)
+	bus := &memBus{}
+	r := relay.New(bus, nil)
+	t.Cleanup(func() { _ = r.Close() })
+	if err := r.Start("127.0.0.1:1"); err != nil {
+		t.Fatal(err)
+	}
+	announce := fmt.Sprintf(`{"type":"announce","node":"Peer01","addr":%q}`, strings.TrimPrefix(owner.URL, "http://"))
+	_ = bus.Publish(context.Background(), []byte(announce))
+
+	req := httptest.NewRequest(http.MethodGet, "/engine.io/?EIO=4&transport=polling&sid=Peer01abc", nil)
+	req.Host = "chat.example"
+	req.RemoteAddr = "10.9.8.7:5555"
+	req.Header.Set("X-Forwarded-For", "203.0.113.5")
+	req.Header.Set("X-Forwarded-Proto", "https")
+	if !r.Route(httptest.NewRecorder(), req, "Peer01abc") {
+		t.Fatal("not routed to the announced peer")
+	}
+	h := <-got
+	for k, want := range map[string]string{
+		"Host": "chat.example", "X-Forwarded-For": "203.0.113.5, 10.9.8.7",
+		"X-Forwarded-Proto": "https", "Duplex-Relay": r.NodeID(),
+	} {
+		if h.Get(k) != want {
+			t.Errorf("%s: %q, want %q", k, h.Get(k), want)
+		}
 	}
 }
