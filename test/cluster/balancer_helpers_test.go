@@ -36,7 +36,8 @@ type relayNode struct {
 	kill      func()   // closes every connection at once, no goodbye on the bus
 }
 
-// startRelayNode starts a node on broker ("redis" or "nats") at url,
+// startRelayNode starts a node on broker ("redis", "redis-sharded" or
+// "nats") at url,
 // under channel or subject prefix key.
 func startRelayNode(t testing.TB, name, broker, url, key string) *relayNode {
 	t.Helper()
@@ -44,12 +45,16 @@ func startRelayNode(t testing.TB, name, broker, url, key string) *relayNode {
 	var bus relay.Bus
 	var closeBroker func()
 	switch broker {
-	case "redis":
+	case "redis", "redis-sharded":
 		client, err := redisadapter.Dial(url)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := redisadapter.New(client, &redisadapter.Options{Key: key, RequestTimeout: 3 * time.Second})
+		mode := redisadapter.ModeClassic
+		if broker == "redis-sharded" {
+			mode = redisadapter.ModeSharded
+		}
+		b := redisadapter.New(client, &redisadapter.Options{Key: key, Mode: mode, RequestTimeout: 3 * time.Second})
 		factory, bus = b.Adapter, relay.RedisBus(client, "duplex-relay#"+key)
 		closeBroker = func() { _ = b.Close(); _ = client.Close() }
 	default:

@@ -62,11 +62,15 @@ func balanced(t *testing.T, broker string, url string) ([]*relayNode, string) {
 }
 
 // TestBalancerModes runs each transport mode of socket.io-client through
-// the round-robin balancer: connect with auth, acks both ways, binary,
+// the round-robin balancer (Redis classic and sharded, NATS): connect with auth, acks both ways, binary,
 // rooms, broadcasts from every node.
 func TestBalancerModes(t *testing.T) {
 	t.Parallel()
-	for _, b := range brokers {
+	sharded := struct {
+		name string
+		url  func(testing.TB) string
+	}{"redis-sharded", redisURL}
+	for _, b := range append(brokers, sharded) {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
 			nodes, lb := balanced(t, b.name, b.url(t))
