@@ -56,12 +56,13 @@ type Relay struct {
 	peers     peerTable
 	transport *http.Transport
 
-	ctx    context.Context // ends at Close: forwarded requests and tunnels end with it
-	cancel context.CancelFunc
-	stop   func()           // the Bus subscription
-	kick   chan struct{}    // a peer said hello: announce now
-	loop   sync.WaitGroup   // the announce loop
-	active activity.Counter // requests being forwarded
+	ctx       context.Context // ends at Close: forwarded requests and tunnels end with it
+	cancel    context.CancelFunc
+	stop      func()           // the Bus subscription
+	kick      chan struct{}    // a peer said hello: announce now
+	loop      sync.WaitGroup   // the announce loop
+	active    activity.Counter // requests being forwarded
+	closeOnce sync.Once
 }
 
 var _ engineio.Router = (*Relay)(nil)
@@ -122,11 +123,13 @@ func (r *Relay) Start(addr string) error {
 }
 
 // Close tells the peers the node leaves, stops announcing, and ends the
-// requests and WebSocket tunnels it is forwarding.
+// requests and WebSocket tunnels it is forwarding. Later calls do nothing.
 func (r *Relay) Close() error {
-	if r.ctx.Err() != nil {
-		return nil
-	}
+	r.closeOnce.Do(r.close)
+	return nil
+}
+
+func (r *Relay) close() {
 	if r.stop != nil {
 		r.publish(msgBye)
 	}
@@ -137,7 +140,6 @@ func (r *Relay) Close() error {
 	r.loop.Wait()
 	_ = r.active.Wait(context.Background()) // each ends with r.ctx
 	r.transport.CloseIdleConnections()
-	return nil
 }
 
 // Route forwards r to the live peer whose id starts sid (engineio.Router).
