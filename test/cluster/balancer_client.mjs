@@ -135,8 +135,11 @@ async function kill() {
     }
   })), 30000, 'every client back');
   const reconnected = victims.filter((s) => s.stats.disconnects > 0).length;
+  // Clients of live nodes whose poll or WebSocket went through the killed
+  // node lose their session too (its owner sees the request aborted).
+  const othersDropped = socks.filter((s, i) => nodeOf[i] !== killed && s.stats.disconnects > 0).length;
   for (const s of socks) s.close();
-  return { ok: true, victims: victims.length, reconnected, after };
+  return { ok: true, victims: victims.length, reconnected, othersDropped, after };
 }
 
 const scenarios = { features, load, kill };

@@ -133,7 +133,9 @@ func TestBalancerLoad(t *testing.T) {
 }
 
 // TestBalancerNodeKilled kills a node under connected clients: its clients
-// reconnect through the balancer to the others, the rest are untouched.
+// reconnect through the balancer to the others, and every client answers
+// again. (Clients of live nodes whose request was in flight through the
+// killed node lose their session too and reconnect: othersDropped.)
 func TestBalancerNodeKilled(t *testing.T) {
 	t.Parallel()
 	for _, b := range brokers {
