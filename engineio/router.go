@@ -64,7 +64,3 @@ func validPrefix(p string) bool {
 // zero) and the JSON body {"code":N,"message":"..."}. A Router uses it to
 // answer a request it could not route.
 func (e *RequestError) Respond(w http.ResponseWriter) { writeError(w, e) }
-
-// ErrUnknownSession returns the answer to a request for a session no node
-// holds: 400, code 1, "Session ID unknown".
-func ErrUnknownSession() *RequestError { return requestError(CodeUnknownSID) }

@@ -106,7 +106,8 @@ func (r *Relay) newProxy(node, addr string) *httputil.ReverseProxy {
 			// sessions with it. Forget it until it announces again.
 			r.opts.Logger.Warn("relay: peer unreachable", "node", node, "addr", addr, "err", err)
 			r.peers.forget(node, addr)
-			engineio.ErrUnknownSession().Respond(w)
+			// As for any unknown session: 400 {"code":1,"message":"Session ID unknown"}.
+			(&engineio.RequestError{Code: engineio.CodeUnknownSID}).Respond(w)
 		},
 	}
 }
