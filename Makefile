@@ -80,15 +80,20 @@ fmt-check:
 go-test: deps services
 	$(GO) test -race -count=1 ./...
 
-# The binaries internal/testservice runs; redis-server brings redis-cli
-# (redis-tools), which bench/run-cluster.sh uses.
-services: /usr/bin/redis-server /usr/sbin/nats-server
+# The binaries internal/testservice runs, and nginx; redis-server brings
+# redis-cli (redis-tools), which bench/run-cluster.sh uses.
+services: /usr/bin/redis-server /usr/sbin/nats-server /usr/sbin/nginx
 
 /usr/bin/redis-server:
 	$(call apt-install,redis-server,the Redis tests)
 
 /usr/sbin/nats-server:
 	$(call apt-install,nats-server,the NATS tests)
+
+# nginx: the load balancer the no-sticky-sessions tests start on a free port
+# (test/cluster balancer tests, test/e2e), never the machine's own.
+/usr/sbin/nginx:
+	$(call apt-install,nginx,the load-balancer tests)
 
 # Static checks, pinned, installed by `go install` from the Go module proxy
 # into bin/tools/<tool>@<version>/. Both fail on any finding.
@@ -174,7 +179,7 @@ python-client: /usr/lib/python3/dist-packages/socketio
 	$(call apt-install,python3-socketio python3-websocket python3-requests,the interop tests)
 
 # One file at a time: each starts its own bin/duplex, the e2e file a Chromium.
-test-e2e: build chromium
+test-e2e: build chromium /usr/sbin/nginx
 	$(NODE) --test --test-concurrency=1 test/chat/*.test.mjs test/e2e/*.test.mjs
 
 build-testserver:
