@@ -37,6 +37,7 @@ func (s *server) joinCluster(opts *socketio.Options) error {
 	}
 	b := redisadapter.New(client, &redisadapter.Options{Key: s.cfg.redisKey, Mode: mode, Logger: s.log, Observer: s.clusterObserver()})
 	opts.Adapter = b.Adapter
+	s.redis = client // the chat keeps its sessions and histories there too
 	s.cluster = closers{b.Close, client.Close}
 	s.log.Info("cluster node on redis", "addr", client.Options().Addr, "key", b.Key(), "mode", mode)
 	return nil
