@@ -150,3 +150,44 @@ ${servers}
     },
   };
 }
+
+/**
+ * startCutter starts a TCP proxy on a free port to 127.0.0.1:target, to
+ * cut the network under the pages: cut() drops every connection through it
+ * and refuses new ones until mend(). Resolves with {url, cut(), mend(),
+ * stop()}.
+ */
+export async function startCutter(target) {
+  const open = new Set();
+  let refusing = false;
+  const srv = net.createServer((client) => {
+    if (refusing) return client.destroy();
+    const upstream = net.connect(target, "127.0.0.1");
+    for (const [a, b] of [[client, upstream], [upstream, client]]) {
+      open.add(a);
+      a.on("error", () => b.destroy());
+      a.on("close", () => {
+        open.delete(a);
+        b.destroy();
+      });
+      a.pipe(b);
+    }
+  });
+  await new Promise((resolve) => srv.listen(0, "127.0.0.1", resolve));
+  const { port } = srv.address();
+  const cut = () => {
+    refusing = true;
+    for (const s of open) s.destroy();
+  };
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    cut,
+    mend: () => {
+      refusing = false;
+    },
+    stop: () => {
+      cut();
+      return new Promise((resolve) => srv.close(resolve));
+    },
+  };
+}

@@ -1,6 +1,8 @@
-// The chat survives what happens to servers, in a real headless Chromium
-// (Debian's chromium, driven by playwright-core): a restart of a node with
-// Redis loses no room message and keeps everyone signed in; with two nodes
+// The chat survives what happens to networks and servers, in a real
+// headless Chromium (Debian's chromium, driven by playwright-core): a page
+// whose network is cut gets what it missed when it is back (connection
+// state recovery); a restart of a node with Redis loses no room message
+// and keeps everyone signed in; with two nodes
 // behind nginx, the pages of a node killed with SIGKILL go on on the other,
 // with their names, rooms and conversations. Each test starts its own
 // redis-server, nodes and nginx on free loopback ports, and stops them.
@@ -22,7 +24,7 @@ import { chromium } from "playwright-core";
 import { io } from "socket.io-client";
 
 import { duplexBinary, startDuplex } from "./server.mjs";
-import { startNginx, startRedis } from "./services.mjs";
+import { startCutter, startNginx, startRedis } from "./services.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
@@ -141,6 +143,38 @@ async function until(what, f, timeout = 15_000) {
 }
 
 // ---- tests -----------------------------------------------------------------
+
+describe("chat through a network cut", () => {
+  test("a page whose network is cut comes back in its rooms and gets the messages it missed, public and room", { timeout: TEST_TIMEOUT }, async () => {
+    const node = started(await startDuplex());
+    const cutter = started(await startCutter(node.port));
+    const gus = await openChat(cutter.url, "gus");
+    await joinRoom(gus, "den");
+    const hal = await bot(node.url, "hal");
+    await hal.socket.timeout(5_000).emitWithAck("join-room", "den");
+    const gusBefore = await me(gus);
+
+    cutter.cut();
+    await waitStatus(gus, "reconnecting");
+    // Typed offline: queued until the page is back.
+    await gus.fill("#text", "typed while cut off");
+    await gus.press("#text", "Enter");
+    await gus.locator('#messages .msg.mine[data-status="queued"]', { hasText: "typed while cut off" }).waitFor();
+    // Missed: a room message and a public one, which no history keeps.
+    await hal.socket.timeout(5_000).emitWithAck("message", { text: "missed in the den", room: "den" });
+    await hal.socket.timeout(5_000).emitWithAck("message", { text: "missed by everyone cut off" });
+
+    cutter.mend();
+    await waitStatus(gus, "connected");
+    await gus.locator('#messages .msg.mine[data-status="delivered"]', { hasText: "typed while cut off" }).waitFor();
+    await until("hal gets what gus typed offline", () => hal.received.some((m) => m.text === "typed while cut off"));
+    await message(gus, "missed in the den").waitFor();
+    await open(gus, "Everyone");
+    await message(gus, "missed by everyone cut off").waitFor();
+    assert.deepEqual(await me(gus), gusBefore, "gus is the same user");
+    await gus.close();
+  });
+});
 
 describe("chat with Redis", () => {
   test("a server restart loses no room message: the pages come back as the same users, in their rooms", { timeout: TEST_TIMEOUT }, async () => {
