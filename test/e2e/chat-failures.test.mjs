@@ -42,7 +42,8 @@ const TEST_TIMEOUT = 60_000;
 /** STREAMS: whether bin/duplex has the Redis streams mode (another branch brings it). */
 const STREAMS = (() => {
   try {
-    return /streams/.test(execFileSync(duplexBinary(), ["-h"], { encoding: "utf8" }));
+    // The --redis-mode line and its usage line name the modes.
+    return /--redis-mode[^\n]*\n[^\n]*\bstreams\b/.test(execFileSync(duplexBinary(), ["-h"], { encoding: "utf8" }));
   } catch {
     return false;
   }
