@@ -39,8 +39,9 @@ func Register(ns *socketio.Namespace, opts *Options) *Chat {
 		remote: remoteUsers{seen: map[string]int64{}},
 	}
 	if o.Redis != nil {
-		c.rooms = newRooms(&c.opts, &redisHistory{rdb: o.Redis, prefix: o.RedisPrefix, opts: &c.opts})
-		c.sessions = &redisSessions{rdb: o.Redis, prefix: o.RedisPrefix, ttl: o.SessionTTL, maxBytes: o.SessionBytes, now: o.Now}
+		brk := &breaker{}
+		c.rooms = newRooms(&c.opts, &redisHistory{brk: brk, rdb: o.Redis, prefix: o.RedisPrefix, opts: &c.opts})
+		c.sessions = &redisSessions{brk: brk, rdb: o.Redis, prefix: o.RedisPrefix, ttl: o.SessionTTL, maxBytes: o.SessionBytes, now: o.Now}
 	} else {
 		c.rooms = newRooms(&c.opts, nil)
 		c.sessions = newMemorySessions(o.SessionTTL, o.SessionBytes, o.Now)

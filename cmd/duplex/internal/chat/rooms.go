@@ -96,23 +96,25 @@ func (rs *rooms) get(name string) *room {
 // record runs deliver and appends m to r's history under r's lock, so
 // that the message reaches a joiner either live or in the history, then
 // accounts for the bytes and evicts what exceeds the bounds. A history in
-// Redis is written before the delivery: a joiner on another node may then
-// get the message twice, live and in the history (clients skip the ids
-// they have), but never miss it.
+// Redis is written before the delivery, and read after a join (replay), so
+// no lock is needed, and none is held during the round trip: a joiner
+// whose read came before the write gets the message live. It may get it
+// twice, live and in the history (clients skip the ids they have), but
+// never miss it.
 func (rs *rooms) record(r *room, m Message, deliver func()) {
-	size := messageSize(m)
 	grown := 0
-	r.mu.Lock()
 	if rs.shared != nil {
 		if err := rs.shared.append(r.name, m); err != nil {
 			rs.log.Warn("chat: recording a message in redis", "room", r.name, "err", err)
 		}
 		deliver()
 	} else {
+		size := messageSize(m)
+		r.mu.Lock()
 		deliver()
 		grown = r.log.add(m, size, rs.maxMsgs, rs.roomBytes)
+		r.mu.Unlock()
 	}
-	r.mu.Unlock()
 
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
@@ -161,14 +163,16 @@ func (rs *rooms) evict(keep *room) bool {
 	return true
 }
 
-// replay runs join and returns r's history under r's lock (see record).
+// replay runs join and returns r's history: under r's lock in memory,
+// read after join from Redis (see record).
 func (rs *rooms) replay(r *room, join func()) []Message {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	join()
 	if rs.shared == nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		join()
 		return r.log.get()
 	}
+	join()
 	msgs, err := rs.shared.load(r.name)
 	if err != nil {
 		rs.log.Warn("chat: loading a history from redis", "room", r.name, "err", err)

@@ -31,7 +31,7 @@ func TestRedisStores(t *testing.T) {
 
 	t.Run("sessions", func(t *testing.T) {
 		one := &session{ID: "u1", Name: "alice", Rooms: []string{"lounge"}}
-		s := &redisSessions{rdb: rdb, prefix: "t1:", ttl: time.Minute, maxBytes: 3 * one.size(), now: clock}
+		s := &redisSessions{brk: &breaker{}, rdb: rdb, prefix: "t1:", ttl: time.Minute, maxBytes: 3 * one.size(), now: clock}
 		for i := range 4 {
 			if err := s.save(ctx, fmt.Sprint("h", i), one); err != nil {
 				t.Fatal(err)
@@ -57,7 +57,7 @@ func TestRedisStores(t *testing.T) {
 
 	t.Run("histories", func(t *testing.T) {
 		o := (&Options{HistorySize: 5, HistoryRoomBytes: 600, HistoryBytes: 2000, MaxRooms: 3, Now: clock}).withDefaults()
-		h := &redisHistory{rdb: rdb, prefix: "t2:", opts: &o}
+		h := &redisHistory{brk: &breaker{}, rdb: rdb, prefix: "t2:", opts: &o}
 		for i := range 8 {
 			if err := h.append("a", Message{ID: fmt.Sprint(i), Text: "short"}); err != nil {
 				t.Fatal(err)

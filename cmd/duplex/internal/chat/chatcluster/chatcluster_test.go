@@ -18,6 +18,7 @@ import (
 	"github.com/duplexio/duplex/cmd/duplex/internal/chat/chattest"
 	"github.com/duplexio/duplex/internal/testservice"
 	"github.com/duplexio/duplex/internal/testtime"
+	"github.com/duplexio/duplex/parser"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -286,4 +287,53 @@ func TestHistoryBoundsInRedis(t *testing.T) {
 	if len(h) != chat.DefaultHistorySize || h[len(h)-1].ID != last.ID || h[0].Text != "message 10" {
 		t.Errorf("history of %d messages, from %q: want the last %d", len(h), h[0].Text, chat.DefaultHistorySize)
 	}
+}
+
+// TestRedisDown: with its Redis gone, a node goes on serving its own
+// users: a room message is delivered and acknowledged, a join answers
+// (without the history it cannot read), a new user signs in, each within
+// the chat's Redis timeout at most; when Redis is back, sessions work
+// again.
+func TestRedisDown(t *testing.T) {
+	srv := testservice.StartRedis(t)
+	nd := startNode(t, srv.URL(), "duplex-test-chat-"+adapter.RandomID(6))
+	alice, bob := connect(t, nd.url, "alice"), connect(t, nd.url, "bob")
+	alice.Join("lobby")
+	bob.Join("lobby")
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	a := alice.MustSend(map[string]any{"text": "redis is down", "room": "lobby"})
+	if m := bob.Receive(); m.ID != a.ID {
+		t.Errorf("bob received %+v", m)
+	}
+	sent := time.Since(start)
+	carol := connect(t, nd.url, "carol")
+	connected := time.Since(start) - sent
+	if h := carol.CallAck(chat.EventJoinRoom, "lobby"); h.Error != "" || h.History == nil {
+		t.Errorf("join-room with redis down: %+v", h)
+	}
+	t.Logf("with redis down: a room message %v, a new user %v (its welcome waits for the cluster's answer), a join %v",
+		sent, connected, time.Since(start)-sent-connected)
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	// That Redis keeps nothing across a restart: a session saved once it
+	// is back brings its user back.
+	eventually(t, "a session saved in the Redis that is back", func() error {
+		dave := connect(t, nd.url, "dave")
+		dave.SIO.Close()
+		back := chattest.Dial(t, nd.url, "websocket")
+		defer back.SIO.Close()
+		p, err := back.SIO.Connect("/", map[string]string{"token": dave.Welcome.Token})
+		if err != nil || p.Type != parser.Connect {
+			return fmt.Errorf("connect: %v, %v", p, err)
+		}
+		back.Event(chat.EventWelcome, &back.Welcome)
+		if back.Welcome.ID != dave.ID {
+			return fmt.Errorf("welcome %+v, want dave's id %s", back.Welcome, dave.ID)
+		}
+		return nil
+	})
 }
