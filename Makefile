@@ -37,7 +37,7 @@ INTEROP_CONCURRENCY ?= 1
 GO_FILES = $(shell find . \( -path ./node_modules -o -path ./.git -o -path ./bin \) -prune -o -name '*.go' -print)
 
 .DEFAULT_GOAL := test
-.PHONY: bench bench-micro bench-cluster test vet fmt fmt-check go-test test-interop build-testserver deps clean build run client-bundle test-e2e chromium python-client services lint staticcheck vulncheck
+.PHONY: bench bench-micro bench-cluster test vet fmt fmt-check go-test test-interop build-testserver deps clean build run client-bundle test-e2e chromium python-client services nginx lint staticcheck vulncheck
 
 test: vet fmt-check lint go-test test-interop test-e2e
 
@@ -178,8 +178,9 @@ python-client: /usr/lib/python3/dist-packages/socketio
 /usr/lib/python3/dist-packages/socketio:
 	$(call apt-install,python3-socketio python3-websocket python3-requests,the interop tests)
 
-# One file at a time: each starts its own bin/duplex, the e2e file a Chromium.
-test-e2e: build chromium /usr/sbin/nginx
+# One file at a time: each starts its own bin/duplex, the e2e files a
+# Chromium (and the cluster one its own redis-server and nginx).
+test-e2e: build chromium services
 	$(NODE) --test --test-concurrency=1 test/chat/*.test.mjs test/e2e/*.test.mjs
 
 build-testserver:

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"math"
 	"strconv"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -27,6 +28,8 @@ func chatFlags(fs *flag.FlagSet, o *chat.Options) {
 	intFlag(fs, &o.HistoryRoomBytes, "chat-history-room-bytes", chat.DefaultHistoryRoomBytes, "history kept per room, and so the largest join-room answer, in `BYTES`")
 	intFlag(fs, &o.HistoryBytes, "chat-history-bytes", chat.DefaultHistoryBytes, "history kept for all rooms together, in `BYTES`")
 	intFlag(fs, &o.MaxRooms, "chat-history-rooms", chat.DefaultMaxRooms, "rooms whose history is kept (`N`)")
+	durationFlag(fs, &o.SessionTTL, "chat-session-ttl", chat.DefaultSessionTTL, "how long a signed-in user's session (name, rooms) outlives its last connection or room change: a page reloaded within it is the same user (`DURATION`)")
+	intFlag(fs, &o.SessionBytes, "chat-session-bytes", chat.DefaultSessionBytes, "sessions kept, in `BYTES`; past it the least recently used go")
 	intFlag(fs, &o.WelcomeRooms, "chat-welcome-rooms", chat.DefaultWelcomeRooms, "rooms the welcome lists, the most active; list-rooms finds the others (`N`)")
 }
 
@@ -39,6 +42,32 @@ func intFlag(fs *flag.FlagSet, p *int, name string, def int, usage string) {
 // rateFlag declares a positive rate flag (events per second), as intFlag.
 func rateFlag(fs *flag.FlagSet, p *rate.Limit, name string, def rate.Limit, usage string) {
 	fs.Var(&rateValue{p, def}, name, usage)
+}
+
+// durationFlag declares a positive duration flag, as intFlag.
+func durationFlag(fs *flag.FlagSet, p *time.Duration, name string, def time.Duration, usage string) {
+	fs.Var(&durationValue{p, def}, name, usage)
+}
+
+type durationValue struct {
+	p   *time.Duration
+	def time.Duration
+}
+
+func (v *durationValue) String() string {
+	if v.p == nil || *v.p == 0 {
+		return v.def.String()
+	}
+	return v.p.String()
+}
+
+func (v *durationValue) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return errors.New("want a positive duration, such as 12h or 30m")
+	}
+	*v.p = d
+	return nil
 }
 
 type intValue struct {

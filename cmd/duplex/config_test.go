@@ -40,6 +40,8 @@ func TestParseConfig(t *testing.T) {
 			with(func(c *config) {
 				c.chat.MaxRoomsPerUser, c.chat.MessageRate, c.chat.HistoryBytes = 7, 0.5, 1<<20
 			})},
+		{"chat sessions", []string{"--chat-session-ttl", "90m"}, map[string]string{"DUPLEX_CHAT_SESSION_BYTES": "4096"},
+			with(func(c *config) { c.chat.SessionTTL, c.chat.SessionBytes = 90*time.Minute, 4096 })},
 		{"connection limit", []string{"--max-connections", "0"}, map[string]string{"DUPLEX_MAX_CONNECTIONS": "5"},
 			with(func(c *config) { c.maxConnections = 0 })},
 		{"connection limit from the environment", nil, map[string]string{"DUPLEX_MAX_CONNECTIONS": "5"},
@@ -81,6 +83,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"nats and redis", []string{"--nats", "nats://h:4222", "--redis", "redis://h:6379"}, nil, "choose one broker"},
 		{"chat limit", []string{"--chat-message-burst", "0"}, nil, "want a positive integer"},
 		{"chat rate", nil, map[string]string{"DUPLEX_CHAT_TYPING_RATE": "fast"}, "want a positive number"},
+		{"chat session ttl", nil, map[string]string{"DUPLEX_CHAT_SESSION_TTL": "-1h"}, "want a positive duration"},
 		{"redis mode", []string{"--redis", "redis://h:6379", "--redis-mode", "streams"}, nil, "want classic or sharded"},
 		{"nats url", []string{"--nats", "http://h:4222"}, nil, "want a nats://"},
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/duplexio/duplex/cmd/duplex/internal/chat"
 	"github.com/duplexio/duplex/cmd/duplex/internal/web"
@@ -27,8 +28,9 @@ import (
 // the HTTP server in front of both.
 type server struct {
 	cfg     *config
-	cluster io.Closer    // the broker of a cluster node, nil for a single node
-	relay   *relay.Relay // forwards other nodes' sessions; nil for a single node
+	cluster io.Closer     // the broker of a cluster node, nil for a single node
+	relay   *relay.Relay  // forwards other nodes' sessions; nil for a single node
+	redis   *redis.Client // --redis: the cluster's (the chat keeps its sessions and histories there), nil otherwise
 	// brokerAddr is the broker's host:port, to guess the advertised address.
 	brokerAddr string
 	log        *slog.Logger
@@ -52,6 +54,11 @@ func newServer(cfg *config, logger *slog.Logger) (*server, error) {
 		},
 		Logger: logger,
 		Parser: cfg.parser,
+		// A page whose connection drops comes back with its rooms and the
+		// messages it missed, when the adapter keeps sessions (alone, or a
+		// Redis streams cluster); otherwise the chat's own session brings
+		// its user and rooms back (chat.Options.Redis).
+		ConnectionStateRecovery: &socketio.RecoveryOptions{},
 	}
 	if len(cfg.corsOrigins) > 0 {
 		opts.Engine.CORS = &engineio.CORS{Origins: cfg.corsOrigins}
@@ -61,7 +68,7 @@ func newServer(cfg *config, logger *slog.Logger) (*server, error) {
 		return nil, err
 	}
 	s.io = socketio.NewServer(opts)
-	s.chat = chat.Register(s.io.Sockets(), &cfg.chat)
+	s.chat = chat.Register(s.io.Sockets(), s.chatOptions())
 	h, err := s.handler()
 	if err != nil {
 		return nil, err
@@ -77,6 +84,21 @@ func newServer(cfg *config, logger *slog.Logger) (*server, error) {
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
 	}
 	return s, nil
+}
+
+// chatOptions are the chat's options: the --chat-* flags, and the Redis
+// of a cluster node, which keeps the chat's sessions and histories under
+// the --redis-key prefix.
+func (s *server) chatOptions() *chat.Options {
+	o := s.cfg.chat
+	o.Logger = s.log
+	if s.redis != nil {
+		o.Redis = s.redis
+		if s.cfg.redisKey != "" {
+			o.RedisPrefix = s.cfg.redisKey + ":chat:"
+		}
+	}
+	return &o
 }
 
 // handler routes the chat page, the health check, the client bundle,

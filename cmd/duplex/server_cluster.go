@@ -43,6 +43,7 @@ func (s *server) joinCluster(opts *socketio.Options) error {
 	b := redisadapter.New(client, &redisadapter.Options{Key: s.cfg.redisKey, Mode: mode, Logger: s.log, Observer: s.clusterObserver()})
 	opts.Adapter = b.Adapter
 	s.useRelay(opts, relay.RedisBus(client, relayChannel(b.Key())), client.Options().Addr)
+	s.redis = client // the chat keeps its sessions and histories there too
 	s.cluster = closers{b.Close, client.Close}
 	s.log.Info("cluster node on redis", "addr", client.Options().Addr, "key", b.Key(), "mode", mode)
 	return nil

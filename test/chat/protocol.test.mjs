@@ -29,8 +29,9 @@ class Bot {
     });
   }
 
+  /** id is the user's id, from the welcome: the same on every connection of its session. */
   get id() {
-    return this.socket.id;
+    return this.welcome?.id;
   }
 
   /** next resolves with the next payload of event name. */
@@ -96,8 +97,13 @@ function socketFor(auth) {
 }
 
 /** join connects a bot named name and resolves once welcomed. */
-async function join(name) {
-  const socket = socketFor({ name });
+function join(name) {
+  return joinWith({ name });
+}
+
+/** joinWith connects a bot with auth ({name}, {token}) and resolves once welcomed. */
+async function joinWith(auth) {
+  const socket = socketFor(auth);
   const bot = new Bot(socket);
   const refused = new Promise((_, reject) => socket.once("connect_error", reject));
   bot.welcome = await Promise.race([bot.next("welcome"), refused]);
@@ -129,7 +135,15 @@ describe("chat protocol", () => {
   test("welcome, user-joined and user-left", { timeout: TEST_TIMEOUT }, async () => {
     await useServer();
     const alice = await join(" alice ");
-    assert.deepEqual(alice.welcome, { id: alice.id, name: "alice", users: [{ id: alice.id, name: "alice" }], rooms: [] });
+    assert.match(alice.welcome.token, /^[A-Za-z0-9_-]{43}$/);
+    assert.deepEqual(alice.welcome, {
+      id: alice.id,
+      name: "alice",
+      token: alice.welcome.token,
+      users: [{ id: alice.id, name: "alice" }],
+      rooms: [],
+      joined: [],
+    });
     await alice.call("join-room", "lounge");
 
     const bob = await join("bob");
@@ -180,6 +194,7 @@ describe("chat protocol", () => {
       error: 'you are not in room "lounge": join it first',
     });
     assert.deepEqual(await alice.call("join-room", "lounge"), { history: [] });
+    assert.deepEqual(await carol.next("room-created"), { room: "lounge" }, "the others hear of a new room");
     assert.deepEqual(await bob.call("join-room", "lounge"), { history: [] });
 
     const ack = await alice.send({ text: "lounge only", room: "lounge" });
@@ -221,6 +236,31 @@ describe("chat protocol", () => {
     await alice.none("received-message");
     assert.deepEqual(await alice.send({ text: "hi", to: "nobody" }), { error: "no such user" });
     assert.deepEqual(await alice.send({ text: "hi", to: alice.id }), { error: "you cannot send a direct message to yourself" });
+  });
+
+  test("a session token brings the user back, with its id, name and rooms; logout forgets it", { timeout: TEST_TIMEOUT }, async () => {
+    await useServer();
+    const [alice, bob] = [await join("alice"), await join("bob")];
+    await alice.call("join-room", "lounge");
+    await bob.call("join-room", "lounge");
+    const { token } = alice.welcome;
+    alice.close();
+    assert.deepEqual(await bob.next("user-left"), user(alice));
+
+    const back = await joinWith({ token });
+    assert.deepEqual([back.id, back.welcome.name, back.welcome.joined, back.welcome.token], [alice.id, "alice", ["lounge"], undefined]);
+    assert.deepEqual(await bob.next("user-joined"), user(alice));
+    // In the lounge again without a join-room: what a page typed offline goes out at once.
+    const ack = await back.send({ text: "back", room: "lounge" });
+    assert.deepEqual(await bob.next("received-message"), { id: ack.id, from: user(alice), text: "back", room: "lounge", ts: ack.ts });
+    const dm = await bob.send({ text: "welcome back", to: alice.id });
+    assert.equal((await back.next("received-message")).id, dm.id);
+
+    assert.deepEqual(await back.call("logout"), {});
+    back.close();
+    const fresh = await joinWith({ token, name: "alice" });
+    assert.notEqual(fresh.id, alice.id, "after logout the token is no way back: a new user");
+    assert.deepEqual(fresh.welcome.joined, []);
   });
 
   test("typing goes where the message would", { timeout: TEST_TIMEOUT }, async () => {

@@ -13,9 +13,10 @@ import (
 // Chat is the chat service of one namespace: its users and room histories,
 // kept in memory.
 type Chat struct {
-	opts  Options
-	ns    *socketio.Namespace
-	rooms *rooms // their own locks: see rooms
+	opts     Options
+	ns       *socketio.Namespace
+	rooms    *rooms       // their own locks: see rooms
+	sessions sessionStore // safe for concurrent use
 
 	// mu serializes the membership changes (a user arriving or leaving,
 	// and the events telling the others) with the snapshots that welcome
@@ -23,7 +24,7 @@ type Chat struct {
 	// hears of it after the welcome, never neither. Nothing under it
 	// depends on rooms; messages and joins do not take it.
 	mu     sync.Mutex
-	users  map[string]*member // by socket id
+	users  map[string]*member // by user id: one connection per user
 	names  map[string]string  // nameKeys -> socket id: one user per name
 	remote remoteUsers
 }
@@ -33,9 +34,17 @@ type Chat struct {
 func Register(ns *socketio.Namespace, opts *Options) *Chat {
 	o := opts.withDefaults()
 	c := &Chat{
-		opts: o, ns: ns, rooms: newRooms(o),
+		opts: o, ns: ns,
 		users: map[string]*member{}, names: map[string]string{},
 		remote: remoteUsers{seen: map[string]int64{}},
+	}
+	if o.Redis != nil {
+		brk := &breaker{}
+		c.rooms = newRooms(&c.opts, &redisHistory{brk: brk, rdb: o.Redis, prefix: o.RedisPrefix, opts: &c.opts})
+		c.sessions = &redisSessions{brk: brk, rdb: o.Redis, prefix: o.RedisPrefix, ttl: o.SessionTTL, maxBytes: o.SessionBytes, now: o.Now}
+	} else {
+		c.rooms = newRooms(&c.opts, nil)
+		c.sessions = newMemorySessions(o.SessionTTL, o.SessionBytes, o.Now)
 	}
 	ns.Use(c.authenticate)
 	ns.OnConnection(c.onConnection)

@@ -41,8 +41,8 @@ func TestWelcomeAndPresence(t *testing.T) {
 	url, c := newServer(t, nil)
 	long := strings.Repeat("n", 32)
 	alice := connect(t, url, "  Alice  ")
-	if alice.Welcome.Name != "Alice" || alice.Welcome.ID == "" || len(alice.Welcome.ID) != 20 {
-		t.Errorf("welcome %+v: want the trimmed name and a socket id", alice.Welcome)
+	if alice.Welcome.Name != "Alice" || len(alice.Welcome.ID) != 17 || len(alice.Welcome.Token) != 43 {
+		t.Errorf("welcome %+v: want the trimmed name, a user id and a token", alice.Welcome)
 	}
 	if want := []chat.User{alice.User()}; !slices.Equal(alice.Welcome.Users, want) {
 		t.Errorf("users %v, want %v", alice.Welcome.Users, want)

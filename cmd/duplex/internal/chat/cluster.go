@@ -2,7 +2,7 @@ package chat
 
 import (
 	"context"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/duplexio/duplex/socketio"
@@ -59,8 +59,8 @@ func (c *Chat) fetchRemoteUsers() ([]User, []string) {
 	var users []User
 	var rooms []string
 	for _, r := range sockets {
-		if _, local := r.Data.(User); local {
-			continue
+		if _, remote := r.Data.(map[string]any); !remote {
+			continue // this node's: its Data is a Go value
 		}
 		u, ok := userOf(r)
 		if !ok {
@@ -71,7 +71,7 @@ func (c *Chat) fetchRemoteUsers() ([]User, []string) {
 			if len(rooms) >= c.opts.WelcomeRooms {
 				break // the welcome lists no more
 			}
-			if name, ok := strings.CutPrefix(room, RoomPrefix); ok {
+			if name, ok := cutRoom(room); ok {
 				rooms = append(rooms, name)
 			}
 		}
@@ -79,27 +79,23 @@ func (c *Chat) fetchRemoteUsers() ([]User, []string) {
 	return users, rooms
 }
 
-// isUser reports whether id is the id of a user connected to any node.
-// A local user is found without asking the cluster.
+// isUser reports whether id is the id of a user connected to any node: a
+// socket is in its user room. A local user is found without asking the
+// cluster.
 func (c *Chat) isUser(id string) bool {
 	if c.localUser(id) != nil {
 		return true
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), fetchTimeout)
 	defer cancel()
-	// The sockets in the room named id: the user's socket if id is a
-	// socket id, but the members of a room if id names one, hence the
-	// check of each socket's own id.
-	sockets, _ := c.ns.In(id).FetchSockets(ctx)
-	for _, r := range sockets {
-		if u, ok := userOf(r); ok && u.ID == id && r.ID == id {
-			c.mu.Lock()
-			c.remote.add(c.opts.Now().UnixNano(), id)
-			c.mu.Unlock()
-			return true
-		}
+	sockets, _ := c.ns.In(UserRoomPrefix + id).FetchSockets(ctx)
+	if len(sockets) == 0 {
+		return false
 	}
-	return false
+	c.mu.Lock()
+	c.remote.add(c.opts.Now().UnixNano(), id)
+	c.mu.Unlock()
+	return true
 }
 
 // localUser returns the user of this node whose id is id, or nil.
@@ -118,24 +114,17 @@ func (c *Chat) knownUser(id string) bool {
 	return local || c.remote.known(c.opts.Now().UnixNano(), id)
 }
 
-// userOf returns the User of a fetched socket: its Data, which is the
-// User itself for a socket of this node, and the User's JSON decoded into
-// a map[string]any for a socket of another node. A socket with no valid
-// User (not a chat user) gives false.
+// userOf returns the User of a socket of another node: its Data is the
+// JSON object {"id", "name"} decoded into a map[string]any, and the
+// socket is in the room UserRoomPrefix+id (README.md, "Chat protocol",
+// says what a peer server must set). A socket with no valid User (not a
+// chat user) gives false.
 func userOf(r *socketio.RemoteSocket) (User, bool) {
-	switch d := r.Data.(type) {
-	case User:
-		return d, d.ID != ""
-	case *User:
-		if d != nil {
-			return *d, d.ID != ""
-		}
-	case map[string]any:
-		id, _ := d["id"].(string)
-		name, _ := d["name"].(string)
-		if id != "" && id == r.ID && name != "" {
-			return User{ID: id, Name: name}, true
-		}
+	d, _ := r.Data.(map[string]any)
+	id, _ := d["id"].(string)
+	name, _ := d["name"].(string)
+	if id == "" || name == "" || !slices.Contains(r.Rooms, UserRoomPrefix+id) {
+		return User{}, false
 	}
-	return User{}, false
+	return User{ID: id, Name: name}, true
 }

@@ -20,25 +20,45 @@ func (c *Chat) roomRequest(m *member, room string, decodeErr error, ack socketio
 
 // handleJoinRoom puts the socket in a room, creating it on first use, and
 // answers with the room's history, bounded in bytes by HistoryRoomBytes.
-// Joining and recording a message share the room's lock, so a message
-// reaches the joiner either live or in the history.
 func (c *Chat) handleJoinRoom(m *member, name string, decodeErr error, ack socketio.AckFunc) {
 	if !c.roomRequest(m, name, decodeErr, ack) {
 		return
 	}
-	var r *room
-	if _, ok := m.addRoom(name, c.opts.MaxRoomsPerUser, func() { r = c.rooms.join(name) }); !ok {
+	msgs, added, ok := c.joinRoom(m, name)
+	if !ok {
 		ack(errorAck{errTooManyRooms(c.opts.MaxRoomsPerUser).Error()})
 		return
+	}
+	if added {
+		c.saveSession(m)
+	}
+	ack(historyAck{History: msgs})
+}
+
+// joinRoom puts m in room name, unless it is there already, and returns
+// the room's history, whether m was not in it before, and false when m is
+// at its MaxRoomsPerUser bound. Joining and recording a message share the
+// room's lock, so a message reaches the joiner either live or in the
+// history. A room new on this node is announced to everyone (room-created),
+// so that the pages' lists of rooms follow.
+func (c *Chat) joinRoom(m *member, name string) ([]Message, bool, bool) {
+	var r *room
+	created := false
+	added, ok := m.addRoom(name, c.opts.MaxRoomsPerUser, func() { r, created = c.rooms.join(name) })
+	if !ok {
+		return nil, false, false
 	}
 	if r == nil { // already a member
 		r = c.rooms.get(name)
 	}
 	msgs := []Message{}
 	if r != nil {
-		msgs = r.replay(func() { m.s.Join(RoomPrefix + name) })
+		msgs = c.rooms.replay(r, func() { m.s.Join(RoomPrefix + name) })
 	}
-	ack(historyAck{History: msgs})
+	if created {
+		_ = m.s.Broadcast().Emit(EventRoomCreated, RoomCreated{Room: name})
+	}
+	return msgs, added, true
 }
 
 // handleLeaveRoom takes the socket out of a room; leaving a room one is not
@@ -47,10 +67,12 @@ func (c *Chat) handleLeaveRoom(m *member, room string, decodeErr error, ack sock
 	if !c.roomRequest(m, room, decodeErr, ack) {
 		return
 	}
-	m.dropRoom(room, func() {
+	if m.dropRoom(room, func() {
 		m.s.Leave(RoomPrefix + room)
 		c.rooms.leave(room)
-	})
+	}) {
+		c.saveSession(m)
+	}
 	ack(okAck{})
 }
 
@@ -99,7 +121,7 @@ func (c *Chat) handleTyping(m *member, req *typingRequest, decodeErr error) {
 		if !c.knownUser(req.To) {
 			return
 		}
-		to = m.s.To(req.To)
+		to = m.s.To(UserRoomPrefix + req.To)
 	default:
 		to = m.s.Broadcast()
 	}

@@ -26,7 +26,13 @@ const (
 // httptest server, shut down by Cleanup.
 func newServer(t *testing.T, opts *chat.Options) (string, *chat.Chat) {
 	t.Helper()
-	io := socketio.NewServer(nil)
+	return newServerWith(t, nil, opts)
+}
+
+// newServerWith is newServer with the Socket.IO server's options.
+func newServerWith(t *testing.T, sopts *socketio.Options, opts *chat.Options) (string, *chat.Chat) {
+	t.Helper()
+	io := socketio.NewServer(sopts)
 	c := chat.Register(io.Sockets(), opts)
 	ts := httptest.NewServer(io)
 	t.Cleanup(func() {

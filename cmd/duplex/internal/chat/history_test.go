@@ -54,15 +54,15 @@ func TestRoomLogBoundsBytes(t *testing.T) {
 func TestRoomsEvictionSparesPopulatedRooms(t *testing.T) {
 	t.Parallel()
 	o := (&Options{MaxRooms: 100, HistoryBytes: 64 << 10}).withDefaults()
-	rs := newRooms(o)
-	general := rs.join("general")
+	rs := newRooms(&o, nil)
+	general, _ := rs.join("general")
 	rs.join("general")
 	for i := range 5 {
 		rs.record(general, Message{ID: fmt.Sprint(i), Text: "hello"}, func() {})
 	}
 	for i := range 2000 {
 		name := fmt.Sprint("junk", i)
-		r := rs.join(name)
+		r, _ := rs.join(name)
 		rs.record(r, Message{ID: name, Text: strings.Repeat("j", 500)}, func() {})
 	}
 	if got := len(general.log.get()); got != 5 {
@@ -76,13 +76,14 @@ func TestRoomsEvictionSparesPopulatedRooms(t *testing.T) {
 
 func TestRoomsForgetsEmptyRooms(t *testing.T) {
 	t.Parallel()
-	rs := newRooms((&Options{}).withDefaults())
+	o := (&Options{}).withDefaults()
+	rs := newRooms(&o, nil)
 	rs.join("a")
 	rs.leave("a")
 	if rs.get("a") != nil || rs.index.Len() != 0 {
 		t.Error("a room with no member and no history is still known")
 	}
-	r := rs.join("b")
+	r, _ := rs.join("b")
 	rs.record(r, Message{ID: "1", Text: "kept"}, func() {})
 	rs.leave("b")
 	if rs.get("b") == nil {
@@ -92,7 +93,8 @@ func TestRoomsForgetsEmptyRooms(t *testing.T) {
 
 func TestRoomsList(t *testing.T) {
 	t.Parallel()
-	rs := newRooms((&Options{}).withDefaults())
+	o := (&Options{}).withDefaults()
+	rs := newRooms(&o, nil)
 	for _, n := range []string{"go", "golang", "gopher", "rust", "go-nuts", "ada"} {
 		rs.join(n)
 	}

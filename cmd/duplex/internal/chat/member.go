@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"slices"
 	"sync"
 
 	"golang.org/x/time/rate"
@@ -14,7 +15,7 @@ import (
 // the MaxRoomsPerUser check, cost what one user's rooms cost.
 type member struct {
 	User
-	key      string // see auth
+	hash     string // of its session's token: see session
 	s        *socketio.Socket
 	messages *rate.Limiter
 	requests *rate.Limiter
@@ -94,14 +95,16 @@ func (m *member) addRoom(name string, limit int, join func()) (added, ok bool) {
 }
 
 // dropRoom records that m left name, running leave under m's lock if it
-// was in it.
-func (m *member) dropRoom(name string, leave func()) {
+// was in it, and reports whether it was.
+func (m *member) dropRoom(name string, leave func()) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, in := m.rooms[name]; in {
+	_, in := m.rooms[name]
+	if in {
 		delete(m.rooms, name)
 		leave()
 	}
+	return in
 }
 
 // leaveAll marks m gone and returns the rooms it was in.
@@ -114,5 +117,17 @@ func (m *member) leaveAll() []string {
 		out = append(out, r)
 	}
 	clear(m.rooms)
+	return out
+}
+
+// roomList returns the rooms m is in, sorted; never nil.
+func (m *member) roomList() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]string, 0, len(m.rooms))
+	for r := range m.rooms {
+		out = append(out, r)
+	}
+	slices.Sort(out)
 	return out
 }

@@ -1,8 +1,11 @@
 package chat
 
 import (
+	"io"
+	"log/slog"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"golang.org/x/time/rate"
 )
 
@@ -59,6 +62,21 @@ type Options struct {
 	// forgiven per second, disconnect a user (default 50): a client that
 	// does not slow down when told is abusing the server.
 	MaxRefusals int
+	// SessionTTL is how long a session (a user's name and rooms, see
+	// session) outlives its last connection or room change (default 24
+	// hours): a page reloaded or reconnected within it is the same user.
+	SessionTTL time.Duration
+	// SessionBytes bounds the sessions kept, in bytes (default 16 MiB);
+	// past it those used the longest ago go first.
+	SessionBytes int
+	// Redis, when set, keeps the sessions and the room histories there,
+	// under RedisPrefix (default "duplex:chat:"), for every node of a
+	// cluster and across restarts; nil keeps them in this process.
+	Redis       redis.UniversalClient
+	RedisPrefix string
+	// Logger hears of what the chat could not store (Redis down); nil
+	// discards.
+	Logger *slog.Logger
 	// Now is the clock of message timestamps (default time.Now).
 	Now func() time.Time
 }
@@ -83,6 +101,9 @@ const (
 	DefaultTypingRate       = 2
 	DefaultTypingBurst      = 5
 	DefaultMaxRefusals      = 50
+	DefaultSessionTTL       = 24 * time.Hour
+	DefaultSessionBytes     = 16 << 20
+	DefaultRedisPrefix      = "duplex:chat:"
 )
 
 func (o *Options) withDefaults() Options {
@@ -113,6 +134,16 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.TypingRate <= 0 {
 		c.TypingRate = DefaultTypingRate
+	}
+	setDefault(&c.SessionBytes, DefaultSessionBytes)
+	if c.SessionTTL <= 0 {
+		c.SessionTTL = DefaultSessionTTL
+	}
+	if c.RedisPrefix == "" {
+		c.RedisPrefix = DefaultRedisPrefix
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if c.Now == nil {
 		c.Now = time.Now

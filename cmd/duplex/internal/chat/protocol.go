@@ -7,19 +7,27 @@ const (
 	EventLeaveRoom = "leave-room"
 	EventListRooms = "list-rooms"
 	EventTyping    = "typing" // both ways
+	EventLogout    = "logout" // client -> server: forget the session
 
 	EventWelcome         = "welcome" // server -> client
 	EventUserJoined      = "user-joined"
 	EventUserLeft        = "user-left"
 	EventReceivedMessage = "received-message"
 	EventKicked          = "kicked" // {reason}, just before a disconnection
+	EventRoomCreated     = "room-created"
 )
 
 // RoomPrefix turns a chat room name into its Socket.IO room name.
 const RoomPrefix = "room:"
 
-// User is a connected user: its socket id and display name. It is also
-// the socket's Data.
+// UserRoomPrefix turns a user id into the Socket.IO room of that user's
+// connections: direct messages go there, whichever node and socket the
+// user is on now.
+const UserRoomPrefix = "user:"
+
+// User is a connected user: its id (issued with its session, the same
+// across its connections) and display name. It is also the socket's Data,
+// which other nodes read as the JSON {"id", "name"}.
 type User struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
@@ -40,13 +48,22 @@ type Message struct {
 // Welcome is the first event a connected user receives: who it is, who is
 // online (itself included) and which rooms exist: at most
 // Options.WelcomeRooms of them, the most recently active, and MoreRooms
-// when there are others, which list-rooms finds.
+// when there are others, which list-rooms finds. Joined are the rooms the
+// user is in, those of its session; Token is set when a session starts:
+// the secret that brings the user back (see session).
 type Welcome struct {
 	ID        string   `json:"id"`
 	Name      string   `json:"name"`
+	Token     string   `json:"token,omitempty"`
 	Users     []User   `json:"users"`
 	Rooms     []string `json:"rooms"`
+	Joined    []string `json:"joined"`
 	MoreRooms bool     `json:"moreRooms,omitempty"`
+}
+
+// RoomCreated tells the others that a room now has members.
+type RoomCreated struct {
+	Room string `json:"room"`
 }
 
 // Typing tells that From is typing, in Room, to the recipient To, or
@@ -64,14 +81,12 @@ type Typing struct {
 // ignored and a null member is an absent one, as a JavaScript server
 // would read them.
 type (
-	// auth is the connection's auth payload. Key, optional, is a secret
-	// the client picks (the page: 128 random bits per tab): a connection
-	// presenting the key of the connected user of the same name replaces
-	// it, as a page reconnecting before the server saw its old connection
-	// drop does.
+	// auth is the connection's auth payload: the token of a session, or
+	// a display name to start one (both: the name serves when the token
+	// is no longer known).
 	auth struct {
-		Name string `json:"name"`
-		Key  string `json:"key"`
+		Name  string `json:"name"`
+		Token string `json:"token"`
 	}
 	// messageRequest is the payload of a client's message event.
 	messageRequest struct {

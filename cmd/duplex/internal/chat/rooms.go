@@ -2,6 +2,7 @@ package chat
 
 import (
 	"container/list"
+	"log/slog"
 	"strings"
 	"sync"
 
@@ -21,6 +22,8 @@ const evictScan = 64
 // after the other, never nested.
 type rooms struct {
 	maxMsgs, roomBytes, totalBytes, maxRooms int
+	shared                                   *redisHistory // nil: histories in memory, in room.log
+	log                                      *slog.Logger
 
 	mu      sync.Mutex
 	byName  map[string]*room
@@ -39,26 +42,28 @@ type room struct {
 	log     roomLog
 }
 
-func newRooms(o Options) *rooms {
+func newRooms(o *Options, shared *redisHistory) *rooms {
 	return &rooms{
 		maxMsgs: o.HistorySize, roomBytes: o.HistoryRoomBytes, totalBytes: o.HistoryBytes, maxRooms: o.MaxRooms,
+		shared: shared, log: o.Logger,
 		byName: map[string]*room{}, index: btree.NewOrderedG[string](16),
 	}
 }
 
 // join counts a new local member of name, creating the room, and returns
-// it.
-func (rs *rooms) join(name string) *room {
+// it and whether this node knew no room of that name before.
+func (rs *rooms) join(name string) (*room, bool) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	r := rs.byName[name]
-	if r == nil {
+	created := r == nil
+	if created {
 		r = &room{name: name}
 		rs.byName[name] = r
 		rs.index.ReplaceOrInsert(name)
 	}
 	r.members++
-	return r
+	return r, created
 }
 
 // leave counts a member fewer; a room with neither members nor history is
@@ -90,13 +95,26 @@ func (rs *rooms) get(name string) *room {
 
 // record runs deliver and appends m to r's history under r's lock, so
 // that the message reaches a joiner either live or in the history, then
-// accounts for the bytes and evicts what exceeds the bounds.
+// accounts for the bytes and evicts what exceeds the bounds. A history in
+// Redis is written before the delivery, and read after a join (replay), so
+// no lock is needed, and none is held during the round trip: a joiner
+// whose read came before the write gets the message live. It may get it
+// twice, live and in the history (clients skip the ids they have), but
+// never miss it.
 func (rs *rooms) record(r *room, m Message, deliver func()) {
-	size := messageSize(m)
-	r.mu.Lock()
-	deliver()
-	grown := r.log.add(m, size, rs.maxMsgs, rs.roomBytes)
-	r.mu.Unlock()
+	grown := 0
+	if rs.shared != nil {
+		if err := rs.shared.append(r.name, m); err != nil {
+			rs.log.Warn("chat: recording a message in redis", "room", r.name, "err", err)
+		}
+		deliver()
+	} else {
+		size := messageSize(m)
+		r.mu.Lock()
+		deliver()
+		grown = r.log.add(m, size, rs.maxMsgs, rs.roomBytes)
+		r.mu.Unlock()
+	}
 
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
@@ -145,12 +163,35 @@ func (rs *rooms) evict(keep *room) bool {
 	return true
 }
 
-// replay runs join and returns r's history under r's lock (see record).
-func (r *room) replay(join func()) []Message {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+// replay runs join and returns r's history: under r's lock in memory,
+// read after join from Redis (see record).
+func (rs *rooms) replay(r *room, join func()) []Message {
+	if rs.shared == nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		join()
+		return r.log.get()
+	}
 	join()
-	return r.log.get()
+	msgs, err := rs.shared.load(r.name)
+	if err != nil {
+		rs.log.Warn("chat: loading a history from redis", "room", r.name, "err", err)
+	}
+	return msgs
+}
+
+// sharedRecent returns up to n of the rooms with a history in Redis, the
+// most recently active first: rooms of the whole cluster, even those with
+// no member now. Without Redis it returns none.
+func (rs *rooms) sharedRecent(n int) []string {
+	if rs.shared == nil {
+		return nil
+	}
+	names, err := rs.shared.recent(n)
+	if err != nil {
+		rs.log.Warn("chat: listing rooms in redis", "err", err)
+	}
+	return names
 }
 
 // recent returns up to n rooms, the most recently active first, then

@@ -88,3 +88,7 @@ func errNotMember(room string) error {
 func errTooManyRooms(limit int) error {
 	return fmt.Errorf("you are in %d rooms, the most allowed: leave one first", limit)
 }
+
+// cutRoom returns the chat room of a Socket.IO room, and whether it is
+// one.
+func cutRoom(sioRoom string) (string, bool) { return strings.CutPrefix(sioRoom, RoomPrefix) }

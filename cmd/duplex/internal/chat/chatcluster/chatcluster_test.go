@@ -18,6 +18,7 @@ import (
 	"github.com/duplexio/duplex/cmd/duplex/internal/chat/chattest"
 	"github.com/duplexio/duplex/internal/testservice"
 	"github.com/duplexio/duplex/internal/testtime"
+	"github.com/duplexio/duplex/parser"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -65,7 +66,7 @@ func startNode(t *testing.T, url, key string) *node {
 	srv := socketio.NewServer(&socketio.Options{Adapter: func(ns adapter.Namespace) adapter.Adapter {
 		return countingAdapter{b.Adapter(ns), fetches}
 	}})
-	chat.Register(srv.Sockets(), nil)
+	chat.Register(srv.Sockets(), &chat.Options{Redis: client, RedisPrefix: key + ":chat:"})
 	ts := httptest.NewServer(srv)
 	stop := sync.OnceFunc(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), wait)
@@ -224,4 +225,115 @@ func TestChatClusterAbuse(t *testing.T) {
 	if n := nodes[1].fetches.Load() - before; n != 0 {
 		t.Errorf("%d cluster look-ups for %d typing indicators to nobody, want 0", n, chat.DefaultTypingBurst)
 	}
+}
+
+// TestSessionAndHistoryAcrossNodes: with Redis, a user whose page moves
+// to another node (its node died, the balancer chose another) is the same
+// user there, in its rooms, and the room's history, kept in Redis, is the
+// same on every node.
+func TestSessionAndHistoryAcrossNodes(t *testing.T) {
+	nodes := startCluster(t, 2)
+	alice := connect(t, nodes[0].url, "alice")
+	bob := connect(t, nodes[1].url, "bob")
+	alice.Join("lobby")
+	sent := alice.MustSend(map[string]any{"text": "kept in redis", "room": "lobby"})
+	if h := bob.Join("lobby"); len(h) != 1 || h[0].ID != sent.ID {
+		t.Fatalf("bob joined lobby on the other node: history %+v, want alice's message", h)
+	}
+	alice.SIO.Close()
+	var left chat.User
+	bob.Event(chat.EventUserLeft, &left)
+
+	back := chattest.ConnectAuth(t, nodes[1].url, map[string]string{"token": alice.Welcome.Token})
+	if w := back.Welcome; w.ID != alice.ID || w.Name != "alice" || !slices.Equal(w.Joined, []string{"lobby"}) {
+		t.Errorf("alice on the other node: welcome %+v, want her id, name and rooms", w)
+	}
+	a := back.MustSend(map[string]any{"text": "moved", "room": "lobby"})
+	m := bob.Receive()
+	if m.ID == sent.ID {
+		// Live as well as in the history: the broadcast reached bob's node
+		// after his join (README.md: clients skip the ids they have).
+		m = bob.Receive()
+	}
+	if m.ID != a.ID {
+		t.Errorf("bob received %+v", m)
+	}
+	carol := connect(t, nodes[0].url, "carol")
+	if h := carol.Join("lobby"); len(h) != 2 || h[0].ID != sent.ID || h[1].ID != a.ID {
+		t.Errorf("carol's history %+v, want both messages", h)
+	}
+	if !slices.Contains(carol.Welcome.Rooms, "lobby") {
+		t.Errorf("carol's welcome rooms %v, want lobby", carol.Welcome.Rooms)
+	}
+}
+
+// TestHistoryBoundsInRedis: a room's history in Redis keeps its last
+// HistorySize messages, within HistoryRoomBytes.
+func TestHistoryBoundsInRedis(t *testing.T) {
+	nodes := startCluster(t, 1)
+	alice := connect(t, nodes[0].url, "alice")
+	alice.Join("busy")
+	var last chattest.Ack
+	for i := range 60 {
+		for {
+			last = alice.Send(map[string]any{"text": fmt.Sprint("message ", i), "room": "busy"})
+			if last.Error == "" {
+				break
+			}
+			time.Sleep(250 * time.Millisecond) // past the rate: wait for a token
+		}
+	}
+	h := alice.Join("busy")
+	if len(h) != chat.DefaultHistorySize || h[len(h)-1].ID != last.ID || h[0].Text != "message 10" {
+		t.Errorf("history of %d messages, from %q: want the last %d", len(h), h[0].Text, chat.DefaultHistorySize)
+	}
+}
+
+// TestRedisDown: with its Redis gone, a node goes on serving its own
+// users: a room message is delivered and acknowledged, a join answers
+// (without the history it cannot read), a new user signs in, each within
+// the chat's Redis timeout at most; when Redis is back, sessions work
+// again.
+func TestRedisDown(t *testing.T) {
+	srv := testservice.StartRedis(t)
+	nd := startNode(t, srv.URL(), "duplex-test-chat-"+adapter.RandomID(6))
+	alice, bob := connect(t, nd.url, "alice"), connect(t, nd.url, "bob")
+	alice.Join("lobby")
+	bob.Join("lobby")
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	a := alice.MustSend(map[string]any{"text": "redis is down", "room": "lobby"})
+	if m := bob.Receive(); m.ID != a.ID {
+		t.Errorf("bob received %+v", m)
+	}
+	sent := time.Since(start)
+	carol := connect(t, nd.url, "carol")
+	connected := time.Since(start) - sent
+	if h := carol.CallAck(chat.EventJoinRoom, "lobby"); h.Error != "" || h.History == nil {
+		t.Errorf("join-room with redis down: %+v", h)
+	}
+	t.Logf("with redis down: a room message %v, a new user %v (its welcome waits for the cluster's answer), a join %v",
+		sent, connected, time.Since(start)-sent-connected)
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	// That Redis keeps nothing across a restart: a session saved once it
+	// is back brings its user back.
+	eventually(t, "a session saved in the Redis that is back", func() error {
+		dave := connect(t, nd.url, "dave")
+		dave.SIO.Close()
+		back := chattest.Dial(t, nd.url, "websocket")
+		defer back.SIO.Close()
+		p, err := back.SIO.Connect("/", map[string]string{"token": dave.Welcome.Token})
+		if err != nil || p.Type != parser.Connect {
+			return fmt.Errorf("connect: %v, %v", p, err)
+		}
+		back.Event(chat.EventWelcome, &back.Welcome)
+		if back.Welcome.ID != dave.ID {
+			return fmt.Errorf("welcome %+v, want dave's id %s", back.Welcome, dave.ID)
+		}
+		return nil
+	})
 }

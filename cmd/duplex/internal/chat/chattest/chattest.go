@@ -45,13 +45,20 @@ func Dial(t testing.TB, url, transport string) *Client {
 // welcome.
 func Connect(t testing.TB, url, name string) *Client {
 	t.Helper()
+	return ConnectAuth(t, url, map[string]string{"name": name})
+}
+
+// ConnectAuth connects over WebSocket with the auth payload (a name, a
+// session token) and reads the welcome.
+func ConnectAuth(t testing.TB, url string, auth any) *Client {
+	t.Helper()
 	c := Dial(t, url, "websocket")
-	p, err := c.SIO.Connect("/", map[string]string{"name": name})
+	p, err := c.SIO.Connect("/", auth)
 	if err != nil {
-		t.Fatalf("connect %q: %v", name, err)
+		t.Fatalf("connect %v: %v", auth, err)
 	}
 	if p.Type != parser.Connect {
-		t.Fatalf("connect %q: got %v %s", name, p.Type, p.Data)
+		t.Fatalf("connect %v: got %v %s", auth, p.Type, p.Data)
 	}
 	c.Event(chat.EventWelcome, &c.Welcome)
 	c.ID = c.Welcome.ID

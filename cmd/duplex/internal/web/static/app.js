@@ -9,6 +9,7 @@
   const ACK_TIMEOUT = 10_000; // ms before a message without ack is shown as failed
   const TYPING_EVERY = 2_000; // ms between two typing events while typing
   const TYPING_SHOWN = 3_000; // ms a typing indicator stays without news
+  const KEPT_ITEMS = 100; // messages per conversation kept across a reload
 
   const $ = (id) => document.getElementById(id);
   const el = (tag, props = {}, ...children) => {
@@ -35,6 +36,7 @@
     convs: new Map(), // key -> conversation
     current: PUBLIC,
     lastTyping: 0,
+    outbox: [], // messages typed while offline: sent after the next welcome
   };
 
   // ---- conversations -------------------------------------------------------
@@ -63,13 +65,28 @@
     return c;
   }
 
-  /** endDirect marks the direct conversation with a user who left as ended: nothing more can be sent there. */
-  function endDirect(u) {
+  /**
+   * peerOffline marks the direct conversation with a user who left: nothing
+   * can be sent there until they are back. A user id stays with its person
+   * (the server's session token brings it back after a reload or a
+   * restart), so the conversation resumes when that id comes back online.
+   */
+  function peerOffline(u) {
     const c = state.convs.get(dmKey(u.id));
     if (!c || c.ended) return;
     c.ended = true;
-    c.title = "@ " + u.name + " (left)";
-    notice(c, `${u.name} left: this conversation has ended. Someone who signs in later with the same name is another person.`, "ended");
+    c.title = "@ " + u.name + " (offline)";
+    notice(c, `${u.name} left: you can write here again when they are back. Someone who signs in later with the same name is another person.`, "ended");
+    if (state.current === c.key) renderMessages();
+  }
+
+  /** peerOnline resumes the direct conversation with a user who is back. */
+  function peerOnline(u) {
+    const c = state.convs.get(dmKey(u.id));
+    if (!c || !c.ended) return;
+    c.ended = false;
+    c.title = "@ " + u.name;
+    notice(c, `${u.name} is back online.`);
     if (state.current === c.key) renderMessages();
   }
 
@@ -91,6 +108,7 @@
     if (c.key !== state.current && item.kind === "message" && !item.mine) c.unread++;
     if (c.key === state.current) appendMessage(item);
     renderConversations();
+    saveState();
   }
 
   function notice(c, text, cls = "") {
@@ -102,6 +120,7 @@
     if (!state.convs.has(key)) key = PUBLIC;
     state.current = key;
     state.convs.get(key).unread = 0;
+    saveState();
     $("app").classList.remove("drawer-open");
     $("menu").setAttribute("aria-expanded", "false");
     render();
@@ -111,24 +130,52 @@
   // ---- connection ----------------------------------------------------------
 
   /**
-   * tabKey returns this tab's secret: with it, a reconnection takes the
-   * name back from a connection the server has not yet seen drop (names
-   * are unique), which nobody else can.
+   * saveState keeps what a reload must find in this tab's sessionStorage:
+   * who we are, our rooms and conversations with their last messages, the
+   * open one. The session token, which the server gave in the first
+   * welcome, is kept beside it: presented at each connection, it makes us
+   * the same user (id, name, rooms) again. Nobody else has it.
    */
-  function tabKey() {
-    let key = sessionStorage.getItem("duplex-key");
-    if (!key) {
-      key = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
-      sessionStorage.setItem("duplex-key", key);
+  function saveState() {
+    if (!state.me) return;
+    const convs = [...state.convs.values()].map((c) => ({
+      key: c.key, kind: c.kind, title: c.title, room: c.room, to: c.to, peerName: c.peerName, ended: c.ended,
+      items: c.items.filter((i) => i.kind === "message" && i.status !== "pending" && i.status !== "queued").slice(-KEPT_ITEMS)
+        .map(({ node, ...item }) => item),
+    }));
+    sessionStorage.setItem("duplex-state", JSON.stringify({ me: state.me, current: state.current, joined: [...state.joined], convs }));
+  }
+
+  /** restoreState reads what saveState kept; it reports whether there was a signed-in user. */
+  function restoreState() {
+    try {
+      const saved = JSON.parse(sessionStorage.getItem("duplex-state") || "null");
+      if (!saved?.me || !sessionStorage.getItem("duplex-token")) return false;
+      state.me = saved.me;
+      state.joined = new Set(saved.joined);
+      for (const c of saved.convs) {
+        const ids = new Set(c.items.map((i) => i.id).filter(Boolean));
+        state.convs.set(c.key, { ...c, ids, unread: 0, typing: new Map() });
+      }
+      state.current = state.convs.has(saved.current) ? saved.current : PUBLIC;
+      return true;
+    } catch {
+      return false;
     }
-    return key;
+  }
+
+  function forgetSession() {
+    sessionStorage.removeItem("duplex-token");
+    sessionStorage.removeItem("duplex-state");
   }
 
   function login(name) {
     $("login-error").textContent = "";
     $("join").disabled = true;
     sessionStorage.setItem("duplex-name", name);
-    const socket = io({ path: socketPath, auth: { name, key: tabKey() }, ackTimeout: ACK_TIMEOUT });
+    // A function: each (re)connection presents the token of the moment.
+    const auth = (cb) => cb({ name, token: sessionStorage.getItem("duplex-token") || undefined });
+    const socket = io({ path: socketPath, auth, ackTimeout: ACK_TIMEOUT });
     state.socket = socket;
 
     socket.on("connect", () => setStatus("connected", "Connected"));
@@ -148,6 +195,7 @@
       }
       // Refused by the server (a bad name): back to the login form.
       socket.close();
+      forgetSession();
       const why = err.message || "connection refused";
       showLogin(why[0].toUpperCase() + why.slice(1));
     });
@@ -156,18 +204,25 @@
     socket.on("user-joined", (u) => {
       state.users.set(u.id, u);
       notice(publicConv(), `${label(u)} joined`);
+      peerOnline(u);
       renderUsers();
+      renderConversations();
     });
     socket.on("user-left", (u) => {
       notice(publicConv(), `${label(u)} left`);
       state.users.delete(u.id);
-      endDirect(u);
+      peerOffline(u);
       renderUsers();
       renderConversations();
+    });
+    socket.on("room-created", ({ room }) => {
+      state.knownRooms.add(room);
+      renderRooms();
     });
     socket.on("kicked", ({ reason }) => {
       // The server closes the connection: do not come back on our own.
       socket.close();
+      forgetSession();
       const why = reason || "disconnected by the server";
       showLogin(why[0].toUpperCase() + why.slice(1));
     });
@@ -180,15 +235,21 @@
   }
 
   function onWelcome(w) {
-    const again = state.everWelcomed;
+    const again = state.everWelcomed || state.me?.id === w.id;
+    if (w.token) sessionStorage.setItem("duplex-token", w.token);
     state.me = { id: w.id, name: w.name };
     state.welcomed = state.everWelcomed = true;
     state.users = new Map(w.users.map((u) => [u.id, u]));
     state.knownRooms = new Set(w.rooms);
     state.moreRooms = Boolean(w.moreRooms);
     state.roomCursor = "";
-    // Those we were talking to before a reconnection may have left meanwhile.
-    for (const c of state.convs.values()) if (c.kind === "dm" && !state.users.has(c.to)) endDirect({ id: c.to, name: c.peerName });
+    // Those we were talking to may have left, or come back, meanwhile.
+    for (const c of state.convs.values()) {
+      if (c.kind !== "dm") continue;
+      const u = state.users.get(c.to) ?? { id: c.to, name: c.peerName };
+      if (state.users.has(c.to)) peerOnline(u);
+      else peerOffline(u);
+    }
     $("login").hidden = true;
     $("app").hidden = false;
     $("me").replaceChildren("Signed in as ", el("strong", { textContent: w.name }));
@@ -196,7 +257,13 @@
     const who = others === 0 ? "nobody else is here yet" : others === 1 ? "1 other person is here" : `${others} other people are here`;
     if (again) notice(publicConv(), `Reconnected as ${w.name}: ${who}.`, "welcome");
     else notice(publicConv(), `Welcome, ${w.name}! ${who[0].toUpperCase() + who.slice(1)}.`, "welcome");
-    for (const room of state.joined) joinRoom(room, false); // a new connection is in no room yet
+    // The server put us back in the rooms of our session (w.joined); a room
+    // it does not know of (the session expired) is joined again. Both
+    // answer with the history, which brings what we missed. Then what was
+    // typed offline goes out, in order.
+    const rejoins = [];
+    for (const room of new Set([...w.joined, ...state.joined])) rejoins.push(joinRoom(room, false));
+    Promise.all(rejoins).then(flushOutbox);
     render();
     $("text").focus();
   }
@@ -209,6 +276,8 @@
 
   function showLogin(error) {
     state.socket = null;
+    state.me = null;
+    state.outbox = [];
     state.welcomed = state.everWelcomed = false;
     state.users.clear();
     state.joined.clear();
@@ -235,6 +304,29 @@
     if (c.kind === "dm") payload.to = c.to;
     const item = { kind: "message", from: state.me, text, ts: Date.now(), mine: true, status: "pending", to: payload.to, room: payload.room };
     addItem(c, item);
+    if (!state.welcomed) {
+      // Offline: sent once the server has us back in our rooms.
+      item.status = "queued";
+      state.outbox.push({ c, item, payload });
+      if (c.key === state.current && item.node) updateMessage(item);
+      return;
+    }
+    emitMessage(c, item, payload);
+    state.lastTyping = 0;
+  }
+
+  /** flushOutbox sends what was typed while offline, in order. */
+  function flushOutbox() {
+    if (!state.welcomed) return;
+    const queued = state.outbox;
+    state.outbox = [];
+    for (const { c, item, payload } of queued) {
+      setDelivery(c, item, "pending", "");
+      emitMessage(c, item, payload);
+    }
+  }
+
+  function emitMessage(c, item, payload) {
     state.socket.emit("message", payload, (err, ack) => {
       if (err) {
         setDelivery(c, item, "failed", "not delivered: no answer from the server");
@@ -247,13 +339,13 @@
         setDelivery(c, item, "delivered", "delivered");
       }
     });
-    state.lastTyping = 0;
   }
 
   function setDelivery(c, item, status, text) {
     item.status = status;
     item.ackText = text;
     if (c.key === state.current && item.node) updateMessage(item);
+    saveState();
   }
 
   function onTyping(t) {
@@ -287,9 +379,11 @@
 
   // ---- rooms ---------------------------------------------------------------
 
+  /** joinRoom joins room and shows its history; the promise resolves once answered. */
   function joinRoom(room, open = true) {
     $("room-error").textContent = "";
-    state.socket.emit("join-room", room, (err, ack) => {
+    return new Promise((resolve) => state.socket.emit("join-room", room, (err, ack) => {
+      resolve();
       if (err || ack.error) {
         $("room-error").textContent = err ? "The server did not answer." : ack.error;
         return;
@@ -302,7 +396,7 @@
       for (const m of fresh) addItem(c, fromServer(m));
       if (open) select(c.key);
       else render();
-    });
+    }));
   }
 
   /** findRooms asks the server for rooms starting with prefix, a page at a time: the welcome lists only the most active ones. */
@@ -325,6 +419,7 @@
     state.socket.emit("leave-room", room, () => {});
     state.joined.delete(room);
     state.convs.delete(roomKey(room));
+    state.outbox = state.outbox.filter((o) => o.c.key !== roomKey(room));
     select(PUBLIC);
   }
 
@@ -401,10 +496,10 @@
     $("subtitle").textContent = subtitle;
     $("leave-room").hidden = c.kind !== "room";
     $("text").placeholder = c.kind === "public" ? "Message everyone" : `Message ${c.title}`;
-    if (c.ended) $("subtitle").textContent = "ended: they left";
+    if (c.ended) $("subtitle").textContent = "they are offline";
     $("app").classList.toggle("ended", Boolean(c.ended));
     $("text").disabled = $("send").disabled = Boolean(c.ended);
-    if (c.ended) $("text").placeholder = "This conversation has ended";
+    if (c.ended) $("text").placeholder = "They are offline";
     const list = $("messages");
     list.replaceChildren();
     for (const item of c.items) appendMessage(item);
@@ -434,7 +529,13 @@
     if (item.id) node.dataset.id = item.id;
     const ack = node.querySelector(".ack");
     if (!ack) return;
-    ack.textContent = { pending: "◷ sending…", delivered: "✓ delivered", failed: "✗ " + (item.ackText || "not delivered") }[item.status];
+    ack.textContent = {
+      queued: "◷ offline: sent when the connection is back",
+      pending: "◷ sending…",
+      delivered: "✓ delivered",
+      received: "",
+      failed: "✗ " + (item.ackText || "not delivered"),
+    }[item.status];
   }
 
   function renderTyping() {
@@ -448,6 +549,7 @@
 
   $("login-form").addEventListener("submit", (e) => {
     e.preventDefault();
+    forgetSession(); // a new sign-in is a new user
     login($("name").value);
   });
   $("composer").addEventListener("submit", (e) => {
@@ -488,7 +590,11 @@
     if (c.kind === "room") leaveRoom(c.room);
   });
   $("logout").addEventListener("click", () => {
-    state.socket?.close();
+    const socket = state.socket;
+    forgetSession();
+    // The server forgets the session too, so that the token is no way back.
+    if (socket?.connected) socket.timeout(2_000).emit("logout", () => socket.close());
+    else socket?.close();
     showLogin("");
   });
   $("menu").addEventListener("click", () => {
@@ -501,4 +607,11 @@
     $("join").disabled = true;
   }
   $("name").value = sessionStorage.getItem("duplex-name") || "";
+  // A reload: signed in as before, in the same rooms and conversations.
+  if (typeof io === "function" && restoreState()) {
+    $("login").hidden = true;
+    $("app").hidden = false;
+    render();
+    login(state.me.name);
+  }
 })();
