@@ -37,7 +37,7 @@ INTEROP_CONCURRENCY ?= 1
 GO_FILES = $(shell find . \( -path ./node_modules -o -path ./.git -o -path ./bin \) -prune -o -name '*.go' -print)
 
 .DEFAULT_GOAL := test
-.PHONY: bench bench-micro bench-cluster test vet fmt fmt-check go-test test-interop build-testserver deps clean build run client-bundle test-e2e chromium python-client services nginx lint staticcheck vulncheck
+.PHONY: bench bench-micro bench-cluster test vet fmt fmt-check go-test test-interop build-testserver deps clean build run client-bundle test-e2e chromium python-client services lint staticcheck vulncheck
 
 test: vet fmt-check lint go-test test-interop test-e2e
 
