@@ -137,4 +137,3 @@ func TestServerStats(t *testing.T) {
 		t.Errorf("aggregated events %+v", st.AggregatedEvents)
 	}
 }
-
