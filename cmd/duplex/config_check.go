@@ -154,6 +154,9 @@ func (c *config) validate(src *sources) error {
 	case c.natsURL != "" && !strings.HasPrefix(c.natsURL, "nats://") && !strings.HasPrefix(c.natsURL, "tls://"):
 		return src.refuse("nats", "want a nats:// or tls:// URL, such as nats://nats.internal:4222")
 	}
+	if err := c.admin.validate(src); err != nil {
+		return err
+	}
 	return c.checkValues(src)
 }
 

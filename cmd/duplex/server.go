@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/duplexio/duplex/admin"
 	"github.com/duplexio/duplex/cmd/duplex/internal/chat"
 	"github.com/duplexio/duplex/cmd/duplex/internal/web"
 	"github.com/duplexio/duplex/engineio"
@@ -34,6 +35,7 @@ type server struct {
 	started time.Time
 	metrics *prometheus.Registry // nil without --metrics
 	collect *metrics.Collector   // nil without --metrics
+	admin   *admin.Admin         // nil without --admin
 }
 
 func newServer(cfg *config, logger *slog.Logger) (*server, error) {
@@ -53,6 +55,9 @@ func newServer(cfg *config, logger *slog.Logger) (*server, error) {
 		opts.Engine.CORS = &engineio.CORS{Origins: cfg.corsOrigins}
 	}
 	s.instrument(opts)
+	if err := s.instrumentAdmin(opts); err != nil {
+		return nil, err
+	}
 	if err := s.joinCluster(opts); err != nil {
 		return nil, err
 	}
@@ -99,6 +104,7 @@ func (s *server) handler() (http.Handler, error) {
 	if s.metrics != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}))
 	}
+	s.mountAdmin(mux)
 	mux.Handle("/", app)
 	return mux, nil
 }
@@ -166,6 +172,9 @@ func (s *server) shutdown() error {
 	// Socket.IO closes their sessions: hence both at the same time.
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- s.http.Shutdown(ctx) }()
+	if s.admin != nil {
+		_ = s.admin.Close()
+	}
 	ioErr := s.io.Shutdown(ctx)
 	httpErr := <-httpDone
 	if s.cluster != nil {
