@@ -84,6 +84,10 @@ describe("admin UI", { timeout: TEST_TIMEOUT }, () => {
   test("the page comes from the binary, pointed at this server", async () => {
     page = await context.newPage();
     page.on("pageerror", (err) => pageErrors.push(err));
+    // A request the page makes off the server (a CDN) or that its CSP
+    // blocks is an error too.
+    page.on("console", (msg) => msg.type() === "error" && pageErrors.push(msg.text()));
+    page.on("request", (req) => req.url().startsWith(server.url) || pageErrors.push(`request to ${req.url()}`));
     await page.goto(server.url + "admin/");
     const dialog = page.locator(".v-dialog--active");
     await dialog.waitFor({ state: "visible" });

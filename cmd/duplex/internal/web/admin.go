@@ -24,6 +24,28 @@ localStorage.setItem("path", %q);
 localStorage.setItem("namespace", %q);
 `
 
+// The UI's index.html loads fonts from two CDNs: the icons come from the
+// binary instead (@mdi/font, copied by make into mdi/), and the text font
+// falls back to the browser's sans-serif, so that the page works offline
+// and tells no third party who opens it.
+const (
+	cdnIcons  = `<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/@mdi/font@latest/css/materialdesignicons.min.css">`
+	ownIcons  = `<link rel="stylesheet" href="mdi/css/materialdesignicons.min.css">`
+	cdnRoboto = `<link rel="stylesheet" href="https://fonts.googleapis.com/css?family=Roboto:100,300,400,500,700,900">`
+)
+
+// adminCSP keeps the UI to its own files and its own origin for
+// connections; Vuetify sets styles inline.
+const adminCSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// localIndex makes the UI's index.html load only files of ours, and run
+// duplex-admin.js before the UI's own scripts, which come last.
+func localIndex(index []byte) []byte {
+	index = bytes.Replace(index, []byte(cdnIcons), []byte(ownIcons), 1)
+	index = bytes.Replace(index, []byte(cdnRoboto), nil, 1)
+	return bytes.Replace(index, []byte("<script "), []byte(`<script src="duplex-admin.js"></script><script `), 1)
+}
+
 // HasAdminUI reports whether the admin UI is embedded.
 func HasAdminUI() bool {
 	_, err := fs.Stat(vendorFiles, adminDir+"/index.html")
@@ -44,8 +66,7 @@ func AdminUI(socketPath, nsp string) http.Handler {
 	if err != nil {
 		panic(err) // an embedded file that cannot be read
 	}
-	// The UI's own scripts come last in index.html: ours goes before them.
-	index = bytes.Replace(index, []byte("<script "), []byte(`<script src="duplex-admin.js"></script><script `), 1)
+	index = localIndex(index)
 	indexFile := newFile("index.html", "text/html; charset=utf-8", index)
 	config := newFile("duplex-admin.js", "application/javascript; charset=utf-8",
 		fmt.Appendf(nil, adminConfig, strings.TrimSuffix(socketPath, "/"), nsp))
@@ -54,7 +75,7 @@ func AdminUI(socketPath, nsp string) http.Handler {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
+		h.Set("Content-Security-Policy", adminCSP)
 		h.Set("Cache-Control", "no-cache")
 		switch r.URL.Path {
 		case "", "/", "/index.html":
