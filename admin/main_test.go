@@ -136,3 +136,6 @@ func dial(t testing.TB, url, nsp string, opts *client.Options) *client.Socket {
 	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
+
+// until waits for cond.
+func until(t testing.TB, what string, cond func() bool) { testtime.Until(t, what, cond) }
