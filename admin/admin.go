@@ -110,8 +110,9 @@ func New(opts *Options) (*Admin, error) {
 }
 
 // Instrument sets what the admin must hear of the server it will watch:
-// opts.Monitor, and opts.Engine.Observer, which it chains with one already
-// set (metrics). Call it before socketio.NewServer(opts).
+// opts.Monitor (replacing one already set), and opts.Engine.Observer,
+// which it chains with one already set (metrics). Call it before
+// socketio.NewServer(opts).
 func (a *Admin) Instrument(opts *socketio.Options) {
 	opts.Monitor = a
 	opts.Engine.Observer = chain(opts.Engine.Observer, &a.engine)

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
+	"os"
 
 	"github.com/duplexio/duplex/admin"
 	"github.com/duplexio/duplex/cmd/duplex/internal/web"
@@ -19,7 +21,10 @@ func (s *server) instrumentAdmin(opts *socketio.Options) error {
 	if !c.on {
 		return nil
 	}
-	o := &admin.Options{NoAuth: c.noAuth, Logger: s.log}
+	// host#pid, as Node names cluster workers: two nodes on one host (a
+	// development cluster) would be one server in the UI by host name.
+	host, _ := os.Hostname()
+	o := &admin.Options{NoAuth: c.noAuth, Logger: s.log, ServerID: fmt.Sprintf("%s#%d", host, os.Getpid())}
 	if !c.noAuth {
 		o.Auth = &admin.BasicAuth{Username: c.user, PasswordHash: c.passwordHash}
 	}

@@ -106,7 +106,8 @@ describe("admin UI", { timeout: TEST_TIMEOUT }, () => {
     await page.locator(".v-dialog--active").waitFor({ state: "detached" }).catch(() => {});
     await page.locator(".v-dialog--active").waitFor({ state: "hidden" });
     await page.goto(server.url + "admin/#/servers/");
-    await page.getByText(os.hostname()).first().waitFor({ state: "visible" });
+    // The server id is host#pid, the host name a column of its own.
+    await page.getByText(`${os.hostname()}#`).first().waitFor({ state: "visible" });
     await page.screenshot({ path: path.join(RESULTS, "admin-servers.png") });
   });
 
