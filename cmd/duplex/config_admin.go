@@ -14,6 +14,7 @@ type adminConfig struct {
 	user         string
 	passwordHash string
 	noAuth       bool
+	mode         string // development (default) or production
 }
 
 func adminFlags(fs *flag.FlagSet, c *adminConfig) {
@@ -21,6 +22,7 @@ func adminFlags(fs *flag.FlagSet, c *adminConfig) {
 	fs.StringVar(&c.user, "admin-user", "", "the admin UI's user `NAME`")
 	fs.StringVar(&c.passwordHash, "admin-password-hash", "", "the bcrypt `HASH` of the admin UI's password (htpasswd -nbBC 10 \"\" PASSWORD | tr -d ':\\n'); prefer the variable")
 	fs.BoolVar(&c.noAuth, "admin-no-auth", false, "let anyone who reaches the server into the admin UI, without a password")
+	fs.StringVar(&c.mode, "admin-mode", "development", "the admin UI's `MODE`, as Node's: development (sockets, rooms and every event shown; a broadcast costs several times more) or production (the stats only)")
 }
 
 // wantBcrypt is what --admin-password-hash wants.
@@ -31,6 +33,8 @@ const wantBcrypt = "want a bcrypt hash of 60 characters starting with $2a$, $2b$
 func (c *adminConfig) validate(src *sources) error {
 	given := c.user != "" || c.passwordHash != "" || c.noAuth
 	switch {
+	case c.mode != "development" && c.mode != "production":
+		return src.refuse("admin-mode", "want development or production")
 	case !c.on && given:
 		return fmt.Errorf("%s: want --admin too, which turns the admin UI on", src.name(c.firstGiven()))
 	case !c.on:

@@ -33,6 +33,8 @@ func TestAdminSettingMessages(t *testing.T) {
 			`--admin-no-auth and DUPLEX_ADMIN_USER: choose a password or none`},
 		{"no-auth and a hash", []string{"--admin", "--admin-no-auth", "--admin-password-hash", testAdminHash}, nil,
 			`--admin-no-auth and --admin-password-hash: choose a password or none`},
+		{"mode variable", []string{"--admin", "--admin-no-auth"}, map[string]string{"DUPLEX_ADMIN_MODE": "debug"},
+			`DUPLEX_ADMIN_MODE="debug": want development or production`},
 		{"not a boolean", []string{"--admin=yes"}, nil,
 			`--admin="yes": want true or false`},
 	}
@@ -52,7 +54,7 @@ func TestAdminSettingsAccepted(t *testing.T) {
 		args []string
 		env  map[string]string
 	}{
-		{[]string{"--admin", "--admin-no-auth"}, nil},
+		{[]string{"--admin", "--admin-no-auth", "--admin-mode", "production"}, nil},
 		{[]string{"--admin", "--admin-user", "ops"}, map[string]string{"DUPLEX_ADMIN_PASSWORD_HASH": testAdminHash}},
 		{nil, map[string]string{"DUPLEX_ADMIN": "true", "DUPLEX_ADMIN_USER": "ops", "DUPLEX_ADMIN_PASSWORD_HASH": testAdminHash}},
 	} {

@@ -24,7 +24,8 @@ func (s *server) instrumentAdmin(opts *socketio.Options) error {
 	// host#pid, as Node names cluster workers: two nodes on one host (a
 	// development cluster) would be one server in the UI by host name.
 	host, _ := os.Hostname()
-	o := &admin.Options{NoAuth: c.noAuth, Logger: s.log, ServerID: fmt.Sprintf("%s#%d", host, os.Getpid())}
+	o := &admin.Options{NoAuth: c.noAuth, Logger: s.log, ServerID: fmt.Sprintf("%s#%d", host, os.Getpid()),
+		Production: c.mode == "production"}
 	if !c.noAuth {
 		o.Auth = &admin.BasicAuth{Username: c.user, PasswordHash: c.passwordHash}
 	}
