@@ -114,20 +114,22 @@ func New(opts *Options) (*Admin, error) {
 // which it chains with one already set (metrics). Call it before
 // socketio.NewServer(opts).
 func (a *Admin) Instrument(opts *socketio.Options) {
-	opts.Monitor = a
+	opts.Monitor = monitor{a}
 	opts.Engine.Observer = chain(opts.Engine.Observer, &a.engine)
 }
 
 // Start serves the admin namespace on io, made with the options that
 // Instrument saw, and starts sending the stats every 2 seconds until
-// Close.
+// Close. Later calls do nothing.
 func (a *Admin) Start(io *socketio.Server) {
+	if !a.io.CompareAndSwap(nil, io) {
+		return
+	}
 	nsp := io.Of(a.opts.Namespace)
 	if a.hash != nil {
 		nsp.Use(a.authenticate)
 	}
 	nsp.OnConnection(a.onConnection)
-	a.io.Store(io)
 	a.nsp.Store(nsp)
 	a.done.Add(1)
 	go a.sendStats()

@@ -11,9 +11,9 @@
 // the protocol facts it follows.
 //
 // Everything goes through the admin namespace's adapter, as in Node: on a
-// cluster (Redis or NATS adapter), one UI connected to any node sees the
-// stats and sockets of every node, Go and Node alike, and Node's
-// instrument() sees ours.
+// cluster, one UI connected to any node sees the stats and sockets of every
+// node, Go and Node alike, and Node's instrument() sees ours (tested on
+// Redis with Node's @socket.io/redis-adapter).
 //
 //	a, err := admin.New(&admin.Options{Auth: &admin.BasicAuth{Username: "admin", PasswordHash: hash}})
 //	opts := &socketio.Options{}

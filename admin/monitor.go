@@ -6,7 +6,11 @@ import (
 	"github.com/duplexio/duplex/socketio"
 )
 
-var _ socketio.Monitor = (*Admin)(nil)
+// monitor is the socketio.Monitor of an Admin: an unexported type, so that
+// the plumbing stays out of the Admin's API.
+type monitor struct{ a *Admin }
+
+var _ socketio.Monitor = monitor{}
 
 // notify emits an event to every UI, on every node, as Node's
 // adminNamespace.emit; nothing before Start or in production mode.
@@ -21,20 +25,20 @@ func (a *Admin) notify(event string, args ...any) {
 
 // SocketConnected implements socketio.Monitor: socket_connected, and in
 // other namespaces than the admin's, every event in and out of the socket.
-func (a *Admin) SocketConnected(s *socketio.Socket) {
-	if a.opts.Production {
+func (m monitor) SocketConnected(s *socketio.Socket) {
+	if m.a.opts.Production {
 		return
 	}
-	a.notify("socket_connected", localRecord(s), jsTime(time.Now()))
+	m.a.notify("socket_connected", localRecord(s), jsTime(time.Now()))
 	nsp := s.Namespace().Name()
-	if nsp == a.opts.Namespace {
+	if nsp == m.a.opts.Namespace {
 		return
 	}
 	s.OnAny(func(event string, args socketio.Args) {
-		a.notify("event_received", nsp, s.ID(), eventArgs(event, args), jsTime(time.Now()))
+		m.a.notify("event_received", nsp, s.ID(), eventArgs(event, args), jsTime(time.Now()))
 	})
 	s.OnAnyOutgoing(func(event string, args socketio.Args) {
-		a.notify("event_sent", nsp, s.ID(), eventArgs(event, args), jsTime(time.Now()))
+		m.a.notify("event_sent", nsp, s.ID(), eventArgs(event, args), jsTime(time.Now()))
 	})
 }
 
@@ -48,27 +52,27 @@ func eventArgs(event string, args socketio.Args) []any {
 }
 
 // SocketDisconnected implements socketio.Monitor.
-func (a *Admin) SocketDisconnected(s *socketio.Socket, reason string) {
-	a.notify("socket_disconnected", s.Namespace().Name(), s.ID(), reason, jsTime(time.Now()))
+func (m monitor) SocketDisconnected(s *socketio.Socket, reason string) {
+	m.a.notify("socket_disconnected", s.Namespace().Name(), s.ID(), reason, jsTime(time.Now()))
 }
 
 // TransportUpgraded implements socketio.Monitor.
-func (a *Admin) TransportUpgraded(s *socketio.Socket) {
-	a.notify("socket_updated", map[string]string{
+func (m monitor) TransportUpgraded(s *socketio.Socket) {
+	m.a.notify("socket_updated", map[string]string{
 		"id": s.ID(), "nsp": s.Namespace().Name(), "transport": s.Conn().Transport(),
 	})
 }
 
 // RoomJoined implements socketio.Monitor.
-func (a *Admin) RoomJoined(ns *socketio.Namespace, room, id string) {
-	a.notify("room_joined", ns.Name(), room, id, jsTime(time.Now()))
+func (m monitor) RoomJoined(ns *socketio.Namespace, room, id string) {
+	m.a.notify("room_joined", ns.Name(), room, id, jsTime(time.Now()))
 }
 
 // RoomLeft implements socketio.Monitor.
-func (a *Admin) RoomLeft(ns *socketio.Namespace, room, id string) {
-	a.notify("room_left", ns.Name(), room, id, jsTime(time.Now()))
+func (m monitor) RoomLeft(ns *socketio.Namespace, room, id string) {
+	m.a.notify("room_left", ns.Name(), room, id, jsTime(time.Now()))
 }
 
 // SocketData implements socketio.Monitor: other nodes get the client id
 // and transport in data._admin, where Node's instrument() reads them.
-func (a *Admin) SocketData(s *socketio.Socket, data any) any { return exportData(s, data) }
+func (m monitor) SocketData(s *socketio.Socket, data any) any { return exportData(s, data) }
