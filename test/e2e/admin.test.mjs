@@ -111,6 +111,13 @@ describe("admin UI", { timeout: TEST_TIMEOUT }, () => {
     await page.screenshot({ path: path.join(RESULTS, "admin-servers.png") });
   });
 
+  test("a reload logs in again with the session id, without the form", async () => {
+    assert.ok(await page.evaluate(() => localStorage.getItem("session_id")), "no session id stored");
+    await page.reload();
+    await page.getByText("connected", { exact: true }).first().waitFor({ state: "visible" });
+    assert.equal(await page.locator(".v-dialog--active").count(), 0);
+  });
+
   test("the sockets view shows the client's socket, the rooms view its room", async () => {
     await page.goto(server.url + "admin/#/sockets/");
     await page.locator("td:visible", { hasText: client.id }).first().waitFor({ state: "visible" });
