@@ -76,14 +76,44 @@ func TestReadOnlyAnnouncesNoOperation(t *testing.T) {
 	if got := string(u.next(t, "config")); got != `[{"supportedFeatures":["AGGREGATED_EVENTS"]}]` {
 		t.Errorf("config %s", got)
 	}
+	// Production mode: the stats only, no socket list nor notifications.
+	dial(t, url, "/", nil)
+	for _, e := range u.untilStats(t) {
+		if e != "server_stats" {
+			t.Errorf("production mode sent %s", e)
+		}
+	}
 	_ = u.s.Emit("_disconnect", "/", false, nil)
 	_ = u.s.Emit("join", "/", "vip", nil)
 	u.next(t, "server_stats") // the operations came before this
-	if len(io.Sockets().Sockets()) != 1 || !c.Connected() {
+	if len(io.Sockets().Sockets()) != 2 || !c.Connected() {
 		t.Error("a read-only admin disconnected a client")
 	}
 	if rooms := io.Sockets().Sockets()[0].Rooms(); slices.Contains(rooms, "vip") {
 		t.Error("a read-only admin made a client join a room")
+	}
+}
+
+// A UI that logged in long ago is forgotten past MaxSessions logins.
+func TestSessionsBounded(t *testing.T) {
+	t.Parallel()
+	_, url := startAdmin(t, &admin.Options{Auth: &admin.BasicAuth{Username: "admin", PasswordHash: testHash}, MaxSessions: 2})
+	login := map[string]any{"username": "admin", "password": "s3cret"}
+	var ids []string
+	for range 3 {
+		u, err := dialUI(t, url, login)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sid []string
+		_ = json.Unmarshal(u.next(t, "session"), &sid)
+		ids = append(ids, sid[0])
+	}
+	if _, err := dialUI(t, url, map[string]any{"sessionId": ids[0]}); err == nil {
+		t.Error("the oldest session still lets a UI in")
+	}
+	if _, err := dialUI(t, url, map[string]any{"sessionId": ids[2]}); err != nil {
+		t.Errorf("the newest session: %v", err)
 	}
 }
 

@@ -71,6 +71,11 @@ func TestAllSocketsAndSocketEvents(t *testing.T) {
 	if _, ok := r.Data["_admin"]; ok {
 		t.Errorf("data shows _admin: %v", r.Data)
 	}
+	// Only other nodes get _admin: a local FetchSockets has the value set.
+	local, err := io.Of("/chat").FetchSockets(t.Context())
+	if err != nil || len(local) != 1 || len(local[0].Data.(map[string]any)) != 1 {
+		t.Errorf("local FetchSockets: %+v %v", local, err)
+	}
 
 	// A new socket: its own room, then socket_connected; its events in and
 	// out; its rooms; its disconnection.

@@ -108,6 +108,28 @@ func (u *ui) next(t testing.TB, name string) json.RawMessage {
 	}
 }
 
+// untilStats returns the names of the events before the next two
+// server_stats (the first may have been sent before the caller's action),
+// the second included.
+func (u *ui) untilStats(t testing.TB) []string {
+	t.Helper()
+	var names []string
+	stats := 0
+	deadline := time.After(wait)
+	for stats < 2 {
+		select {
+		case e := <-u.events:
+			names = append(names, e.name)
+			if e.name == "server_stats" {
+				stats++
+			}
+		case <-deadline:
+			t.Fatal("no server_stats")
+		}
+	}
+	return names
+}
+
 // until returns the first event named name whose arguments satisfy ok.
 func (u *ui) until(t testing.TB, name string, ok func(json.RawMessage) bool) json.RawMessage {
 	t.Helper()
