@@ -35,6 +35,8 @@ func TestAdminSettingMessages(t *testing.T) {
 			`--admin-no-auth and --admin-password-hash: choose a password or none`},
 		{"mode variable", []string{"--admin", "--admin-no-auth"}, map[string]string{"DUPLEX_ADMIN_MODE": "debug"},
 			`DUPLEX_ADMIN_MODE="debug": want development or production`},
+		{"path of the UI", []string{"--admin", "--admin-no-auth", "--path", "/admin"}, nil,
+			`--path="/admin": the admin UI is served at /admin/ (--admin): choose another path`},
 		{"not a boolean", []string{"--admin=yes"}, nil,
 			`--admin="yes": want true or false`},
 	}

@@ -157,6 +157,9 @@ func (c *config) validate(src *sources) error {
 	if err := c.admin.validate(src); err != nil {
 		return err
 	}
+	if c.admin.on && strings.HasPrefix(c.path, "/admin/") {
+		return src.refuse("path", "the admin UI is served at /admin/ (--admin): choose another path")
+	}
 	return c.checkValues(src)
 }
 
