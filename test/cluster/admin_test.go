@@ -19,7 +19,7 @@ import (
 // transport and client id, and its operations reach the other node.
 func TestMixedAdmin(t *testing.T) {
 	url, key := redisURL(t), uniqueKey(t)
-	g := startGoAdminNode(t, url, key)
+	g := startGoAdminNode(t, url, key, "go-node")
 	n := startNodeNode(t, url, key, redisadapter.ModeClassic, "ADMIN=node-node")
 	waitServers(t, g, 2)
 	goC := connectClient(t, g.url, "gopher")
@@ -28,15 +28,7 @@ func TestMixedAdmin(t *testing.T) {
 	for _, side := range []struct{ name, url string }{{"go", g.url}, {"node", n.url}} {
 		t.Run("UIOn"+side.name, func(t *testing.T) {
 			ui := dialAdminUI(t, side.url)
-			var all []struct {
-				ID        string `json:"id"`
-				ClientID  string `json:"clientId"`
-				Transport string `json:"transport"`
-				Nsp       string `json:"nsp"`
-				Handshake struct {
-					Issued float64 `json:"issued"`
-				} `json:"handshake"`
-			}
+			var all []uiSocket
 			if err := json.Unmarshal(ui.first(t, "all_sockets"), &all); err != nil {
 				t.Fatal(err)
 			}
@@ -54,17 +46,7 @@ func TestMixedAdmin(t *testing.T) {
 				return seen["go-node"] > 0 && seen["node-node"] > 0
 			})
 			for _, id := range []string{goC.id, nC.id} {
-				i := slices.IndexFunc(all, func(s struct {
-					ID        string `json:"id"`
-					ClientID  string `json:"clientId"`
-					Transport string `json:"transport"`
-					Nsp       string `json:"nsp"`
-					Handshake struct {
-						Issued float64 `json:"issued"`
-					} `json:"handshake"`
-				}) bool {
-					return s.ID == id
-				})
+				i := slices.IndexFunc(all, func(s uiSocket) bool { return s.ID == id })
 				if i < 0 {
 					t.Fatalf("all_sockets lacks %s: %+v", id, all)
 				}
@@ -86,16 +68,48 @@ func TestMixedAdmin(t *testing.T) {
 	})
 }
 
-// startGoAdminNode is startGoNode with package admin, no auth, as
-// "go-node".
-func startGoAdminNode(t testing.TB, url, key string) *goNode {
+// TestGoAdminCluster: two Go nodes with package admin on one Redis; a UI on
+// the first gets both nodes' stats, and the second node's socket with the
+// transport and client id that node exported.
+func TestGoAdminCluster(t *testing.T) {
+	url, key := redisURL(t), uniqueKey(t)
+	a := startGoAdminNode(t, url, key, "go-a")
+	b := startGoAdminNode(t, url, key, "go-b")
+	waitServers(t, a, 2)
+	onB := connectClient(t, b.url, "remote")
+	ui := dialAdminUI(t, a.url)
+	var all []uiSocket
+	if err := json.Unmarshal(ui.first(t, "all_sockets"), &all); err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(all, func(s uiSocket) bool { return s.ID == onB.id })
+	if i < 0 {
+		t.Fatalf("all_sockets lacks the socket on b: %+v", all)
+	}
+	if s := all[i]; s.Transport != "websocket" || len(s.ClientID) != 12 || s.Data["name"] != "remote" || s.Data["_admin"] != nil {
+		t.Errorf("socket on b: %+v", s)
+	}
+	seen := map[string]bool{}
+	ui.until(t, "server_stats of both nodes", func(e uiEvent) bool {
+		var st []struct {
+			ServerID string `json:"serverId"`
+		}
+		if e.name == "server_stats" && json.Unmarshal(e.args, &st) == nil {
+			seen[st[0].ServerID] = true
+		}
+		return seen["go-a"] && seen["go-b"]
+	})
+}
+
+// startGoAdminNode is startGoNode with package admin, no auth, as id.
+func startGoAdminNode(t testing.TB, url, key, id string) *goNode {
 	t.Helper()
 	rc, err := redisadapter.Dial(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := redisadapter.New(rc, &redisadapter.Options{Key: key, RequestTimeout: 3 * time.Second, Logger: testLogger(t)})
-	a, err := admin.New(&admin.Options{NoAuth: true, ServerID: "go-node"})
+	a, err := admin.New(&admin.Options{NoAuth: true, ServerID: id})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,6 +118,18 @@ func startGoAdminNode(t testing.TB, url, key string) *goNode {
 	g := serveGoNodeWith(t, opts, a.Close, b.Close, rc.Close)
 	a.Start(g.io)
 	return g
+}
+
+// uiSocket is a socket record of all_sockets.
+type uiSocket struct {
+	ID        string         `json:"id"`
+	ClientID  string         `json:"clientId"`
+	Transport string         `json:"transport"`
+	Nsp       string         `json:"nsp"`
+	Data      map[string]any `json:"data"`
+	Handshake struct {
+		Issued float64 `json:"issued"`
+	} `json:"handshake"`
 }
 
 // uiEvent is an event the admin UI got.
