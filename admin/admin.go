@@ -61,11 +61,12 @@ var ErrNoAuth = errors.New("admin: Options.Auth must be set, or NoAuth true")
 
 // Admin is the admin UI's server side on one Server.
 type Admin struct {
-	opts     Options
-	hash     []byte
-	sessions *sessions
-	engine   engineStats
-	started  time.Time
+	opts       Options
+	hash       []byte
+	bcryptSlot chan struct{} // see passwordMatches
+	sessions   *sessions
+	engine     engineStats
+	started    time.Time
 
 	io   atomic.Pointer[socketio.Server]
 	nsp  atomic.Pointer[socketio.Namespace]
@@ -102,6 +103,7 @@ func New(opts *Options) (*Admin, error) {
 			return nil, fmt.Errorf("admin: the password hash must be a bcrypt hash: %w", err)
 		}
 		a.hash = []byte(o.Auth.PasswordHash)
+		a.bcryptSlot = make(chan struct{}, 1)
 		a.sessions = newSessions(o.MaxSessions, o.SessionTTL)
 	case !o.NoAuth:
 		return nil, ErrNoAuth

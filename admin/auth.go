@@ -41,12 +41,22 @@ func (a *Admin) authenticate(s *socketio.Socket) error {
 	}
 	if c.Username != nil && c.Password != nil &&
 		subtle.ConstantTimeCompare([]byte(*c.Username), []byte(a.opts.Auth.Username)) == 1 &&
-		bcrypt.CompareHashAndPassword(a.hash, []byte(*c.Password)) == nil {
+		a.passwordMatches(*c.Password) {
 		s.SetData(&newSession{id: a.sessions.add()})
 		return nil
 	}
 	a.opts.Logger.Debug("admin: invalid credentials", "address", s.Handshake().Address)
 	return errInvalidCredentials
+}
+
+// passwordMatches runs one bcrypt comparison at a time: each costs tens of
+// milliseconds of CPU at cost 10 (that is its point), so that a flood of
+// logins from clients who know the user name takes one core at most, not
+// every core of the server.
+func (a *Admin) passwordMatches(password string) bool {
+	a.bcryptSlot <- struct{}{}
+	defer func() { <-a.bcryptSlot }()
+	return bcrypt.CompareHashAndPassword(a.hash, []byte(password)) == nil
 }
 
 // sessions are the session ids given to logged-in UIs: at most max, each
