@@ -126,6 +126,13 @@ describe("admin UI", { timeout: TEST_TIMEOUT }, () => {
     await page.locator("td:visible", { hasText: "room:ops-room" }).first().waitFor({ state: "visible" });
   });
 
+  test("the events view lists an event the client sent", async () => {
+    await page.goto(server.url + "admin/#/events/");
+    await client.timeout(10_000).emitWithAck("join-room", "watched-room");
+    await page.locator("td:visible", { hasText: "join-room" }).first().waitFor({ state: "visible" });
+    await page.screenshot({ path: path.join(RESULTS, "admin-events.png") });
+  });
+
   test("disconnecting the socket from the sockets view disconnects the client", async () => {
     const gone = new Promise((resolve) => client.once("disconnect", resolve));
     await page.goto(server.url + "admin/#/sockets/");
