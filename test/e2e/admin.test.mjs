@@ -3,11 +3,13 @@
 // `duplex --admin`: a wrong password is refused, the right one logs in, the
 // UI shows the server, a client's socket and its room, and disconnecting
 // that socket from the sockets view disconnects the client. The tests run
-// in order and share the server, the browser and the client.
+// in order and share the server, the browser and the client. Screenshots go
+// to test-results/; with DUPLEX_UPDATE_DOCS=1 the README's docs/admin-ui.png
+// is refreshed too.
 
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -109,6 +111,10 @@ describe("admin UI", { timeout: TEST_TIMEOUT }, () => {
     // The server id is host#pid, the host name a column of its own.
     await page.getByText(`${os.hostname()}#`).first().waitFor({ state: "visible" });
     await page.screenshot({ path: path.join(RESULTS, "admin-servers.png") });
+    await page.goto(server.url + "admin/#/");
+    await page.locator("canvas").first().waitFor({ state: "visible" }); // the histograms of aggregatedEvents
+    await page.screenshot({ path: path.join(RESULTS, "admin-dashboard.png") });
+    if (process.env.DUPLEX_UPDATE_DOCS) await copyFile(path.join(RESULTS, "admin-dashboard.png"), path.join(repoRoot, "docs", "admin-ui.png"));
   });
 
   test("a reload logs in again with the session id, without the form", async () => {
