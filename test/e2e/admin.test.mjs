@@ -113,6 +113,7 @@ describe("admin UI", { timeout: TEST_TIMEOUT }, () => {
     await page.screenshot({ path: path.join(RESULTS, "admin-servers.png") });
     await page.goto(server.url + "admin/#/");
     await page.locator("canvas").first().waitFor({ state: "visible" }); // the histograms of aggregatedEvents
+    await page.waitForTimeout(1500); // the charts' animation, for the picture only
     await page.screenshot({ path: path.join(RESULTS, "admin-dashboard.png") });
     if (process.env.DUPLEX_UPDATE_DOCS) await copyFile(path.join(RESULTS, "admin-dashboard.png"), path.join(repoRoot, "docs", "admin-ui.png"));
   });
