@@ -11,8 +11,9 @@ import (
 // engineStats is the engine observer behind server_stats: the polling
 // clients and the aggregated events (connections, disconnections by
 // reason, packets and bytes each way), per second, as Node's EventBuffer.
-// It is bounded by the few types and disconnect reasons times the seconds
-// between two stats.
+// Between two stats it holds the few types and disconnect reasons times 2
+// or 3 seconds; maxEventKeys bounds it when no stats take them (an Admin
+// instrumented but not started, or closed while its server runs).
 type engineStats struct {
 	polling atomic.Int64
 
@@ -34,14 +35,19 @@ type aggregatedEvent struct {
 	Count     int    `json:"count"`
 }
 
+// maxEventKeys bounds the aggregated events kept (about 100 bytes each).
+const maxEventKeys = 1024
+
 func (e *engineStats) push(typ, subType string, n int) {
-	sec := time.Now().Truncate(time.Second).UnixMilli()
+	k := eventKey{time.Now().Truncate(time.Second).UnixMilli(), typ, subType}
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.events == nil {
 		e.events = map[eventKey]int{}
 	}
-	e.events[eventKey{sec, typ, subType}] += n
-	e.mu.Unlock()
+	if _, ok := e.events[k]; ok || len(e.events) < maxEventKeys {
+		e.events[k] += n
+	}
 }
 
 // take returns the events since the last call and forgets them.
