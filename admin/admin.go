@@ -70,6 +70,8 @@ type Admin struct {
 
 	io   atomic.Pointer[socketio.Server]
 	nsp  atomic.Pointer[socketio.Namespace]
+	uis  atomic.Int64 // UIs connected to this node
+	solo atomic.Bool  // no other node, as of the last stats: see watched
 	stop chan struct{}
 	done sync.WaitGroup
 	once sync.Once

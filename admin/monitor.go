@@ -13,9 +13,10 @@ type monitor struct{ a *Admin }
 var _ socketio.Monitor = monitor{}
 
 // notify emits an event to every UI, on every node, as Node's
-// adminNamespace.emit; nothing before Start or in production mode.
+// adminNamespace.emit; nothing before Start, in production mode, or
+// without anyone to tell.
 func (a *Admin) notify(event string, args ...any) {
-	if a.opts.Production {
+	if a.opts.Production || !a.watched() {
 		return
 	}
 	if nsp := a.nsp.Load(); nsp != nil {
@@ -23,22 +24,38 @@ func (a *Admin) notify(event string, args ...any) {
 	}
 }
 
+// watched reports whether a notification may have a reader: a UI on this
+// node, or another node, whose UIs this node cannot count. Node sends them
+// regardless; a single node with no UI open skips them, since in
+// development mode they cost several times a broadcast's own work (see
+// docs/admin-ui.md).
+func (a *Admin) watched() bool { return a.uis.Load() > 0 || !a.solo.Load() }
+
 // SocketConnected implements socketio.Monitor: socket_connected, and in
 // other namespaces than the admin's, every event in and out of the socket.
 func (m monitor) SocketConnected(s *socketio.Socket) {
+	nsp := s.Namespace().Name()
+	if nsp == m.a.opts.Namespace {
+		m.a.uis.Add(1)
+	}
 	if m.a.opts.Production {
 		return
 	}
-	m.a.notify("socket_connected", localRecord(s), jsTime(time.Now()))
-	nsp := s.Namespace().Name()
+	if m.a.watched() {
+		m.a.notify("socket_connected", localRecord(s), jsTime(time.Now()))
+	}
 	if nsp == m.a.opts.Namespace {
 		return
 	}
 	s.OnAny(func(event string, args socketio.Args) {
-		m.a.notify("event_received", nsp, s.ID(), eventArgs(event, args), jsTime(time.Now()))
+		if m.a.watched() {
+			m.a.notify("event_received", nsp, s.ID(), eventArgs(event, args), jsTime(time.Now()))
+		}
 	})
 	s.OnAnyOutgoing(func(event string, args socketio.Args) {
-		m.a.notify("event_sent", nsp, s.ID(), eventArgs(event, args), jsTime(time.Now()))
+		if m.a.watched() {
+			m.a.notify("event_sent", nsp, s.ID(), eventArgs(event, args), jsTime(time.Now()))
+		}
 	})
 }
 
@@ -53,6 +70,9 @@ func eventArgs(event string, args socketio.Args) []any {
 
 // SocketDisconnected implements socketio.Monitor.
 func (m monitor) SocketDisconnected(s *socketio.Socket, reason string) {
+	if s.Namespace().Name() == m.a.opts.Namespace {
+		m.a.uis.Add(-1)
+	}
 	m.a.notify("socket_disconnected", s.Namespace().Name(), s.ID(), reason, jsTime(time.Now()))
 }
 

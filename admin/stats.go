@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"os"
 	"slices"
 	"time"
@@ -31,6 +32,7 @@ func (a *Admin) sendStats() {
 	t := time.NewTicker(statsInterval)
 	defer t.Stop()
 	for {
+		a.countNodes()
 		_ = a.nsp.Load().Emit("server_stats", a.stats())
 		select {
 		case <-a.stop:
@@ -38,6 +40,15 @@ func (a *Admin) sendStats() {
 		case <-t.C:
 		}
 	}
+}
+
+// countNodes notes whether this node is alone, for watched. An error
+// counts as not alone: notifying for nothing is only slower.
+func (a *Admin) countNodes() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	n, err := a.nsp.Load().Adapter().ServerCount(ctx)
+	a.solo.Store(err == nil && n <= 1)
 }
 
 // stats are this node's numbers now; the aggregated events are those
