@@ -15,6 +15,7 @@ type adminConfig struct {
 	passwordHash string
 	noAuth       bool
 	mode         string // development (default) or production
+	readOnly     bool
 }
 
 func adminFlags(fs *flag.FlagSet, c *adminConfig) {
@@ -22,6 +23,7 @@ func adminFlags(fs *flag.FlagSet, c *adminConfig) {
 	fs.StringVar(&c.user, "admin-user", "", "the admin UI's user `NAME`")
 	fs.StringVar(&c.passwordHash, "admin-password-hash", "", "the bcrypt `HASH` of the admin UI's password (htpasswd -nbBC 10 \"\" PASSWORD | tr -d ':\\n'); prefer the variable")
 	fs.BoolVar(&c.noAuth, "admin-no-auth", false, "let anyone who reaches the server into the admin UI, without a password")
+	fs.BoolVar(&c.readOnly, "admin-read-only", false, "the admin UI shows but cannot act: no emit, join, leave or disconnect")
 	fs.StringVar(&c.mode, "admin-mode", "development", "the admin UI's `MODE`, as Node's: development (sockets, rooms and every event shown; a broadcast costs several times more) or production (the stats only)")
 }
 
@@ -31,7 +33,7 @@ const wantBcrypt = "want a bcrypt hash of 60 characters starting with $2a$, $2b$
 // validate checks the admin settings together. The hash is never printed
 // back: it stands for a password.
 func (c *adminConfig) validate(src *sources) error {
-	given := c.user != "" || c.passwordHash != "" || c.noAuth
+	given := c.user != "" || c.passwordHash != "" || c.noAuth || c.readOnly
 	switch {
 	case c.mode != "development" && c.mode != "production":
 		return src.refuse("admin-mode", "want development or production")
@@ -63,6 +65,8 @@ func (c *adminConfig) firstGiven() string {
 		return "admin-user"
 	case c.passwordHash != "":
 		return "admin-password-hash"
+	case c.readOnly:
+		return "admin-read-only"
 	}
 	return "admin-no-auth"
 }

@@ -17,6 +17,8 @@ func TestAdminSettingMessages(t *testing.T) {
 	}{
 		{"user without --admin", []string{"--admin-user", "ops"}, nil,
 			`--admin-user: want --admin too, which turns the admin UI on`},
+		{"read-only without --admin", []string{"--admin-read-only"}, nil,
+			`--admin-read-only: want --admin too, which turns the admin UI on`},
 		{"no-auth variable without --admin", nil, map[string]string{"DUPLEX_ADMIN_NO_AUTH": "true"},
 			`DUPLEX_ADMIN_NO_AUTH: want --admin too, which turns the admin UI on`},
 		{"no credentials", []string{"--admin"}, nil,
@@ -56,7 +58,7 @@ func TestAdminSettingsAccepted(t *testing.T) {
 		args []string
 		env  map[string]string
 	}{
-		{[]string{"--admin", "--admin-no-auth", "--admin-mode", "production"}, nil},
+		{[]string{"--admin", "--admin-no-auth", "--admin-mode", "production", "--admin-read-only"}, nil},
 		{[]string{"--admin", "--admin-user", "ops"}, map[string]string{"DUPLEX_ADMIN_PASSWORD_HASH": testAdminHash}},
 		{nil, map[string]string{"DUPLEX_ADMIN": "true", "DUPLEX_ADMIN_USER": "ops", "DUPLEX_ADMIN_PASSWORD_HASH": testAdminHash}},
 	} {

@@ -25,7 +25,7 @@ func (s *server) instrumentAdmin(opts *socketio.Options) error {
 	// development cluster) would be one server in the UI by host name.
 	host, _ := os.Hostname()
 	o := &admin.Options{NoAuth: c.noAuth, Logger: s.log, ServerID: fmt.Sprintf("%s#%d", host, os.Getpid()),
-		Production: c.mode == "production"}
+		Production: c.mode == "production", ReadOnly: c.readOnly}
 	if !c.noAuth {
 		o.Auth = &admin.BasicAuth{Username: c.user, PasswordHash: c.passwordHash}
 	}

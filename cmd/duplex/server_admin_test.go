@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -40,5 +41,33 @@ func TestAdminEndpoint(t *testing.T) {
 	}
 	if _, err := client.Dial(ctx, url+"admin", &client.Options{DisableReconnection: true}); err == nil {
 		t.Error("the /admin namespace exists without --admin")
+	}
+}
+
+// TestAdminReadOnlyProduction: the flags reach the admin, whose config
+// then announces only the stats.
+func TestAdminReadOnlyProduction(t *testing.T) {
+	t.Parallel()
+	url, _, _ := startServer(t, "--admin", "--admin-no-auth", "--admin-read-only", "--admin-mode", "production")
+	m, err := client.NewManager(url, &client.Options{DisableReconnection: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	s := m.Socket("/admin", nil)
+	config := make(chan string, 1)
+	s.On("config", func(c json.RawMessage) { config <- string(c) })
+	ctx, cancel := context.WithTimeout(context.Background(), testtime.Wait)
+	defer cancel()
+	if err := s.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case c := <-config:
+		if c != `{"supportedFeatures":["AGGREGATED_EVENTS"]}` {
+			t.Errorf("config %s", c)
+		}
+	case <-ctx.Done():
+		t.Fatal("no config")
 	}
 }
