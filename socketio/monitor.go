@@ -10,10 +10,9 @@ import (
 // admin UI (package admin), which needs each socket itself where an
 // Observer, made for metrics, gets only a namespace name.
 //
-// Options.Monitor nil (the default) costs one nil check per connection,
-// disconnection and upgrade, and nothing per room change: the adapters are
-// only asked to report memberships (adapter.RoomObserver) when a Monitor
-// is set.
+// Options.Monitor nil (the default) costs a nil check per connection,
+// disconnection, upgrade and room change: the adapters are only asked to
+// report memberships (adapter.RoomObserver) when a Monitor is set.
 //
 // Its methods are called from many goroutines at once, with no lock of the
 // server held: they must be safe for concurrent use and return quickly.
