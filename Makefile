@@ -154,11 +154,26 @@ CLIENT_DIST := node_modules/socket.io-client/dist
 build: client-bundle
 	$(GO) build -o bin/duplex ./cmd/duplex
 
-client-bundle: cmd/duplex/internal/web/vendor/socket.io.min.js
+client-bundle: cmd/duplex/internal/web/vendor/socket.io.min.js cmd/duplex/internal/web/vendor/admin-ui/index.html
 
 cmd/duplex/internal/web/vendor/socket.io.min.js: node_modules/.package-lock.json
 	cp $(CLIENT_DIST)/socket.io.min.js $(CLIENT_DIST)/socket.io.min.js.map cmd/duplex/internal/web/vendor/
 	cp $(CLIENT_DIST)/socket.io.msgpack.min.js $(CLIENT_DIST)/socket.io.msgpack.min.js.map cmd/duplex/internal/web/vendor/
+
+# The official admin UI (@socket.io/admin-ui's ui/dist, pinned by
+# package-lock.json), served by `duplex --admin` at /admin/; its source maps
+# (3.4 MB) stay out of the binary. Its page loads its icon font from a CDN:
+# we serve @mdi/font's (pinned too) instead, so that it works offline.
+ADMIN_UI_DIST := node_modules/@socket.io/admin-ui/ui/dist
+MDI_FONT      := node_modules/@mdi/font
+
+cmd/duplex/internal/web/vendor/admin-ui/index.html: node_modules/.package-lock.json
+	rm -rf cmd/duplex/internal/web/vendor/admin-ui
+	cp -r $(ADMIN_UI_DIST) cmd/duplex/internal/web/vendor/admin-ui
+	rm -f cmd/duplex/internal/web/vendor/admin-ui/js/*.map
+	mkdir -p cmd/duplex/internal/web/vendor/admin-ui/mdi/css cmd/duplex/internal/web/vendor/admin-ui/mdi/fonts
+	cp $(MDI_FONT)/css/materialdesignicons.min.css cmd/duplex/internal/web/vendor/admin-ui/mdi/css/
+	cp $(MDI_FONT)/fonts/materialdesignicons-webfont.woff2 $(MDI_FONT)/fonts/materialdesignicons-webfont.woff cmd/duplex/internal/web/vendor/admin-ui/mdi/fonts/
 
 # make run ARGS='--addr 127.0.0.1:8080 --log-level debug'
 run: build
@@ -199,6 +214,7 @@ test-interop: deps python-client $(if $(filter $(DEFAULT_TESTSERVER),$(TESTSERVE
 clean:
 	rm -rf bin node_modules coverage test-results
 	rm -f cmd/duplex/internal/web/vendor/socket.io.*
+	rm -rf cmd/duplex/internal/web/vendor/admin-ui
 	rm -f coverage.out coverage.html *.coverprofile
 
 # The benchmark suite never runs in `make test`. bench/run.sh pins each server

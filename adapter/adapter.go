@@ -72,6 +72,27 @@ type Namespace interface {
 	Info(id SocketID) (SocketInfo, bool)
 }
 
+// RoomObserver is implemented by a Namespace that wants to hear of every
+// socket joining or leaving a room on this node, as Node's adapter emits
+// "join-room" and "leave-room" (the admin UI shows them). Memory, and the
+// adapters built on it, look for it once, in NewMemory, so that a namespace
+// that does not implement it costs nothing per membership. The calls come
+// with no lock of the adapter held, once per change: joining a room the
+// socket is in, or leaving one it is not in, calls nothing.
+type RoomObserver interface {
+	Joined(room Room, id SocketID)
+	Left(room Room, id SocketID)
+}
+
+// DataExporter is implemented by a Namespace whose sockets' data, as other
+// nodes fetch it (FetchSockets), differs from what local callers get: the
+// admin UI adds to it what it shows of each socket, as Node's instrument()
+// keeps in socket.data._admin. The Cluster calls it for each socket of its
+// answer to another node's fetch.
+type DataExporter interface {
+	ExportData(id SocketID, data any) any
+}
+
 // Adapter keeps room membership and routes broadcasts. Implementations are
 // safe for concurrent use.
 type Adapter interface {

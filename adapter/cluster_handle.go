@@ -43,6 +43,11 @@ func (c *Cluster) deliver(m *Message) {
 		c.Memory.DisconnectSockets(opts, m.Close)
 	case MsgFetchSockets:
 		sockets, _ := c.Memory.FetchSockets(context.Background(), opts)
+		if x, ok := c.ns.(DataExporter); ok {
+			for i := range sockets {
+				sockets[i].Data = x.ExportData(sockets[i].ID, sockets[i].Data)
+			}
+		}
 		c.respond(m, &Message{Type: MsgFetchSocketsResponse, Sockets: sockets})
 	case MsgAllRooms:
 		c.respond(m, &Message{Type: MsgAllRoomsResponse, Rooms: c.Rooms()})

@@ -18,6 +18,7 @@ type Memory struct {
 	rooms map[Room]set[SocketID] // members of each room
 	sids  map[SocketID]set[Room] // rooms of each socket
 	watch func(Room)             // see WatchRooms
+	obs   RoomObserver           // ns, when it asks to hear of memberships
 }
 
 var (
@@ -27,7 +28,9 @@ var (
 
 // NewMemory returns the in-memory adapter of ns. It is a Factory.
 func NewMemory(ns Namespace) Adapter {
-	return &Memory{ns: ns, rooms: map[Room]set[SocketID]{}, sids: map[SocketID]set[Room]{}}
+	m := &Memory{ns: ns, rooms: map[Room]set[SocketID]{}, sids: map[SocketID]set[Room]{}}
+	m.obs, _ = ns.(RoomObserver)
+	return m
 }
 
 // WatchRooms makes m call f, with no lock held, with every room it
@@ -51,17 +54,33 @@ func (m *Memory) notify(rooms []Room) {
 	}
 }
 
+// told passes the rooms id joined and left to the RoomObserver.
+func (m *Memory) told(id SocketID, joined, left []Room) {
+	for _, r := range joined {
+		m.obs.Joined(r, id)
+	}
+	for _, r := range left {
+		m.obs.Left(r, id)
+	}
+}
+
 // AddAll implements Adapter.
 func (m *Memory) AddAll(id SocketID, rooms []Room) {
-	var created []Room
+	var created, joined []Room
 	m.mu.Lock()
 	defer func() {
 		m.mu.Unlock()
 		m.notify(created)
+		m.told(id, joined, nil)
 	}()
 	mine := m.sids[id]
 	for _, r := range rooms {
-		mine.add(r)
+		if !mine.add(r) {
+			continue
+		}
+		if m.obs != nil {
+			joined = append(joined, r)
+		}
 		members, ok := m.rooms[r]
 		if !ok && m.watch != nil {
 			created = append(created, r)
@@ -74,13 +93,17 @@ func (m *Memory) AddAll(id SocketID, rooms []Room) {
 
 // Del implements Adapter.
 func (m *Memory) Del(id SocketID, room Room) {
-	var deleted []Room
+	var deleted, left []Room
 	m.mu.Lock()
 	defer func() {
 		m.mu.Unlock()
 		m.notify(deleted)
+		m.told(id, nil, left)
 	}()
 	if mine, ok := m.sids[id]; ok {
+		if m.obs != nil && mine.has(room) {
+			left = []Room{room}
+		}
 		mine.del(room)
 		m.sids[id] = mine
 	}
@@ -108,15 +131,19 @@ func (m *Memory) leave(id SocketID, room Room, deleted []Room) []Room {
 
 // DelAll implements Adapter.
 func (m *Memory) DelAll(id SocketID) {
-	var deleted []Room
+	var deleted, left []Room
 	m.mu.Lock()
 	defer func() {
 		m.mu.Unlock()
 		m.notify(deleted)
+		m.told(id, nil, left)
 	}()
 	mine := m.sids[id]
 	for r := range mine.all() {
 		deleted = m.leave(id, r, deleted)
+		if m.obs != nil {
+			left = append(left, r)
+		}
 	}
 	delete(m.sids, id)
 }

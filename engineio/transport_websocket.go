@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/duplexio/duplex/engineio/packet"
+	"github.com/duplexio/duplex/internal/enginehook"
 	"github.com/duplexio/duplex/internal/websocket"
 )
 
@@ -184,6 +185,9 @@ func (t *wsTransport) onProbeMessage(p packet.Packet, err error) {
 		s.srv.opts.Logger.Debug("engineio: upgraded", "sid", s.id)
 		if o := s.srv.opts.Observer; o != nil {
 			o.Upgraded(true)
+		}
+		if u, ok := s.recv.(enginehook.Upgrader); ok {
+			u.OnUpgrade()
 		}
 	default:
 		t.dropProbe()

@@ -33,7 +33,7 @@ type Namespace struct {
 
 func newNamespace(s *Server, name string, parent *ParentNamespace) *Namespace {
 	ns := &Namespace{name: name, server: s, parent: parent, sockets: map[string]*Socket{}}
-	ns.adapter = s.opts.Adapter(adapterHandle{ns})
+	ns.adapter = s.opts.Adapter(ns.handle())
 	if st, ok := ns.adapter.(adapter.SessionStore); ok && s.opts.ConnectionStateRecovery != nil {
 		ns.store = st
 	}

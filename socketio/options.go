@@ -85,6 +85,11 @@ type Options struct {
 	// Observer, when set, is told of connections, disconnections and
 	// handler panics (for metrics, see package metrics); nil calls nothing.
 	Observer Observer
+
+	// Monitor, when set, is told of each socket connected and gone, of
+	// room memberships and of transport upgrades (for the admin UI, see
+	// package admin); nil calls nothing.
+	Monitor Monitor
 }
 
 // DefaultConnectTimeout is Node's connectTimeout.

@@ -109,6 +109,18 @@ func (s *Server) lookup(name string, auth json.RawMessage) (*Namespace, bool) {
 	return nil, false
 }
 
+// Lookup returns the existing namespace of that name, or nil: unlike Of,
+// it creates none, so that a caller walking Namespaces does not bring back
+// a child removed meanwhile.
+func (s *Server) Lookup(name string) *Namespace {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if ns := s.nsps[name]; ns != nil && !ns.isRemoved() {
+		return ns
+	}
+	return nil
+}
+
 // Namespaces returns the names of the existing namespaces.
 func (s *Server) Namespaces() []string {
 	s.mu.RLock()

@@ -208,6 +208,9 @@ func (s *Socket) runConnect() {
 	s.conn.connected()
 	_ = s.conn.writePacket(&parser.Packet{Type: parser.Connect, Namespace: s.ns.name, Data: s.connectData()})
 	s.logger().Debug("socketio: connected", "nsp", s.ns.name, "id", s.id, "transport", s.conn.session.Transport())
+	if m := s.ns.server.opts.Monitor; m != nil {
+		m.SocketConnected(s)
+	}
 	for _, fn := range s.ns.connectionHandlers() {
 		s.protect("connection", func() { fn(s) })
 	}
@@ -263,6 +266,9 @@ func (s *Socket) finishClose(reason string, err error) {
 	s.mu.Unlock()
 	if o := s.ns.server.opts.Observer; was && o != nil {
 		o.Disconnected(s.ns.observedName(), reason)
+	}
+	if m := s.ns.server.opts.Monitor; was && m != nil {
+		m.SocketDisconnected(s, reason)
 	}
 	s.emitReserved("disconnect", reason, err)
 	s.logger().Debug("socketio: disconnected", "nsp", s.ns.name, "id", s.id, "reason", reason)

@@ -34,7 +34,8 @@ type config struct {
 	chat            chat.Options // --chat-*: config_chat.go
 	apiToken        string       // --api-token: serve /api/v1/ (package httpapi)
 	parser          socketio.Parser
-	metrics         bool // --metrics: GET /metrics (server_metrics.go)
+	metrics         bool        // --metrics: GET /metrics (server_metrics.go)
+	admin           adminConfig // --admin, --admin-*: config_admin.go
 }
 
 // envPrefix names the environment variable of each flag: --ping-interval
@@ -71,6 +72,7 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.TextVar(&cfg.parser, "parser", socketio.ParserJSON, "the Socket.IO `PARSER` of every client: json, or msgpack (socket.io-msgpack-parser; the chat page then loads socket.io.msgpack.min.js)")
 	chatFlags(fs, &cfg.chat)
 	fs.BoolVar(&cfg.metrics, "metrics", false, "serve Prometheus metrics at /metrics")
+	adminFlags(fs, &cfg.admin)
 	return fs
 }
 

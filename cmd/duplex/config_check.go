@@ -154,6 +154,12 @@ func (c *config) validate(src *sources) error {
 	case c.natsURL != "" && !strings.HasPrefix(c.natsURL, "nats://") && !strings.HasPrefix(c.natsURL, "tls://"):
 		return src.refuse("nats", "want a nats:// or tls:// URL, such as nats://nats.internal:4222")
 	}
+	if err := c.admin.validate(src); err != nil {
+		return err
+	}
+	if c.admin.on && strings.HasPrefix(c.path, "/admin/") {
+		return src.refuse("path", "the admin UI is served at /admin/ (--admin): choose another path")
+	}
 	return c.checkValues(src)
 }
 

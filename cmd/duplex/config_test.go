@@ -16,6 +16,7 @@ func TestParseConfig(t *testing.T) {
 	defaults := config{
 		addr: ":3000", path: "/socket.io/", pingInterval: 25 * time.Second, pingTimeout: 20 * time.Second,
 		maxPayload: 1e6, maxConnections: defaultMaxConnections(), logLevel: slog.LevelInfo, logFormat: "text", shutdownTimeout: 10 * time.Second,
+		admin: adminConfig{mode: "development"},
 	}
 	with := func(f func(*config)) config { c := defaults; f(&c); return c }
 	tests := []struct {

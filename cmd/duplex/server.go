@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/duplexio/duplex/admin"
 	"github.com/duplexio/duplex/cmd/duplex/internal/chat"
 	"github.com/duplexio/duplex/cmd/duplex/internal/web"
 	"github.com/duplexio/duplex/engineio"
@@ -40,6 +41,7 @@ type server struct {
 	started    time.Time
 	metrics    *prometheus.Registry // nil without --metrics
 	collect    *metrics.Collector   // nil without --metrics
+	admin      *admin.Admin         // nil without --admin
 }
 
 func newServer(cfg *config, logger *slog.Logger) (*server, error) {
@@ -64,6 +66,9 @@ func newServer(cfg *config, logger *slog.Logger) (*server, error) {
 		opts.Engine.CORS = &engineio.CORS{Origins: cfg.corsOrigins}
 	}
 	s.instrument(opts)
+	if err := s.instrumentAdmin(opts); err != nil {
+		return nil, err
+	}
 	if err := s.joinCluster(opts); err != nil {
 		return nil, err
 	}
@@ -125,6 +130,7 @@ func (s *server) handler() (http.Handler, error) {
 	if s.metrics != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}))
 	}
+	s.mountAdmin(mux)
 	mux.Handle("/", app)
 	return mux, nil
 }
@@ -196,6 +202,9 @@ func (s *server) shutdown() error {
 	// Socket.IO closes their sessions: hence both at the same time.
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- s.http.Shutdown(ctx) }()
+	if s.admin != nil {
+		_ = s.admin.Close()
+	}
 	ioErr := s.io.Shutdown(ctx)
 	httpErr := <-httpDone
 	if s.relay != nil {

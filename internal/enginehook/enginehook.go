@@ -30,3 +30,11 @@ type Deferrer interface {
 type Receiver interface {
 	BindDeferrer(Deferrer)
 }
+
+// Upgrader is implemented by an engineio.Receiver that wants to hear that
+// its session moved from long-polling to WebSocket. OnUpgrade is called
+// once, after the switch, outside the calls of OnMessage (it may run
+// while one runs).
+type Upgrader interface {
+	OnUpgrade()
+}

@@ -77,7 +77,12 @@ func testLogger(t testing.TB) *slog.Logger {
 // serveGoNode starts a Go node on the adapter factory; closers run in
 // order after the server's shutdown, at cleanup or on stop.
 func serveGoNode(t testing.TB, factory adapter.Factory, closers ...func() error) *goNode {
-	srv := socketio.NewServer(&socketio.Options{Adapter: factory})
+	return serveGoNodeWith(t, &socketio.Options{Adapter: factory}, closers...)
+}
+
+// serveGoNodeWith is serveGoNode with the server's options.
+func serveGoNodeWith(t testing.TB, opts *socketio.Options, closers ...func() error) *goNode {
+	srv := socketio.NewServer(opts)
 	setupHandlers(srv)
 	ts := httptest.NewServer(srv)
 	g := &goNode{io: srv, url: ts.URL}
@@ -140,8 +145,9 @@ func repoRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
-// startNodeNode starts node_server.mjs on the same Redis, key and mode.
-func startNodeNode(t testing.TB, url, key string, mode redisadapter.Mode) *nodeNode {
+// startNodeNode starts node_server.mjs on the same Redis, key and mode,
+// with env (NAME=value) added to its environment.
+func startNodeNode(t testing.TB, url, key string, mode redisadapter.Mode, env ...string) *nodeNode {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node not installed")
@@ -153,6 +159,7 @@ func startNodeNode(t testing.TB, url, key string, mode redisadapter.Mode) *nodeN
 	cmd := exec.Command("node", filepath.Join(root, "test", "cluster", "node_server.mjs"))
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "REDIS_URL="+url, "KEY="+key, "MODE="+string(mode))
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = testWriter{t}
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()

@@ -9,8 +9,9 @@
 //
 // Environment: REDIS_URL, KEY (the adapter's key prefix), MODE (classic, the
 // default: createAdapter; or sharded: createShardedAdapter, whose
-// subscriptionMode is SUBSCRIPTION_MODE, default dynamic). The emitter
-// speaks the classic protocol only.
+// subscriptionMode is SUBSCRIPTION_MODE, default dynamic), ADMIN (a server
+// id: instrument() of @socket.io/admin-ui, no auth). The emitter speaks the
+// classic protocol only.
 import { createServer } from "node:http";
 import { createInterface } from "node:readline";
 import { Server } from "socket.io";
@@ -38,10 +39,16 @@ const adapter =
       })
     : createAdapter(pubClient, subClient, { key, requestsTimeout: 3000 });
 const io = new Server(httpServer, { adapter });
+// ADMIN=ID: the official admin UI's server side, without auth, as node ID.
+if (process.env.ADMIN) {
+  const { instrument } = await import("@socket.io/admin-ui");
+  instrument(io, { auth: false, serverId: process.env.ADMIN });
+}
 const emitter = new Emitter(emitterClient, { key });
 
 io.on("connection", (socket) => {
-  socket.data = { node: "node", name: socket.handshake.auth.name ?? null };
+  // Assigned field by field: instrument() keeps data._admin in there.
+  Object.assign(socket.data, { node: "node", name: socket.handshake.auth.name ?? null });
   socket.on("join", (room) => socket.join(room));
 });
 // Events that Go nodes send with ServerSideEmit.
