@@ -36,6 +36,9 @@ func newNamespace(s *Server, name string, parent *ParentNamespace) *Namespace {
 	ns.adapter = s.opts.Adapter(adapterHandle{ns})
 	if st, ok := ns.adapter.(adapter.SessionStore); ok && s.opts.ConnectionStateRecovery != nil {
 		ns.store = st
+		if ra, ok := st.(adapter.RecoveryAware); ok {
+			ra.EnableRecovery(s.opts.ConnectionStateRecovery.MaxDisconnectionDuration)
+		}
 	}
 	return ns
 }

@@ -182,6 +182,7 @@ func (s *Socket) Disconnect(close bool) {
 // runConnect is the first job of a socket's dispatcher: the middleware,
 // then the CONNECT answer and the connection handlers.
 func (s *Socket) runConnect() {
+	s.resume(s.auth) // here, not on the connection's read path: a store may be remote
 	if s.skipsMiddlewares() {
 		// A recovered session passed them when it first connected.
 	} else if err := s.runMiddlewares(); err != nil {

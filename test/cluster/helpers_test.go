@@ -77,7 +77,12 @@ func testLogger(t testing.TB) *slog.Logger {
 // serveGoNode starts a Go node on the adapter factory; closers run in
 // order after the server's shutdown, at cleanup or on stop.
 func serveGoNode(t testing.TB, factory adapter.Factory, closers ...func() error) *goNode {
-	srv := socketio.NewServer(&socketio.Options{Adapter: factory})
+	return serveGoNodeOpts(t, &socketio.Options{Adapter: factory}, closers...)
+}
+
+// serveGoNodeOpts is serveGoNode with the server's options.
+func serveGoNodeOpts(t testing.TB, opts *socketio.Options, closers ...func() error) *goNode {
+	srv := socketio.NewServer(opts)
 	setupHandlers(srv)
 	ts := httptest.NewServer(srv)
 	g := &goNode{io: srv, url: ts.URL}
@@ -100,7 +105,9 @@ func setupHandlers(srv *socketio.Server) {
 			Name string `json:"name"`
 		}
 		_ = json.Unmarshal(s.Handshake().Auth, &auth)
-		s.SetData(map[string]any{"node": "go", "name": auth.Name})
+		if !s.Recovered() { // a recovered socket keeps the data it had
+			s.SetData(map[string]any{"node": "go", "name": auth.Name})
+		}
 		s.On("join", func(room string) { s.Join(room) })
 	})
 	srv.Of("/").OnServerSideEmit("ping-go", func(n int, ack socketio.AckFunc) { ack(n + 10) })
