@@ -81,7 +81,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"nats and redis", []string{"--nats", "nats://h:4222", "--redis", "redis://h:6379"}, nil, "choose one broker"},
 		{"chat limit", []string{"--chat-message-burst", "0"}, nil, "want a positive integer"},
 		{"chat rate", nil, map[string]string{"DUPLEX_CHAT_TYPING_RATE": "fast"}, "want a positive number"},
-		{"redis mode", []string{"--redis", "redis://h:6379", "--redis-mode", "streams"}, nil, "want classic or sharded"},
+		{"redis mode", []string{"--redis", "redis://h:6379", "--redis-mode", "stream"}, nil, "want classic, sharded or streams"},
 		{"nats url", []string{"--nats", "http://h:4222"}, nil, "want a nats://"},
 	}
 	for _, tt := range tests {

@@ -32,10 +32,19 @@ func (s *server) joinCluster(opts *socketio.Options) error {
 		s.log.Error("redis unreachable at start-up; serving local clients until it is back", "addr", client.Options().Addr, "err", err)
 	}
 	mode := redisadapter.ModeClassic
-	if s.cfg.redisMode == "sharded" {
-		mode = redisadapter.ModeSharded
+	if s.cfg.redisMode != "" {
+		mode = redisadapter.Mode(s.cfg.redisMode)
 	}
-	b := redisadapter.New(client, &redisadapter.Options{Key: s.cfg.redisKey, Mode: mode, Logger: s.log, Observer: s.clusterObserver()})
+	o := &redisadapter.Options{Key: s.cfg.redisKey, Mode: mode, Logger: s.log, Observer: s.clusterObserver()}
+	if mode == redisadapter.ModeStreams {
+		// The stream is named by the key, as the channels are; and the
+		// mode is there for recovery, so it turns recovery on.
+		o.StreamName = s.cfg.redisKey
+		if opts.ConnectionStateRecovery == nil {
+			opts.ConnectionStateRecovery = &socketio.RecoveryOptions{}
+		}
+	}
+	b := redisadapter.New(client, o)
 	opts.Adapter = b.Adapter
 	s.cluster = closers{b.Close, client.Close}
 	s.log.Info("cluster node on redis", "addr", client.Options().Addr, "key", b.Key(), "mode", mode)
