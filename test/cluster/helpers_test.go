@@ -63,7 +63,12 @@ func startGoNode(t testing.TB, url, key string, mode redisadapter.Mode) *goNode 
 		t.Fatal(err)
 	}
 	log := testLogger(t)
-	b := redisadapter.New(client, &redisadapter.Options{Key: key, Mode: mode, RequestTimeout: 3 * time.Second, Logger: log})
+	o := &redisadapter.Options{Key: key, Mode: mode, RequestTimeout: 3 * time.Second}
+	if mode == redisadapter.ModeStreams {
+		o = streamsOptions(key)
+	}
+	o.Logger = log
+	b := redisadapter.New(client, o)
 	g := serveGoNode(t, b.Adapter, b.Close, client.Close)
 	g.broker = b
 	return g
@@ -147,8 +152,9 @@ func repoRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
-// startNodeNode starts node_server.mjs on the same Redis, key and mode.
-func startNodeNode(t testing.TB, url, key string, mode redisadapter.Mode) *nodeNode {
+// startNodeNode starts node_server.mjs on the same Redis, key and mode,
+// with env added to its environment.
+func startNodeNode(t testing.TB, url, key string, mode redisadapter.Mode, env ...string) *nodeNode {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node not installed")
@@ -159,7 +165,7 @@ func startNodeNode(t testing.TB, url, key string, mode redisadapter.Mode) *nodeN
 	}
 	cmd := exec.Command("node", filepath.Join(root, "test", "cluster", "node_server.mjs"))
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "REDIS_URL="+url, "KEY="+key, "MODE="+string(mode))
+	cmd.Env = append(append(os.Environ(), "REDIS_URL="+url, "KEY="+key, "MODE="+string(mode)), env...)
 	cmd.Stderr = testWriter{t}
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
