@@ -1,6 +1,7 @@
 package redisadapter
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/duplexio/duplex/adapter"
+	"github.com/duplexio/duplex/parser"
 )
 
 // streams is the Transport of one namespace in the wire format of
@@ -121,22 +123,80 @@ func (s *streams) entry(m *adapter.Message) ([]string, error) {
 }
 
 // encodeEntryData is Node's RedisStreamsAdapter.encode of data: JSON, or
-// base64 msgpack when a message type that may carry binary carries some.
+// base64 msgpack when a broadcast carries binary. The messages that go
+// in the stream are written byte for byte as Node writes them (members
+// in its order, opts with flags, the packet without nsp), so that the
+// stream reads the same whoever wrote it.
 func encodeEntryData(nsp string, m *adapter.Message) (string, error) {
-	data, err := messageData(nsp, m)
-	if err != nil {
-		return "", err
-	}
-	if hasBinary(data) {
-		b, err := marshalMsgpack(data)
+	var v any
+	switch m.Type {
+	case adapter.MsgBroadcast:
+		if len(m.Packet.Attachments) > 0 {
+			return binaryBroadcastData(m)
+		}
+		v = streamBroadcast{Packet: streamPacket{Type: int(eventType(m.Packet)), Data: json.RawMessage(m.Packet.Data)}, Opts: toWireOpts(m.Opts, true)}
+	case adapter.MsgSocketsJoin, adapter.MsgSocketsLeave:
+		v = streamRooms{Opts: toWireOpts(m.Opts, true), Rooms: nonNil(m.Rooms)}
+	case adapter.MsgDisconnectSockets:
+		v = streamDisconnect{Opts: toWireOpts(m.Opts, true), Close: m.Close}
+	default:
+		d, err := messageData(nsp, m)
 		if err != nil {
 			return "", err
 		}
-		return base64.StdEncoding.EncodeToString(b), nil
+		v = d
 	}
-	b, err := json.Marshal(data)
-	return string(b), err
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // as JSON.stringify
+	if err := enc.Encode(v); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(buf.String(), "\n"), nil
 }
+
+// binaryBroadcastData is the data of a broadcast with binary: msgpack of
+// {packet: {type, data}, opts}, the binary inline, in base64.
+func binaryBroadcastData(m *adapter.Message) (string, error) {
+	values, err := adapter.PacketValues(m.Packet)
+	if err != nil {
+		return "", err
+	}
+	b, err := marshalMsgpack(streamBroadcast{Packet: streamPacket{Type: int(eventType(m.Packet)), Data: values}, Opts: toWireOpts(m.Opts, true)})
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(b), nil
+}
+
+// eventType is the type Node's packet object has before encoding: EVENT,
+// binary or not (the encoder picks BINARY_EVENT).
+func eventType(p *parser.Packet) parser.Type {
+	if p.Type == parser.BinaryEvent {
+		return parser.Event
+	}
+	return p.Type
+}
+
+// The data of the stream's messages, members in Node's order.
+type (
+	streamPacket struct {
+		Type int `json:"type" msgpack:"type"`
+		Data any `json:"data" msgpack:"data"`
+	}
+	streamBroadcast struct {
+		Packet streamPacket `json:"packet" msgpack:"packet"`
+		Opts   *wireOpts    `json:"opts" msgpack:"opts"`
+	}
+	streamRooms struct {
+		Opts  *wireOpts `json:"opts" msgpack:"opts"`
+		Rooms []string  `json:"rooms" msgpack:"rooms"`
+	}
+	streamDisconnect struct {
+		Opts  *wireOpts `json:"opts" msgpack:"opts"`
+		Close bool      `json:"close" msgpack:"close"`
+	}
+)
 
 // decodeEntry reads a stream entry; entries of this node and malformed
 // ones give nil.
@@ -168,7 +228,13 @@ func decodeEntry(nsp string, values map[string]any) (*adapter.Message, error) {
 		return nil, errMalformed
 	}
 	m.RequestID, _ = d["requestId"].(string)
-	return m, decodeData(nsp, m, d)
+	if err := decodeData(nsp, m, d); err != nil {
+		return nil, err
+	}
+	if m.Packet != nil {
+		m.Packet.Namespace = nsp // Node's stream packets have no nsp
+	}
+	return m, nil
 }
 
 func str(v any) string {

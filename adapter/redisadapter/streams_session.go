@@ -190,9 +190,7 @@ func (a *streamsAdapter) missed(ctx context.Context, s *adapter.Session, offset 
 				continue
 			}
 			if adapter.Reaches(s.Rooms, m.Opts.Rooms, m.Opts.Except) {
-				p := adapter.WithOffset(m.Packet, e.ID)
-				p.Namespace = a.t.nsp
-				out = append(out, p)
+				out = append(out, adapter.WithOffset(m.Packet, e.ID))
 			}
 		}
 		if len(entries) < restoreCount {
