@@ -47,6 +47,20 @@ type RecoveryAware interface {
 	EnableRecovery(maxDisconnectionDuration time.Duration)
 }
 
+// SessionKeeper is the optional interface of SessionStores that also keep
+// the sessions of connected sockets, so that a node that dies without
+// persisting them (SIGKILL, OOM) leaves them behind for another node to
+// restore. socketio calls KeepSessions once, after EnableRecovery, with a
+// function that lists the sessions of the namespace's connected sockets
+// (the store calls it from its own goroutine, until it closes). When it
+// reports true, socketio also persists a socket's session as soon as it
+// connects, and calls DiscardSession when a socket leaves for a reason
+// that is not recoverable.
+type SessionKeeper interface {
+	KeepSessions(list func() []*Session) bool
+	DiscardSession(pid string)
+}
+
 // WithOffset returns a copy of the EVENT p with offset appended as the
 // last element of its data array, which is how a client learns the
 // offset it presents when it recovers.

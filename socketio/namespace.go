@@ -20,6 +20,7 @@ type Namespace struct {
 	adapter adapter.Adapter
 	ackIDs  atomic.Uint64        // shared by all sockets, so one id serves a whole broadcast
 	store   adapter.SessionStore // nil unless recovering connection states; see recovery.go
+	keeper  adapter.SessionKeeper // store, when it keeps connected sockets' sessions too
 
 	mu           sync.RWMutex
 	sockets      map[string]*Socket
@@ -38,6 +39,9 @@ func newNamespace(s *Server, name string, parent *ParentNamespace) *Namespace {
 		ns.store = st
 		if ra, ok := st.(adapter.RecoveryAware); ok {
 			ra.EnableRecovery(s.opts.ConnectionStateRecovery.MaxDisconnectionDuration)
+		}
+		if k, ok := st.(adapter.SessionKeeper); ok && k.KeepSessions(ns.connectedSessions) {
+			ns.keeper = k
 		}
 	}
 	return ns

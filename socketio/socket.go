@@ -203,6 +203,7 @@ func (s *Socket) runConnect() {
 	s.mu.Unlock()
 	s.replayMissed()
 	s.ns.add(s)
+	s.keepSession()
 	if o := s.ns.server.opts.Observer; o != nil {
 		o.Connected(s.ns.observedName())
 	}
@@ -257,6 +258,8 @@ func (s *Socket) finishClose(reason string, err error) {
 	s.ns.remove(s)
 	if session != nil {
 		s.ns.store.PersistSession(session)
+	} else {
+		s.discardSession()
 	}
 	s.mu.Lock()
 	was := s.connected

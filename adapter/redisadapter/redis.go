@@ -79,6 +79,15 @@ type Options struct {
 	// StreamBlockTime is how long one XREAD waits for entries (default 1
 	// s; Node's blockTimeInMs is 5 s). Close waits for up to this long.
 	StreamBlockTime time.Duration
+	// KeepSessions, in ModeStreams with recovery on, also persists the
+	// session of each connected socket when it connects and every
+	// KeepSessions after (and deletes it when the socket leaves on
+	// purpose), so that the clients of a node that dies without a
+	// Shutdown (SIGKILL, OOM) recover elsewhere, with the rooms and data
+	// of the last save. It must be shorter than the recovery window. Zero
+	// (the default) persists sessions on disconnect only, as Node does.
+	// The cost is one SET per connected socket per interval.
+	KeepSessions time.Duration
 	// Logger receives connection state changes and errors; nil discards.
 	Logger *slog.Logger
 	// Observer, when set, is told of the cluster's requests and failed
@@ -174,7 +183,7 @@ func (b *Broker) streamsAdapter(ns adapter.Namespace) adapter.Adapter {
 		return t
 	}
 	c := adapter.NewCluster(ns, open, &adapter.ClusterOptions{UID: b.uid, RequestTimeout: b.opts.RequestTimeout, Logger: b.opts.Logger, Observer: b.opts.Observer})
-	return &streamsAdapter{Cluster: c, t: t, prefix: b.opts.SessionKeyPrefix}
+	return &streamsAdapter{Cluster: c, t: t, prefix: b.opts.SessionKeyPrefix, keepEvery: b.opts.KeepSessions}
 }
 
 // Key returns the channel prefix in use.

@@ -27,11 +27,15 @@ type streamsAdapter struct {
 	t      *streams
 	prefix string       // session keys: prefix + pid
 	ttl    atomic.Int64 // maxDisconnectionDuration; 0 until EnableRecovery
+
+	keepEvery          time.Duration // Options.KeepSessions
+	keepStop, keepDone chan struct{}
 }
 
 var (
 	_ adapter.SessionStore  = (*streamsAdapter)(nil)
 	_ adapter.RecoveryAware = (*streamsAdapter)(nil)
+	_ adapter.SessionKeeper = (*streamsAdapter)(nil)
 )
 
 // restoreMaxCalls bounds the XRANGE calls of one restore, as Node's
@@ -206,4 +210,53 @@ func nextOffset(offset string) string {
 	ts, seq, _ := strings.Cut(offset, "-")
 	n, _ := strconv.ParseUint(seq, 10, 64)
 	return ts + "-" + strconv.FormatUint(n+1, 10)
+}
+
+// KeepSessions implements adapter.SessionKeeper when Options.KeepSessions
+// is set: every interval, the sessions of the connected sockets are
+// persisted again, so that they outlive a node that dies without
+// persisting them.
+func (a *streamsAdapter) KeepSessions(list func() []*adapter.Session) bool {
+	if a.keepEvery <= 0 {
+		return false
+	}
+	a.keepStop = make(chan struct{})
+	a.keepDone = make(chan struct{})
+	go a.keepLoop(list)
+	return true
+}
+
+func (a *streamsAdapter) keepLoop(list func() []*adapter.Session) {
+	defer close(a.keepDone)
+	t := time.NewTicker(a.keepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-a.keepStop:
+			return
+		case <-t.C:
+			for _, s := range list() {
+				a.PersistSession(s)
+			}
+		}
+	}
+}
+
+// DiscardSession implements adapter.SessionKeeper: DEL of the session,
+// queued behind the writes before it.
+func (a *streamsAdapter) DiscardSession(pid string) {
+	key := a.prefix + pid
+	_ = a.t.log.enqueue(job{size: int64(len(key)), cmd: func(ctx context.Context, p goredis.Pipeliner) goredis.Cmder {
+		return p.Del(ctx, key)
+	}})
+}
+
+// Close implements adapter.Adapter: the keeper stops first.
+func (a *streamsAdapter) Close() error {
+	if a.keepStop != nil {
+		close(a.keepStop)
+		<-a.keepDone
+		a.keepStop = nil
+	}
+	return a.Cluster.Close()
 }

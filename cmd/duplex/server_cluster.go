@@ -11,6 +11,10 @@ import (
 	"github.com/duplexio/duplex/socketio"
 )
 
+// keepSessions is how often a streams-mode node saves the sessions of its
+// connected sockets: well inside the 2-minute recovery window.
+const keepSessions = 15 * time.Second
+
 // joinCluster sets the adapter of a cluster node (--redis) in opts. An
 // unreachable Redis at start-up is logged, not fatal: the node serves its
 // own clients and joins the cluster when Redis comes up.
@@ -40,6 +44,9 @@ func (s *server) joinCluster(opts *socketio.Options) error {
 		// The stream is named by the key, as the channels are; and the
 		// mode is there for recovery, so it turns recovery on.
 		o.StreamName = s.cfg.redisKey
+		// Saved while connected too, so that a killed node's clients
+		// recover elsewhere (docs/redis-streams.md).
+		o.KeepSessions = keepSessions
 		if opts.ConnectionStateRecovery == nil {
 			opts.ConnectionStateRecovery = &socketio.RecoveryOptions{}
 		}

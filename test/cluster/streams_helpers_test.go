@@ -27,11 +27,16 @@ func streamsOptions(key string) *redisadapter.Options {
 // recovery on.
 func startStreamsNode(t testing.TB, url, key string) *goNode {
 	t.Helper()
+	return startStreamsNodeOpts(t, url, streamsOptions(key))
+}
+
+// startStreamsNodeOpts is startStreamsNode with the adapter's options.
+func startStreamsNodeOpts(t testing.TB, url string, o *redisadapter.Options) *goNode {
+	t.Helper()
 	client, err := redisadapter.Dial(url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := streamsOptions(key)
 	o.Logger = testLogger(t)
 	b := redisadapter.New(client, o)
 	g := serveGoNodeOpts(t, &socketio.Options{Adapter: b.Adapter,
@@ -98,15 +103,21 @@ func lastString(t testing.TB, p *parser.Packet) string {
 // waitSession waits until the session pid is persisted in Redis.
 func waitSession(t testing.TB, url, key, pid string) {
 	t.Helper()
+	waitSessionKey(t, url, key+":session:"+pid)
+}
+
+// waitSessionKey waits until the key of a session exists.
+func waitSessionKey(t testing.TB, url, skey string) {
+	t.Helper()
 	rc, err := redisadapter.Dial(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rc.Close()
 	eventually(t, "session persisted", func() error {
-		n, err := rc.Exists(context.Background(), key+":session:"+pid).Result()
+		n, err := rc.Exists(context.Background(), skey).Result()
 		if err != nil || n != 1 {
-			return fmt.Errorf("session %s: %d, %v", pid, n, err)
+			return fmt.Errorf("session %s: %d, %v", skey, n, err)
 		}
 		return nil
 	})

@@ -1,12 +1,17 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
+	"github.com/duplexio/duplex/adapter/redisadapter"
 	"github.com/duplexio/duplex/internal/eiotest"
+	"github.com/duplexio/duplex/parser"
 	"github.com/duplexio/duplex/socketio"
 )
 
@@ -117,4 +122,43 @@ func TestStreamsRecoveryAcrossNodes(t *testing.T) {
 	if _, s4, _ := connectRecovering(t, b.url, "u3", &bad); s4.sid == s3b.sid {
 		t.Error("recovered from an offset that is not in the stream")
 	}
+}
+
+// TestStreamsKeepSessions: with KeepSessions, a connected socket's session
+// is in Redis from its connection on, saved again with its new rooms, and
+// gone once the socket leaves on purpose.
+func TestStreamsKeepSessions(t *testing.T) {
+	t.Parallel()
+	url, key := redisURL(t), uniqueKey(t)
+	o := streamsOptions(key)
+	o.KeepSessions = 100 * time.Millisecond
+	g := startStreamsNodeOpts(t, url, o)
+	c, s, _ := connectRecovering(t, g.url, "keep", nil)
+	waitSession(t, url, key, s.pid)
+	c.join(t, "kept-room")
+	rc, err := redisadapter.Dial(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	eventually(t, "room saved", func() error {
+		raw, err := rc.Get(context.Background(), key+":session:"+s.pid).Result()
+		if err != nil {
+			return err
+		}
+		if b, _ := base64.StdEncoding.DecodeString(raw); !bytes.Contains(b, []byte("kept-room")) {
+			return fmt.Errorf("session without its room: %q", b)
+		}
+		return nil
+	})
+	if err := c.SendPacket(&parser.Packet{Type: parser.Disconnect, Namespace: "/"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "session discarded", func() error {
+		n, err := rc.Exists(context.Background(), key+":session:"+s.pid).Result()
+		if err != nil || n != 0 {
+			return fmt.Errorf("session still there: %d, %v", n, err)
+		}
+		return nil
+	})
 }
