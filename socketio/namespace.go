@@ -18,8 +18,8 @@ type Namespace struct {
 	server  *Server
 	parent  *ParentNamespace
 	adapter adapter.Adapter
-	ackIDs  atomic.Uint64        // shared by all sockets, so one id serves a whole broadcast
-	store   adapter.SessionStore // nil unless recovering connection states; see recovery.go
+	ackIDs  atomic.Uint64         // shared by all sockets, so one id serves a whole broadcast
+	store   adapter.SessionStore  // nil unless recovering connection states; see recovery.go
 	keeper  adapter.SessionKeeper // store, when it keeps connected sockets' sessions too
 
 	mu           sync.RWMutex
