@@ -74,13 +74,14 @@ func (s *streams) Publish(_ context.Context, m *adapter.Message) error {
 	return s.log.add(values)
 }
 
-// publishOffset appends m to the stream and returns its entry id.
-func (s *streams) publishOffset(ctx context.Context, m *adapter.Message) (string, error) {
+// publishThen appends m to the stream and calls done with its entry id
+// once it is written (see streamLog.addThen).
+func (s *streams) publishThen(m *adapter.Message, done func(id string, err error)) error {
 	values, err := s.entry(m)
 	if err != nil {
-		return "", err
+		return err
 	}
-	return s.log.addWait(ctx, values)
+	return s.log.addThen(values, done)
 }
 
 // PublishResponse implements adapter.Transport.

@@ -45,11 +45,12 @@ type streamLog struct {
 	wg      sync.WaitGroup
 }
 
-// job is one queued command; reply, when set, gets its result.
+// job is one queued command; done, when set, gets its result on the
+// writer's goroutine, in queue order.
 type job struct {
-	cmd   func(ctx context.Context, p goredis.Pipeliner) goredis.Cmder
-	size  int64
-	reply chan goredis.Cmder
+	cmd  func(ctx context.Context, p goredis.Pipeliner) goredis.Cmder
+	size int64
+	done func(goredis.Cmder)
 }
 
 // pipelineMax bounds the commands sent in one round trip.
@@ -111,24 +112,14 @@ func (l *streamLog) add(values []string) error {
 	return l.enqueue(job{cmd: l.xadd(values), size: valuesSize(values)})
 }
 
-// addWait appends an entry and returns its id. While Redis is known to be
-// down it fails at once rather than hold the broadcasting goroutine.
-func (l *streamLog) addWait(ctx context.Context, values []string) (string, error) {
-	if l.down.Load() {
-		return "", errDown
-	}
-	reply := make(chan goredis.Cmder, 1)
-	if err := l.enqueue(job{cmd: l.xadd(values), size: valuesSize(values), reply: reply}); err != nil {
-		return "", err
-	}
-	select {
-	case c := <-reply:
-		return c.(*goredis.StringCmd).Result()
-	case <-ctx.Done():
-		return "", ctx.Err()
-	case <-l.ctx.Done():
-		return "", errClosed
-	}
+// addThen queues an entry; once written (or failed), done gets its id
+// or the error, on the writer's goroutine and in queue order. When the
+// entry cannot be queued, addThen returns the error and done is not
+// called.
+func (l *streamLog) addThen(values []string, done func(id string, err error)) error {
+	return l.enqueue(job{cmd: l.xadd(values), size: valuesSize(values), done: func(c goredis.Cmder) {
+		done(c.(*goredis.StringCmd).Result())
+	}})
 }
 
 func valuesSize(values []string) int64 {
@@ -199,8 +190,8 @@ func (l *streamLog) exec(ctx context.Context, batch []job) {
 	}
 	for i, j := range batch {
 		l.bytes.Add(-j.size)
-		if j.reply != nil {
-			j.reply <- cmds[i]
+		if j.done != nil {
+			j.done(cmds[i])
 		}
 		batch[i] = job{}
 	}
@@ -277,5 +268,3 @@ func (l *streamLog) close() {
 	l.cancel()
 	l.wg.Wait()
 }
-
-var errDown = errors.New("redis adapter: Redis unreachable")

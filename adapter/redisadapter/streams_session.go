@@ -51,29 +51,33 @@ func (a *streamsAdapter) EnableRecovery(d time.Duration) {
 	a.t.recovering.Store(true)
 }
 
-// Broadcast implements adapter.Adapter. With recovery on, a broadcast that
-// clients may have to recover is appended to the stream first and reaches
-// the local sockets with its entry id as last argument (Node's
-// ClusterAdapter.broadcast awaits the same XADD). When the append fails
-// the local sockets still get the packet, without an offset, as in Node.
+// Broadcast implements adapter.Adapter. With recovery on, a broadcast to
+// other nodes is appended to the stream first and reaches the local
+// sockets once written, with its entry id as last argument when clients
+// may have to recover it, as Node's ClusterAdapter.broadcast (which awaits
+// the XADD) does. The caller does not wait: the local delivery runs on the
+// stream's writer, in stream order. When the append fails the local
+// sockets still get the packet, without an offset, as in Node.
 func (a *streamsAdapter) Broadcast(p *parser.Packet, opts *adapter.BroadcastOptions) {
-	if !a.t.recovering.Load() || opts.Flags.Local || !adapter.Stored(p, opts.Flags) {
+	if !a.t.recovering.Load() || opts.Flags.Local {
 		a.Cluster.Broadcast(p, opts)
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), publishWait)
-	defer cancel()
-	id, err := a.t.publishOffset(ctx, &adapter.Message{UID: a.UID(), Type: adapter.MsgBroadcast, Packet: p, Opts: opts})
+	stored := adapter.Stored(p, opts.Flags)
+	err := a.t.publishThen(&adapter.Message{UID: a.UID(), Type: adapter.MsgBroadcast, Packet: p, Opts: opts}, func(id string, err error) {
+		q := p
+		if err != nil {
+			a.t.logger.Warn("redis adapter: broadcast not appended to the stream", "nsp", a.t.nsp, "err", err)
+		} else if stored {
+			q = adapter.WithOffset(p, id)
+		}
+		a.Memory.Broadcast(q, opts)
+	})
 	if err != nil {
-		a.t.logger.Warn("redis adapter: broadcast not appended to the stream", "nsp", a.t.nsp, "err", err)
-	} else {
-		p = adapter.WithOffset(p, id)
+		a.t.logger.Warn("redis adapter: broadcast not queued for the stream", "nsp", a.t.nsp, "err", err)
+		a.Memory.Broadcast(p, opts)
 	}
-	a.Memory.Broadcast(p, opts)
 }
-
-// publishWait bounds how long a broadcast waits for its entry id.
-const publishWait = 5 * time.Second
 
 // wireSession is a session as Node's socket.io persists it: msgpack of
 // {sid, pid, rooms, data}, in base64.

@@ -74,8 +74,11 @@ func TestStreamsMixedRecovery(t *testing.T) {
 				got = append(got, e[1])
 				offsets = append(offsets, e[len(e)-1].(string))
 			}
-			if fmt.Sprint(got) != "[1 2 3]" || !slices.IsSortedFunc(offsets, compareOffsets) {
-				t.Errorf("events %v, offsets %v; want [1 2 3] in stream order", got, offsets)
+			// 2 and 3 come from two nodes, each appending when it can:
+			// their order is the stream's, which the offsets show.
+			if len(got) != 3 || got[0] != 1.0 || !slices.Contains(got, 2.0) || !slices.Contains(got, 3.0) ||
+				!slices.IsSortedFunc(offsets, compareOffsets) {
+				t.Errorf("events %v, offsets %v; want 1, then 2 and 3, in stream order", got, offsets)
 			}
 			ss, err := g.io.Of("/").In(room).FetchSockets(context.Background())
 			if err != nil || len(ss) != 1 || fmt.Sprint(ss[0].Data) != fmt.Sprintf("map[name:%s node:%s]", name, map[bool]string{true: "go", false: "node"}[dir.fromGo]) {
