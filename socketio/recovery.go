@@ -28,7 +28,10 @@ type RecoveryOptions struct {
 	MaxDisconnectionDuration time.Duration
 	// SkipMiddlewares lets a recovered socket connect without running the
 	// middleware again. Unlike Node (where it defaults to true), the zero
-	// value runs the middleware.
+	// value runs the middleware: with a shared store (the Redis streams
+	// adapter) the pid alone restores an identity on any node for the
+	// whole window, and authenticating again costs one call. A middleware
+	// that sets Data should leave a recovered socket's (Socket.Recovered).
 	SkipMiddlewares bool
 }
 
