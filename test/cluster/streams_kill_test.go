@@ -15,10 +15,10 @@ import (
 )
 
 // TestStreamsNodeKilled: a duplex node (bin/duplex, --redis-mode streams)
-// is SIGKILLed while a client is connected to it; the client recovers on
-// another node with its id and every broadcast it missed. The killed
-// process persisted nothing on its way out: the session is the one it
-// saved when the socket connected (--redis-mode streams keeps sessions).
+// is SIGKILLed while clients are connected to it; each recovers on another
+// node with its id and every broadcast it missed. The killed process
+// persisted nothing on its way out: the sessions are the ones it saved
+// when the sockets connected (--redis-mode streams keeps sessions).
 func TestStreamsNodeKilled(t *testing.T) {
 	t.Parallel()
 	url, key := redisURL(t), uniqueKey(t)
@@ -28,30 +28,40 @@ func TestStreamsNodeKilled(t *testing.T) {
 	other := startStreamsNodeOpts(t, url, o)
 	waitServers(t, other, 2)
 
-	c, s, _ := connectRecovering(t, killed.url, "kim", nil)
-	waitSessionKey(t, url, "sio:session:"+s.pid)
+	const n = 20
+	clients, sessions := make([]*client, n), make([]session, n)
+	for i := range n {
+		clients[i], sessions[i], _ = connectRecovering(t, killed.url, fmt.Sprintf("kim%d", i), nil)
+		waitSessionKey(t, url, "sio:session:"+sessions[i].pid)
+	}
 	_ = other.io.Of("/").Emit("m", 1)
-	s.offset = lastString(t, c.event(t, "m"))
+	for i, c := range clients {
+		sessions[i].offset = lastString(t, c.event(t, "m"))
+	}
 	killed.kill(t)
-	c.Close()
+	for _, c := range clients {
+		c.Close()
+	}
 	_ = other.io.Of("/").Emit("m", 2)
 	_ = other.io.Of("/").Emit("m", 3)
 
 	start := time.Now()
-	_, s2, before := connectRecovering(t, other.url, "kim", &s)
-	t.Logf("recovered in %v after the kill", time.Since(start))
-	if s2.sid != s.sid {
-		t.Fatalf("after the kill: sid %s, want %s", s2.sid, s.sid)
-	}
-	var got []any
-	for _, p := range before {
-		if eiotest.EventName(p) == "m" {
-			got = append(got, args(t, p)[1])
+	for i, s := range sessions {
+		_, s2, before := connectRecovering(t, other.url, fmt.Sprintf("kim%d", i), &s)
+		if s2.sid != s.sid {
+			t.Fatalf("client %d after the kill: sid %s, want %s", i, s2.sid, s.sid)
+		}
+		var got []any
+		for _, p := range before {
+			if eiotest.EventName(p) == "m" {
+				got = append(got, args(t, p)[1])
+			}
+		}
+		if fmt.Sprint(got) != "[2 3]" {
+			t.Errorf("client %d missed = %v, want [2 3]", i, got)
 		}
 	}
-	if fmt.Sprint(got) != "[2 3]" {
-		t.Errorf("missed = %v, want [2 3]", got)
-	}
+	t.Logf("%d clients recovered one after the other in %v", n, time.Since(start))
 }
 
 // duplexProc is a bin/duplex child process.
