@@ -172,3 +172,40 @@ func TestStreamsKeepSessions(t *testing.T) {
 		return nil
 	})
 }
+
+// TestStreamsOffsetTrimmed: once MAXLEN trimmed the entry of a client's
+// offset, the client gets a fresh session (recovered=false), not a
+// partial replay.
+func TestStreamsOffsetTrimmed(t *testing.T) {
+	t.Parallel()
+	url, key := redisURL(t), uniqueKey(t)
+	o := streamsOptions(key)
+	o.MaxLen = 10 // MAXLEN ~ trims whole nodes of 100 entries: write well past them
+	a, b := startStreamsNodeOpts(t, url, o), startStreamsNode(t, url, key)
+	waitServers(t, a, 2)
+	c, s, _ := connectRecovering(t, a.url, "old", nil)
+	_ = a.io.Of("/").To(c.id).Emit("m", 0)
+	s.offset = lastString(t, c.event(t, "m"))
+	c.Close()
+	waitSession(t, url, key, s.pid)
+	for i := range 500 {
+		_ = a.io.Of("/").Emit("filler", i)
+	}
+	rc, err := redisadapter.Dial(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	eventually(t, "offset trimmed", func() error {
+		if n, err := rc.XLen(context.Background(), key).Result(); err != nil || n > 300 {
+			return fmt.Errorf("XLEN %d, %v", n, err)
+		}
+		if e, err := rc.XRange(context.Background(), key, s.offset, s.offset).Result(); err != nil || len(e) != 0 {
+			return fmt.Errorf("offset %s still there: %v", s.offset, err)
+		}
+		return nil
+	})
+	if _, s2, before := connectRecovering(t, b.url, "old", &s); s2.sid == s.sid || len(before) != 0 {
+		t.Errorf("recovered %s with %d packets from a trimmed offset", s2.sid, len(before))
+	}
+}
