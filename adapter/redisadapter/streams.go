@@ -105,13 +105,22 @@ func (s *streams) Close() error {
 	return nil
 }
 
-// envelope encodes a Pub/Sub message: msgpack of {uid, nsp, type, data}.
+// envelope encodes a Pub/Sub message: msgpack of {type, data, uid, nsp},
+// in the order Node's ClusterAdapter builds it (the members of data are
+// in no particular order).
 func (s *streams) envelope(m *adapter.Message) ([]byte, error) {
 	data, err := messageData(s.nsp, m)
 	if err != nil {
 		return nil, err
 	}
-	return marshalMsgpack(map[string]any{"uid": m.UID, "nsp": s.nsp, "type": int(m.Type), "data": data})
+	return marshalMsgpack(pubsubMessage{Type: int(m.Type), Data: data, UID: m.UID, Nsp: s.nsp})
+}
+
+type pubsubMessage struct {
+	Type int            `msgpack:"type"`
+	Data map[string]any `msgpack:"data"`
+	UID  string         `msgpack:"uid"`
+	Nsp  string         `msgpack:"nsp"`
 }
 
 // entry encodes a stream entry, fields in Node's order.
