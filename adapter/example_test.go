@@ -1,6 +1,7 @@
 package adapter_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -46,4 +47,20 @@ func ExampleNewMemory() {
 	// 2["chat","hi"] to [bob]
 	// 2["chat","hi"] to [alice bob carol]
 	// [alice carol lobby]
+}
+
+// An adapter that recovers connection states numbers the broadcasts that
+// clients may have to recover: the offset goes last, where the client
+// reads it.
+func ExampleWithOffset() {
+	p := &parser.Packet{Type: parser.Event, Data: json.RawMessage(`["news",1]`)}
+	flags := adapter.BroadcastFlags{}
+	if adapter.Stored(p, flags) {
+		p = adapter.WithOffset(p, "1700000000000-0")
+	}
+	fmt.Println(string(p.Data))
+	fmt.Println(adapter.Reaches([]string{"sid", "room1"}, []string{"room1"}, nil), adapter.Reaches([]string{"sid", "room1"}, nil, []string{"sid"}))
+	// Output:
+	// ["news",1,"1700000000000-0"]
+	// true false
 }

@@ -77,7 +77,7 @@ func NewSessionMemory(maxAge time.Duration) Factory {
 // Broadcast implements Adapter: an EVENT without ack id and not volatile
 // gets the next offset as its last argument and is kept.
 func (m *SessionMemory) Broadcast(p *parser.Packet, opts *BroadcastOptions) {
-	if (p.Type == parser.Event || p.Type == parser.BinaryEvent) && !p.HasID && !opts.Flags.Volatile {
+	if Stored(p, opts.Flags) {
 		p = m.store(p, opts)
 	}
 	m.Memory.Broadcast(p, opts)
@@ -90,13 +90,12 @@ func (m *SessionMemory) store(p *parser.Packet, opts *BroadcastOptions) *parser.
 	defer m.smu.Unlock()
 	m.expireLocked(now)
 	m.seq++
-	q := *p
-	q.Data = appendOffset(p.Data, strconv.FormatUint(m.seq, 36))
+	q := WithOffset(p, strconv.FormatUint(m.seq, 36))
 	m.packets = append(m.packets, storedPacket{
-		seq: m.seq, at: now, packet: &q,
+		seq: m.seq, at: now, packet: q,
 		rooms: slices.Clone(opts.Rooms), except: slices.Clone(opts.Except),
 	})
-	return &q
+	return q
 }
 
 // appendOffset adds off as the last element of the JSON array data.
@@ -142,16 +141,16 @@ func (m *SessionMemory) RestoreSession(_ context.Context, pid, offset string) (*
 	delete(m.sessions, pid)
 	var missed []*parser.Packet
 	for _, sp := range m.packets[seq-m.packets[0].seq+1:] {
-		if reaches(st.s.Rooms, sp.rooms, sp.except) {
+		if Reaches(st.s.Rooms, sp.rooms, sp.except) {
 			missed = append(missed, sp.packet)
 		}
 	}
 	return st.s, missed, nil
 }
 
-// reaches reports whether a broadcast to rooms except except reached a
+// Reaches reports whether a broadcast to rooms except except reached a
 // socket in mine (Node's shouldIncludePacket).
-func reaches(mine, rooms, except []Room) bool {
+func Reaches(mine, rooms, except []Room) bool {
 	for _, r := range mine {
 		if slices.Contains(except, r) {
 			return false

@@ -2,6 +2,7 @@ package adapter
 
 import (
 	"context"
+	"time"
 
 	"github.com/duplexio/duplex/parser"
 )
@@ -34,4 +35,43 @@ type SessionStore interface {
 	// when pid is unknown or expired or offset is no longer known; an
 	// error only when the store could not answer.
 	RestoreSession(ctx context.Context, pid, offset string) (*Session, []*parser.Packet, error)
+}
+
+// RecoveryAware is the optional interface of SessionStores that must know
+// whether the server recovers connection states and for how long, as
+// Node's adapters read nsp.server.opts.connectionStateRecovery: the Redis
+// Streams adapter appends offsets and stores sessions only when it is on.
+// socketio calls EnableRecovery once, right after the Factory returned the
+// adapter and before any socket joins, when its recovery is on.
+type RecoveryAware interface {
+	EnableRecovery(maxDisconnectionDuration time.Duration)
+}
+
+// SessionKeeper is the optional interface of SessionStores that also keep
+// the sessions of connected sockets, so that a node that dies without
+// persisting them (SIGKILL, OOM) leaves them behind for another node to
+// restore. socketio calls KeepSessions once, after EnableRecovery, with a
+// function that lists the sessions of the namespace's connected sockets
+// (the store calls it from its own goroutine, until it closes). When it
+// reports true, socketio also persists a socket's session as soon as it
+// connects, and calls DiscardSession when a socket leaves for a reason
+// that is not recoverable.
+type SessionKeeper interface {
+	KeepSessions(list func() []*Session) bool
+	DiscardSession(pid string)
+}
+
+// WithOffset returns a copy of the EVENT p with offset appended as the
+// last element of its data array, which is how a client learns the
+// offset it presents when it recovers.
+func WithOffset(p *parser.Packet, offset string) *parser.Packet {
+	q := *p
+	q.Data = appendOffset(p.Data, offset)
+	return &q
+}
+
+// Stored reports whether a broadcast of p with flags is one that recovery
+// replays and numbers: an EVENT without ack id, not volatile.
+func Stored(p *parser.Packet, flags BroadcastFlags) bool {
+	return (p.Type == parser.Event || p.Type == parser.BinaryEvent) && !p.HasID && !flags.Volatile
 }

@@ -8,6 +8,16 @@
 #   cluster       fanout-cluster on two nodes on Redis: half of the $CLIENTS
 #                 receivers on each node, the sender on node 1, every
 #                 broadcast checked at every receiver of both nodes
+#   cluster-streams  cluster in streams mode (-redis-mode streams, with
+#                 connection state recovery: every broadcast is XADDed and
+#                 delivered with its entry id, which the clients get as offset)
+#   node-cluster-streams  the same on two Node nodes (bench/node/server.mjs
+#                 --redis: socket.io + @socket.io/redis-streams-adapter), the
+#                 reference
+#
+# then, unless RECOVERY=0, the time a client takes to recover its session on
+# the other node of a streams cluster (test/cluster BenchmarkStreamsRecovery,
+# on a Redis of the test binary's own), written to $OUT/recovery.txt.
 #
 # with the same receiver count. Each run starts fresh servers on a Redis key
 # of its own (duplex-bench-<time>-<pid>-<n>). The Redis is the script's own:
@@ -32,7 +42,7 @@ DURATION=${DURATION:-5s}
 WARMUP=${WARMUP:-2s}
 CLIENTS=${CLIENTS:-200}
 REDIS_URL=${REDIS_URL:-}
-SETUPS=${SETUPS:-"single single-redis cluster"}
+SETUPS=${SETUPS:-"single single-redis cluster cluster-streams node-cluster-streams"}
 SERVER_CPU=${SERVER_CPU:-0}
 NODE2_CPU=${NODE2_CPU:-$SERVER_CPU}
 LOAD_CPU=${LOAD_CPU:-1}
@@ -91,10 +101,15 @@ cat "$OUT/machine.txt"
 
 RUN=0
 start_node() { # cpu log [testserver args...]
+	local cpu=$1 log=$2
+	shift 2
+	start_proc "$cpu" "$log" bin/testserver -addr 127.0.0.1:0 -fixture bench "$@"
+}
+start_proc() { # cpu log command...: a server that prints "listening on URL"
 	local cpu=$1 log=$2 url=
 	shift 2
 	: >"$log"
-	nice -n "$NICE" taskset -c "$cpu" bin/testserver -addr 127.0.0.1:0 -fixture bench "$@" >"$log" 2>&1 &
+	nice -n "$NICE" taskset -c "$cpu" "$@" >"$log" 2>&1 &
 	PIDS+=($!)
 	for _ in $(seq 100); do
 		url=$(sed -n 's/^listening on //p' "$log" || true)
@@ -105,7 +120,7 @@ start_node() { # cpu log [testserver args...]
 		kill -0 "${PIDS[-1]}" 2>/dev/null || break
 		sleep 0.1
 	done
-	echo "testserver did not start:" >&2
+	echo "$1 did not start:" >&2
 	cat "$log" >&2
 	return 1
 }
@@ -148,9 +163,16 @@ run_one() { # setup round
 		start_node "$SERVER_CPU" "$OUT/node1.log" -redis "$REDIS_URL" -redis-key "$key"
 		args+=(-scenario fanout -url "${URLS[0]}" -pid "${PIDS[0]}")
 		;;
-	cluster)
-		start_node "$SERVER_CPU" "$OUT/node1.log" -redis "$REDIS_URL" -redis-key "$key"
-		start_node "$NODE2_CPU" "$OUT/node2.log" -redis "$REDIS_URL" -redis-key "$key"
+	cluster | cluster-streams)
+		local mode=classic
+		[ "$setup" = cluster-streams ] && mode=streams
+		start_node "$SERVER_CPU" "$OUT/node1.log" -redis "$REDIS_URL" -redis-key "$key" -redis-mode "$mode"
+		start_node "$NODE2_CPU" "$OUT/node2.log" -redis "$REDIS_URL" -redis-key "$key" -redis-mode "$mode"
+		args+=(-scenario fanout-cluster -url "${URLS[0]}" -url2 "${URLS[1]}" -pid "${PIDS[0]}" -pid2 "${PIDS[1]}")
+		;;
+	node-cluster-streams)
+		start_proc "$SERVER_CPU" "$OUT/node1.log" node bench/node/server.mjs --redis "$REDIS_URL" --redis-key "$key"
+		start_proc "$NODE2_CPU" "$OUT/node2.log" node bench/node/server.mjs --redis "$REDIS_URL" --redis-key "$key"
 		args+=(-scenario fanout-cluster -url "${URLS[0]}" -url2 "${URLS[1]}" -pid "${PIDS[0]}" -pid2 "${PIDS[1]}")
 		;;
 	*)
@@ -185,8 +207,14 @@ jq -rs --arg setups "$SETUPS" '
 	| ($rows[0].m.d) as $base
 	| "| setup | nodes | deliveries/s | vs 1 node | p50 ms | p99 ms | server CPU (cores, all nodes) | other CPU (cores, incl. Redis) | load CPU | runs ok |",
 	  "|---|---|---|---|---|---|---|---|---|---|",
-	  ($rows[] | "| \(.setup) | \(if .setup == "cluster" then 2 else 1 end) | \(.m.d | fmt(0)) | \(if .m.d == null or $base == null then "–" else (.m.d / $base | fmt(2)) end) | \(.m.p50 | fmt(2)) | \(.m.p99 | fmt(2)) | \(.m.srv | fmt(2)) | \(.m.other | fmt(2)) | \(.m.load | fmt(2)) | \(.ok | length)/\(.all | length) |")
+	  ($rows[] | "| \(.setup) | \(if (.setup | test("cluster")) then 2 else 1 end) | \(.m.d | fmt(0)) | \(if .m.d == null or $base == null then "–" else (.m.d / $base | fmt(2)) end) | \(.m.p50 | fmt(2)) | \(.m.p99 | fmt(2)) | \(.m.srv | fmt(2)) | \(.m.other | fmt(2)) | \(.m.load | fmt(2)) | \(.ok | length)/\(.all | length) |")
 ' "$OUT/results.jsonl" >"$OUT/table.md"
 echo
 cat "$OUT/table.md"
 echo "results: $OUT/results.jsonl, table: $OUT/table.md"
+
+if [ "${RECOVERY:-1}" != 0 ]; then
+	echo "== recovery time (streams mode, across nodes)" >&2
+	$GO test ./test/cluster -run '^$' -bench '^BenchmarkStreamsRecovery$' -benchtime "${RECOVERIES:-200}x" -count 1 |
+		grep -E '^(Benchmark|ok|FAIL)' | tee "$OUT/recovery.txt"
+fi

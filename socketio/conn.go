@@ -115,7 +115,6 @@ func (c *conn) connect(p *parser.Packet) {
 		return
 	}
 	s := newSocket(ns, c, p.Data)
-	s.resume(p.Data)
 	c.mu.Lock()
 	c.sockets.add(s)
 	c.mu.Unlock()

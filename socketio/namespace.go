@@ -18,8 +18,9 @@ type Namespace struct {
 	server  *Server
 	parent  *ParentNamespace
 	adapter adapter.Adapter
-	ackIDs  atomic.Uint64        // shared by all sockets, so one id serves a whole broadcast
-	store   adapter.SessionStore // nil unless recovering connection states; see recovery.go
+	ackIDs  atomic.Uint64         // shared by all sockets, so one id serves a whole broadcast
+	store   adapter.SessionStore  // nil unless recovering connection states; see recovery.go
+	keeper  adapter.SessionKeeper // store, when it keeps connected sockets' sessions too
 
 	mu           sync.RWMutex
 	sockets      map[string]*Socket
@@ -36,6 +37,12 @@ func newNamespace(s *Server, name string, parent *ParentNamespace) *Namespace {
 	ns.adapter = s.opts.Adapter(ns.handle())
 	if st, ok := ns.adapter.(adapter.SessionStore); ok && s.opts.ConnectionStateRecovery != nil {
 		ns.store = st
+		if ra, ok := st.(adapter.RecoveryAware); ok {
+			ra.EnableRecovery(s.opts.ConnectionStateRecovery.MaxDisconnectionDuration)
+		}
+		if k, ok := st.(adapter.SessionKeeper); ok && k.KeepSessions(ns.connectedSessions) {
+			ns.keeper = k
+		}
 	}
 	return ns
 }

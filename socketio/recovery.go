@@ -28,7 +28,10 @@ type RecoveryOptions struct {
 	MaxDisconnectionDuration time.Duration
 	// SkipMiddlewares lets a recovered socket connect without running the
 	// middleware again. Unlike Node (where it defaults to true), the zero
-	// value runs the middleware.
+	// value runs the middleware: with a shared store (the Redis streams
+	// adapter) the pid alone restores an identity on any node for the
+	// whole window, and authenticating again costs one call. A middleware
+	// that sets Data should leave a recovered socket's (Socket.Recovered).
 	SkipMiddlewares bool
 }
 
@@ -124,6 +127,45 @@ func (s *Socket) connectData() json.RawMessage {
 	return data
 }
 
+// session returns the socket's session as the store keeps it.
+func (s *Socket) session() *adapter.Session {
+	return &adapter.Session{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data()}
+}
+
+// connectedSessions lists the sessions of the connected sockets, for an
+// adapter.SessionKeeper.
+func (ns *Namespace) connectedSessions() []*adapter.Session {
+	ns.mu.RLock()
+	sockets := make([]*Socket, 0, len(ns.sockets))
+	for _, s := range ns.sockets {
+		sockets = append(sockets, s)
+	}
+	ns.mu.RUnlock()
+	out := make([]*adapter.Session, 0, len(sockets))
+	for _, s := range sockets {
+		if s.pid != "" && s.Connected() {
+			out = append(out, s.session())
+		}
+	}
+	return out
+}
+
+// keepSession hands a socket that just connected to the keeper, so that
+// its session survives this process from the start.
+func (s *Socket) keepSession() {
+	if s.ns.keeper != nil && s.pid != "" {
+		s.ns.store.PersistSession(s.session())
+	}
+}
+
+// discardSession drops the kept session of a socket that left on
+// purpose: it must not be recoverable.
+func (s *Socket) discardSession() {
+	if s.ns.keeper != nil && s.pid != "" {
+		s.ns.keeper.DiscardSession(s.pid)
+	}
+}
+
 // sessionToPersist returns the session to keep for a socket that is
 // leaving for reason, or nil. It runs before the socket leaves its rooms.
 func (s *Socket) sessionToPersist(reason string) *adapter.Session {
@@ -133,7 +175,7 @@ func (s *Socket) sessionToPersist(reason string) *adapter.Session {
 	if s.ns.store == nil || s.pid == "" || !connected || !recoverableReasons[reason] {
 		return nil
 	}
-	return &adapter.Session{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data()}
+	return s.session()
 }
 
 // emitStored sends p to this socket through the adapter, which stores it

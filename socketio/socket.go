@@ -182,6 +182,7 @@ func (s *Socket) Disconnect(close bool) {
 // runConnect is the first job of a socket's dispatcher: the middleware,
 // then the CONNECT answer and the connection handlers.
 func (s *Socket) runConnect() {
+	s.resume(s.auth) // here, not on the connection's read path: a store may be remote
 	if s.skipsMiddlewares() {
 		// A recovered session passed them when it first connected.
 	} else if err := s.runMiddlewares(); err != nil {
@@ -202,6 +203,7 @@ func (s *Socket) runConnect() {
 	s.mu.Unlock()
 	s.replayMissed()
 	s.ns.add(s)
+	s.keepSession()
 	if o := s.ns.server.opts.Observer; o != nil {
 		o.Connected(s.ns.observedName())
 	}
@@ -259,6 +261,8 @@ func (s *Socket) finishClose(reason string, err error) {
 	s.ns.remove(s)
 	if session != nil {
 		s.ns.store.PersistSession(session)
+	} else {
+		s.discardSession()
 	}
 	s.mu.Lock()
 	was := s.connected

@@ -6,6 +6,12 @@
 //     PUBLISH/PSUBSCRIBE; @socket.io/redis-emitter can drive these nodes.
 //   - ModeSharded: createShardedAdapter, SPUBLISH/SSUBSCRIBE (Redis 7),
 //     with its subscription modes (Options.SubscriptionMode).
+//   - ModeStreams: @socket.io/redis-streams-adapter's createAdapter, a
+//     Redis stream (XADD/XREAD) for the messages every node must see in
+//     order, Pub/Sub for requests and answers. Its adapters are
+//     adapter.SessionStores: with socketio's ConnectionStateRecovery, a
+//     client recovers on any node, and after a node restarts, from the
+//     sessions and the stream kept in Redis (docs/redis-streams.md).
 //
 // The cluster protocol itself is adapter.Cluster's; this package only
 // encodes its messages and moves them. When Redis is unreachable the nodes
@@ -37,6 +43,7 @@ type Mode string
 const (
 	ModeClassic Mode = "classic"
 	ModeSharded Mode = "sharded"
+	ModeStreams Mode = "streams"
 )
 
 // Options configure a Broker; zero values mean defaults.
@@ -55,6 +62,32 @@ type Options struct {
 	// QueueSize bounds the messages waiting to be published (default
 	// 4096); past it, messages are dropped rather than kept in memory.
 	QueueSize int
+	// QueueBytes bounds the bytes of the stream writes waiting to be sent
+	// in ModeStreams (default 32 MiB); past it, they are dropped too.
+	QueueBytes int64
+
+	// StreamName is the stream of ModeStreams (default "socket.io", as
+	// Node's streamName); the cluster's nodes use the same.
+	StreamName string
+	// MaxLen trims the stream: XADD MAXLEN ~ MaxLen (default 10000, as
+	// Node). It bounds the recovery window in packets: a client whose
+	// offset was trimmed gets a fresh session.
+	MaxLen int64
+	// SessionKeyPrefix prefixes the keys of persisted sessions (default
+	// "sio:session:", as Node's sessionKeyPrefix).
+	SessionKeyPrefix string
+	// StreamBlockTime is how long one XREAD waits for entries (default 1
+	// s; Node's blockTimeInMs is 5 s). Close waits for up to this long.
+	StreamBlockTime time.Duration
+	// KeepSessions, in ModeStreams with recovery on, also persists the
+	// session of each connected socket when it connects and every
+	// KeepSessions after (and deletes it when the socket leaves on
+	// purpose), so that the clients of a node that dies without a
+	// Shutdown (SIGKILL, OOM) recover elsewhere, with the rooms and data
+	// of the last save. It must be shorter than the recovery window. Zero
+	// (the default) persists sessions on disconnect only, as Node does.
+	// The cost is one SET per connected socket per interval.
+	KeepSessions time.Duration
 	// Logger receives connection state changes and errors; nil discards.
 	Logger *slog.Logger
 	// Observer, when set, is told of the cluster's requests and failed
@@ -66,9 +99,10 @@ type Options struct {
 // its Adapter method as socketio.Options.Adapter. It uses one subscriber
 // connection and the client's pool for publishing and PUBSUB queries.
 type Broker struct {
-	opts Options
-	bus  *bus
-	uid  string
+	opts   Options
+	bus    *bus
+	stream *streamLog // ModeStreams only
+	uid    string
 
 	mu     sync.Mutex
 	closed bool
@@ -95,11 +129,37 @@ func New(client goredis.UniversalClient, opts *Options) *Broker {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Broker{opts: o, uid: adapter.RandomID(8), bus: newBus(client, o.Mode == ModeSharded, o.QueueSize, o.Logger)}
+	b := &Broker{opts: o, uid: adapter.RandomID(8), bus: newBus(client, o.Mode == ModeSharded, o.QueueSize, o.Logger)}
+	if o.Mode == ModeStreams {
+		streamDefaults(&b.opts)
+		b.stream = newStreamLog(client, &b.opts)
+	}
+	return b
+}
+
+func streamDefaults(o *Options) {
+	if o.StreamName == "" {
+		o.StreamName = "socket.io"
+	}
+	if o.MaxLen <= 0 {
+		o.MaxLen = 10000
+	}
+	if o.SessionKeyPrefix == "" {
+		o.SessionKeyPrefix = "sio:session:"
+	}
+	if o.StreamBlockTime <= 0 {
+		o.StreamBlockTime = time.Second
+	}
+	if o.QueueBytes <= 0 {
+		o.QueueBytes = 32 << 20
+	}
 }
 
 // Adapter is an adapter.Factory: the cluster adapter of ns.
 func (b *Broker) Adapter(ns adapter.Namespace) adapter.Adapter {
+	if b.opts.Mode == ModeStreams {
+		return b.streamsAdapter(ns)
+	}
 	var sh *sharded
 	open := func(nsp, uid string, deliver func(*adapter.Message)) adapter.Transport {
 		if b.opts.Mode == ModeSharded {
@@ -115,6 +175,17 @@ func (b *Broker) Adapter(ns adapter.Namespace) adapter.Adapter {
 	return c
 }
 
+// streamsAdapter returns the ModeStreams adapter of ns.
+func (b *Broker) streamsAdapter(ns adapter.Namespace) adapter.Adapter {
+	var t *streams
+	open := func(nsp, uid string, deliver func(*adapter.Message)) adapter.Transport {
+		t = openStreams(b.stream, b.bus, b.opts.Key, nsp, uid, deliver, b.opts.Logger)
+		return t
+	}
+	c := adapter.NewCluster(ns, open, &adapter.ClusterOptions{UID: b.uid, RequestTimeout: b.opts.RequestTimeout, Logger: b.opts.Logger, Observer: b.opts.Observer})
+	return &streamsAdapter{Cluster: c, t: t, prefix: b.opts.SessionKeyPrefix, keepEvery: b.opts.KeepSessions}
+}
+
 // Key returns the channel prefix in use.
 func (b *Broker) Key() string { return b.opts.Key }
 
@@ -127,6 +198,9 @@ func (b *Broker) Close() error {
 		return nil
 	}
 	b.closed = true
+	if b.stream != nil {
+		b.stream.close()
+	}
 	if err := b.bus.close(); err != nil && !errors.Is(err, goredis.ErrClosed) {
 		return err
 	}

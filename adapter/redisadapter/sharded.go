@@ -149,7 +149,7 @@ func (s *sharded) Close() error {
 
 // encode writes m as Node's ShardedRedisAdapter.encode does.
 func (s *sharded) encode(m *adapter.Message) ([]byte, error) {
-	data, err := s.messageData(m)
+	data, err := messageData(s.nsp, m)
 	if err != nil {
 		return nil, err
 	}
@@ -163,15 +163,16 @@ func (s *sharded) encode(m *adapter.Message) ([]byte, error) {
 	return json.Marshal(msg)
 }
 
-// messageData builds the data member of m: plain values, binary as []byte.
-func (s *sharded) messageData(m *adapter.Message) (map[string]any, error) {
+// messageData builds the data member of m as Node's ClusterAdapter has it
+// (sharded and streams modes): plain values, binary as []byte.
+func messageData(nsp string, m *adapter.Message) (map[string]any, error) {
 	d := map[string]any{}
 	if m.RequestID != "" {
 		d["requestId"] = m.RequestID
 	}
 	switch m.Type {
 	case adapter.MsgBroadcast:
-		p, err := toWirePacket(m.Packet, s.nsp)
+		p, err := toWirePacket(m.Packet, nsp)
 		if err != nil {
 			return nil, err
 		}
@@ -183,9 +184,11 @@ func (s *sharded) messageData(m *adapter.Message) (map[string]any, error) {
 	case adapter.MsgFetchSockets:
 		d["opts"] = toWireOpts(m.Opts, false)
 	case adapter.MsgFetchSocketsResponse:
-		sockets := make([]wireSocket, 0, len(m.Sockets))
+		// Plain values, not wireSocket: its json.RawMessage fields would
+		// be msgpack bin, which Node would read as Buffers.
+		sockets := make([]any, 0, len(m.Sockets))
 		for _, so := range m.Sockets {
-			sockets = append(sockets, toWireSocket(so))
+			sockets = append(sockets, toWireSocket(so).plain())
 		}
 		d["sockets"] = sockets
 	case adapter.MsgServerSideEmit:
@@ -264,6 +267,14 @@ func (s *sharded) onMessage(channel string, payload []byte) {
 // decode reads a message of another node; messages of other namespaces,
 // this node's own and unknown types give nil.
 func (s *sharded) decode(payload []byte) (*adapter.Message, error) {
+	return decodeMessage(payload, s.nsp, s.uid)
+}
+
+// decodeMessage reads a ClusterAdapter message {uid, nsp, type, data} in
+// JSON or msgpack (told apart by the first byte, '{'), as the sharded
+// adapter and the streams adapter's Pub/Sub path send it. Messages of
+// other namespaces and of the node self give nil.
+func decodeMessage(payload []byte, nsp, self string) (*adapter.Message, error) {
 	if len(payload) == 0 {
 		return nil, errMalformed
 	}
@@ -279,13 +290,13 @@ func (s *sharded) decode(payload []byte) (*adapter.Message, error) {
 	}
 	msg, _ := v.(map[string]any)
 	uid, _ := msg["uid"].(string)
-	nsp, _ := msg["nsp"].(string)
+	mnsp, _ := msg["nsp"].(string)
 	typ, _ := toInt(msg["type"])
-	if uid == s.uid || nsp != s.nsp {
+	if uid == self || mnsp != nsp {
 		return nil, nil
 	}
 	d, _ := msg["data"].(map[string]any)
 	m := &adapter.Message{UID: uid, Type: adapter.MessageType(typ)}
 	m.RequestID, _ = d["requestId"].(string)
-	return m, s.decodeData(m, d)
+	return m, decodeData(nsp, m, d)
 }

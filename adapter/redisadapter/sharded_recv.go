@@ -7,10 +7,10 @@ import (
 	"github.com/duplexio/duplex/parser"
 )
 
-// decodeData fills m from the data member of its type. Unknown types
+// decodeData fills m (sharded and streams modes) from the data member of its type. Unknown types
 // (heartbeats of other adapters, ADAPTER_CLOSE) keep their number and are
 // ignored by adapter.Cluster.
-func (s *sharded) decodeData(m *adapter.Message, d map[string]any) error {
+func decodeData(nsp string, m *adapter.Message, d map[string]any) error {
 	var err error
 	switch m.Type {
 	case adapter.MsgBroadcast:
@@ -41,7 +41,7 @@ func (s *sharded) decodeData(m *adapter.Message, d map[string]any) error {
 		if err != nil {
 			return err
 		}
-		m.Packet = &parser.Packet{Type: parser.Event, Namespace: s.nsp, Data: data, Attachments: att}
+		m.Packet = &parser.Packet{Type: parser.Event, Namespace: nsp, Data: data, Attachments: att}
 	case adapter.MsgServerSideEmitResponse:
 		if m.Data, err = json.Marshal(d["packet"]); err != nil {
 			m.Data = json.RawMessage("null")

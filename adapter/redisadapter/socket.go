@@ -28,6 +28,13 @@ func toWireSocket(s adapter.SocketInfo) wireSocket {
 	return w
 }
 
+// plain returns w as plain values, for encodings other than JSON.
+func (w wireSocket) plain() map[string]any {
+	hs, _ := adapter.DecodeJSONValue(w.Handshake)
+	data, _ := adapter.DecodeJSONValue(w.Data)
+	return map[string]any{"id": w.ID, "handshake": hs, "rooms": w.Rooms, "data": data}
+}
+
 func fromWireSockets(ws []wireSocket) []adapter.SocketInfo {
 	out := make([]adapter.SocketInfo, 0, len(ws))
 	for _, w := range ws {

@@ -64,7 +64,7 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "log `FORMAT`: text or json (slog)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGINT/SIGTERM, how long to wait for clients and handlers (`DURATION`)")
 	fs.StringVar(&cfg.redisURL, "redis", "", "make this a cluster node on the Redis at `URL` (redis://host:6379[/db]), compatible with Node's @socket.io/redis-adapter")
-	fs.StringVar(&cfg.redisMode, "redis-mode", "", "Redis wire `MODE`: classic (the default: createAdapter, PUBLISH) or sharded (createShardedAdapter, SPUBLISH, Redis 7; dynamic subscription mode)")
+	fs.StringVar(&cfg.redisMode, "redis-mode", "", "Redis wire `MODE`: classic (the default: createAdapter, PUBLISH), sharded (createShardedAdapter, SPUBLISH, Redis 7; dynamic subscription mode) or streams (@socket.io/redis-streams-adapter: a Redis stream, and connection state recovery on any node)")
 	fs.StringVar(&cfg.redisKey, "redis-key", "", "the Redis channel `PREFIX` (the Node adapter's key option, default socket.io); every node of a cluster uses the same")
 	fs.StringVar(&cfg.natsURL, "nats", "", "make this a cluster node on the NATS server at `URL` (nats://host:4222; comma-separated for several); excludes --redis")
 	fs.StringVar(&cfg.advertiseAddr, "advertise-addr", "", "on a cluster, the `HOST:PORT` at which the other nodes reach this one, to which they forward its sessions' requests (no sticky sessions needed); by default --addr, or with no host in it this machine's address on the route to the broker")

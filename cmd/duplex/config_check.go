@@ -145,8 +145,8 @@ func (c *config) validate(src *sources) error {
 		return src.refuse("path", "use letters, digits and / . _ - only")
 	case c.logFormat != "text" && c.logFormat != "json":
 		return src.refuse("log-format", "want text or json")
-	case c.redisMode != "" && c.redisMode != "classic" && c.redisMode != "sharded":
-		return src.refuse("redis-mode", "want classic or sharded")
+	case c.redisMode != "" && c.redisMode != "classic" && c.redisMode != "sharded" && c.redisMode != "streams":
+		return src.refuse("redis-mode", "want classic, sharded or streams")
 	case c.redisURL != "" && !strings.HasPrefix(c.redisURL, "redis://") && !strings.HasPrefix(c.redisURL, "rediss://"):
 		return src.refuse("redis", "want a redis:// or rediss:// URL, such as redis://redis.internal:6379/0")
 	case c.natsURL != "" && c.redisURL != "":

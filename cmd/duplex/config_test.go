@@ -85,7 +85,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"chat limit", []string{"--chat-message-burst", "0"}, nil, "want a positive integer"},
 		{"chat rate", nil, map[string]string{"DUPLEX_CHAT_TYPING_RATE": "fast"}, "want a positive number"},
 		{"chat session ttl", nil, map[string]string{"DUPLEX_CHAT_SESSION_TTL": "-1h"}, "want a positive duration"},
-		{"redis mode", []string{"--redis", "redis://h:6379", "--redis-mode", "streams"}, nil, "want classic or sharded"},
+		{"redis mode", []string{"--redis", "redis://h:6379", "--redis-mode", "stream"}, nil, "want classic, sharded or streams"},
 		{"nats url", []string{"--nats", "http://h:4222"}, nil, "want a nats://"},
 	}
 	for _, tt := range tests {

@@ -16,6 +16,10 @@ import (
 	"github.com/duplexio/duplex/socketio"
 )
 
+// keepSessions is how often a streams-mode node saves the sessions of its
+// connected sockets: well inside the 2-minute recovery window.
+const keepSessions = 15 * time.Second
+
 // joinCluster sets the adapter of a cluster node (--redis) in opts. An
 // unreachable Redis at start-up is logged, not fatal: the node serves its
 // own clients and joins the cluster when Redis comes up.
@@ -37,10 +41,22 @@ func (s *server) joinCluster(opts *socketio.Options) error {
 		s.log.Error("redis unreachable at start-up; serving local clients until it is back", "addr", client.Options().Addr, "err", err)
 	}
 	mode := redisadapter.ModeClassic
-	if s.cfg.redisMode == "sharded" {
-		mode = redisadapter.ModeSharded
+	if s.cfg.redisMode != "" {
+		mode = redisadapter.Mode(s.cfg.redisMode)
 	}
-	b := redisadapter.New(client, &redisadapter.Options{Key: s.cfg.redisKey, Mode: mode, Logger: s.log, Observer: s.clusterObserver()})
+	o := &redisadapter.Options{Key: s.cfg.redisKey, Mode: mode, Logger: s.log, Observer: s.clusterObserver()}
+	if mode == redisadapter.ModeStreams {
+		// The stream is named by the key, as the channels are; and the
+		// mode is there for recovery, so it turns recovery on.
+		o.StreamName = s.cfg.redisKey
+		// Saved while connected too, so that a killed node's clients
+		// recover elsewhere (docs/redis-streams.md).
+		o.KeepSessions = keepSessions
+		if opts.ConnectionStateRecovery == nil {
+			opts.ConnectionStateRecovery = &socketio.RecoveryOptions{}
+		}
+	}
+	b := redisadapter.New(client, o)
 	opts.Adapter = b.Adapter
 	s.useRelay(opts, relay.RedisBus(client, relayChannel(b.Key())), client.Options().Addr)
 	s.redis = client // the chat keeps its sessions and histories there too

@@ -63,7 +63,12 @@ func startGoNode(t testing.TB, url, key string, mode redisadapter.Mode) *goNode 
 		t.Fatal(err)
 	}
 	log := testLogger(t)
-	b := redisadapter.New(client, &redisadapter.Options{Key: key, Mode: mode, RequestTimeout: 3 * time.Second, Logger: log})
+	o := &redisadapter.Options{Key: key, Mode: mode, RequestTimeout: 3 * time.Second}
+	if mode == redisadapter.ModeStreams {
+		o = streamsOptions(key)
+	}
+	o.Logger = log
+	b := redisadapter.New(client, o)
 	g := serveGoNode(t, b.Adapter, b.Close, client.Close)
 	g.broker = b
 	return g
@@ -105,7 +110,9 @@ func setupHandlers(srv *socketio.Server) {
 			Name string `json:"name"`
 		}
 		_ = json.Unmarshal(s.Handshake().Auth, &auth)
-		s.SetData(map[string]any{"node": "go", "name": auth.Name})
+		if !s.Recovered() { // a recovered socket keeps the data it had
+			s.SetData(map[string]any{"node": "go", "name": auth.Name})
+		}
 		s.On("join", func(room string) { s.Join(room) })
 	})
 	srv.Of("/").OnServerSideEmit("ping-go", func(n int, ack socketio.AckFunc) { ack(n + 10) })

@@ -22,14 +22,14 @@ type mixed struct {
 	goC, nC *client
 	goIO    *socketio.Namespace
 	ctx     context.Context
-	sharded bool // createShardedAdapter: no allRooms on Node, no emitter
+	sharded bool // sharded or streams adapter: no allRooms on Node, no emitter
 }
 
 func newMixed(t *testing.T, mode redisadapter.Mode) *mixed {
 	url := redisURL(t)
 	key := uniqueKey(t)
 	m := &mixed{g: startGoNode(t, url, key, mode), n: startNodeNode(t, url, key, mode), ctx: context.Background(),
-		sharded: mode == redisadapter.ModeSharded}
+		sharded: mode != redisadapter.ModeClassic}
 	m.goIO = m.g.io.Of("/")
 	waitServers(t, m.g, 2)
 	m.goC = connectClient(t, m.g.url, "gopher")
@@ -61,6 +61,13 @@ func TestMixedCluster(t *testing.T) { testMixed(t, redisadapter.ModeClassic) }
 // room's own channel. Node's sharded adapter has no allRooms, and the
 // emitter no sharded mode.
 func TestMixedSharded(t *testing.T) { testMixed(t, redisadapter.ModeSharded) }
+
+// TestMixedStreams is TestMixedCluster with @socket.io/redis-streams-adapter
+// 0.3.1 (recovery off: the clients see the packets as they are): the
+// broadcasts and joins go through the stream, the requests through
+// Pub/Sub. Its ClusterAdapter has no allRooms, and the emitter no streams
+// mode.
+func TestMixedStreams(t *testing.T) { testMixed(t, redisadapter.ModeStreams) }
 
 func testMixed(t *testing.T, mode redisadapter.Mode) {
 	m := newMixed(t, mode)

@@ -9,13 +9,21 @@
 //
 // Environment: REDIS_URL, KEY (the adapter's key prefix), MODE (classic, the
 // default: createAdapter; or sharded: createShardedAdapter, whose
-// subscriptionMode is SUBSCRIPTION_MODE, default dynamic), ADMIN (a server
-// id: instrument() of @socket.io/admin-ui, no auth). The emitter speaks the
-// classic protocol only.
+// subscriptionMode is SUBSCRIPTION_MODE, default dynamic; or streams:
+// @socket.io/redis-streams-adapter with streamName and channelPrefix KEY,
+// sessions under KEY:session:). RECOVERY=1 turns connection state
+// recovery on. ADMIN (a server id) turns on instrument() of
+// @socket.io/admin-ui, without auth. The emitter speaks the classic
+// protocol only.
+//
+// The process also hosts official socket.io-client sockets for the
+// recovery tests (clientConnect, clientState, clientEmit, clientClose).
 import { createServer } from "node:http";
 import { createInterface } from "node:readline";
 import { Server } from "socket.io";
 import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
+import { createAdapter as createStreamsAdapter } from "@socket.io/redis-streams-adapter";
+import { io as ioClient } from "socket.io-client";
 import { Emitter } from "@socket.io/redis-emitter";
 import { createClient } from "redis";
 
@@ -31,14 +39,19 @@ for (const c of [pubClient, subClient, emitterClient]) c.on("error", (err) => co
 await Promise.all([pubClient.connect(), subClient.connect(), emitterClient.connect()]);
 
 const httpServer = createServer();
-const adapter =
-  mode === "sharded"
-    ? createShardedAdapter(pubClient, subClient, {
-        channelPrefix: key,
-        subscriptionMode: process.env.SUBSCRIPTION_MODE || "dynamic",
-      })
-    : createAdapter(pubClient, subClient, { key, requestsTimeout: 3000 });
-const io = new Server(httpServer, { adapter });
+const adapters = {
+  sharded: () =>
+    createShardedAdapter(pubClient, subClient, {
+      channelPrefix: key,
+      subscriptionMode: process.env.SUBSCRIPTION_MODE || "dynamic",
+    }),
+  streams: () =>
+    createStreamsAdapter(pubClient, { streamName: key, channelPrefix: key, sessionKeyPrefix: key + ":session:" }),
+  classic: () => createAdapter(pubClient, subClient, { key, requestsTimeout: 3000 }),
+};
+const opts = { adapter: adapters[mode]() };
+if (process.env.RECOVERY === "1") opts.connectionStateRecovery = { maxDisconnectionDuration: 60000 };
+const io = new Server(httpServer, opts);
 // ADMIN=ID: the official admin UI's server side, without auth, as node ID.
 if (process.env.ADMIN) {
   const { instrument } = await import("@socket.io/admin-ui");
@@ -47,8 +60,9 @@ if (process.env.ADMIN) {
 const emitter = new Emitter(emitterClient, { key });
 
 io.on("connection", (socket) => {
-  // Assigned field by field: instrument() keeps data._admin in there.
-  Object.assign(socket.data, { node: "node", name: socket.handshake.auth.name ?? null });
+  // Assigned field by field: instrument() keeps data._admin in there; a
+  // recovered socket keeps the data it had.
+  if (!socket.recovered) Object.assign(socket.data, { node: "node", name: socket.handshake.auth.name ?? null });
   socket.on("join", (room) => socket.join(room));
 });
 // Events that Go nodes send with ServerSideEmit.
@@ -67,7 +81,29 @@ function target(c) {
   return op;
 }
 
+// Official clients, by name: their events in order and their state.
+const clients = new Map();
+
 const commands = {
+  clientConnect: (c) => {
+    const socket = ioClient(c.url, {
+      transports: ["websocket"],
+      auth: { name: c.name },
+      reconnectionDelay: c.reconnectionDelay ?? 1000,
+      randomizationFactor: 0,
+    });
+    const state = { socket, events: [], connects: 0 };
+    socket.onAny((event, ...args) => state.events.push([event, ...args.map(toJSON)]));
+    socket.on("connect", () => state.connects++);
+    clients.set(c.name, state);
+    return new Promise((resolve) => socket.once("connect", () => resolve(socket.id)));
+  },
+  clientState: (c) => {
+    const s = clients.get(c.name);
+    return { id: s.socket.id ?? null, pid: s.socket._pid ?? null, connected: s.socket.connected, recovered: s.socket.recovered, connects: s.connects, events: s.events };
+  },
+  clientEmit: (c) => void clients.get(c.name).socket.emit(c.event, ...(c.args ?? [])),
+  clientClose: (c) => void clients.get(c.name).socket.disconnect(),
   broadcast: (c) => target(c).emit(c.event, ...(c.args ?? []).map(toNode)),
   emitWithAck: async (c) => (await target(c).emitWithAck(c.event, ...(c.args ?? []))).map(toJSON),
   socketsJoin: (c) => target(c).socketsJoin(c.join),
@@ -104,6 +140,7 @@ createInterface({ input: process.stdin }).on("line", async (line) => {
   }
 });
 process.stdin.on("end", async () => {
+  for (const { socket } of clients.values()) socket.disconnect();
   io.close();
   await Promise.allSettled([pubClient.quit(), subClient.quit(), emitterClient.quit()]);
   process.exit(0);

@@ -20,12 +20,23 @@ import (
 // down are gone). The Redis is the test's own (internal/testservice), on a
 // free port: no other test, and no developer's Redis, sees it go down.
 func TestRedisRestart(t *testing.T) {
+	testRedisRestart(t, func(url, key string) *goNode { return startGoNode(t, url, key, redisadapter.ModeClassic) })
+}
+
+// TestRedisRestartStreams is TestRedisRestart in streams mode with
+// recovery on: Redis keeps no stream across the restart (no persistence),
+// and the nodes read the new one from its start.
+func TestRedisRestartStreams(t *testing.T) {
+	testRedisRestart(t, func(url, key string) *goNode { return startStreamsNode(t, url, key) })
+}
+
+func testRedisRestart(t *testing.T, start func(url, key string) *goNode) {
 	t.Parallel()
 	srv := testservice.StartRedis(t)
 	url := srv.URL()
 
 	key := uniqueKey(t)
-	a, b := startGoNode(t, url, key, redisadapter.ModeClassic), startGoNode(t, url, key, redisadapter.ModeClassic)
+	a, b := start(url, key), start(url, key)
 	waitServers(t, a, 2)
 	cb := connectClient(t, b.url, "b")
 
@@ -56,7 +67,7 @@ func TestRedisRestart(t *testing.T) {
 			}
 			var args []any
 			_ = json.Unmarshal(p.Data, &args)
-			if len(args) == 2 {
+			if len(args) >= 2 { // 3 with recovery: the offset
 				n, _ := args[1].(float64)
 				got[int64(n)] = true
 			}

@@ -22,6 +22,11 @@ func bench(logger *slog.Logger, cl *cluster) (http.Handler, func(context.Context
 	opts := &socketio.Options{Logger: logger, Parser: cl.parser}
 	var closeCluster func()
 	if cl.redisURL != "" {
+		switch redisadapter.Mode(cl.redisMode) {
+		case redisadapter.ModeClassic, redisadapter.ModeSharded, redisadapter.ModeStreams:
+		default:
+			return nil, nil, fmt.Errorf("-redis-mode %q: want classic, sharded or streams", cl.redisMode)
+		}
 		url := cl.redisURL
 		if !strings.Contains(url, "://") {
 			url = "redis://" + url
@@ -37,7 +42,12 @@ func bench(logger *slog.Logger, cl *cluster) (http.Handler, func(context.Context
 			_ = client.Close()
 			return nil, nil, fmt.Errorf("-redis: %w", err)
 		}
-		b := redisadapter.New(client, &redisadapter.Options{Key: cl.redisKey, Logger: logger})
+		o := &redisadapter.Options{Key: cl.redisKey, Mode: redisadapter.Mode(cl.redisMode), Logger: logger}
+		if o.Mode == redisadapter.ModeStreams {
+			o.StreamName = cl.redisKey
+			opts.ConnectionStateRecovery = &socketio.RecoveryOptions{}
+		}
+		b := redisadapter.New(client, o)
 		opts.Adapter = b.Adapter
 		cl.relay = relay.New(relay.RedisBus(client, "duplex-relay#"+b.Key()), &relay.Options{Logger: logger})
 		opts.Engine.Router = cl.relay

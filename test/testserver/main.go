@@ -1,7 +1,7 @@
 // Command testserver runs the server fixtures that the interop tests, the
 // official conformance suites and the benchmarks drive:
 //
-//	testserver -addr 127.0.0.1:PORT -fixture conformance|interop|bench [-redis URL [-redis-key KEY]]
+//	testserver -addr 127.0.0.1:PORT -fixture conformance|interop|bench [-redis URL [-redis-key KEY] [-redis-mode classic|sharded|streams]]
 //
 // With -redis, the bench fixture is a node of a Redis cluster (adapter/redisadapter):
 // the nodes started with the same Redis and key share their broadcasts, and
@@ -38,6 +38,7 @@ func main() {
 	var cl cluster
 	flag.StringVar(&cl.redisURL, "redis", "", "bench fixture: join the Redis cluster at this URL (redis://host:port or host:port)")
 	flag.StringVar(&cl.redisKey, "redis-key", "", "with -redis: channel prefix of the cluster (default socket.io)")
+	flag.StringVar(&cl.redisMode, "redis-mode", "classic", "with -redis: classic, sharded or streams (streams turns connection state recovery on)")
 	parserName := flag.String("parser", "json", "Socket.IO parser of every fixture: json or msgpack (socket.io-msgpack-parser)")
 	flag.Parse()
 	p, err := socketio.ParseParser(*parserName)
@@ -56,10 +57,11 @@ func main() {
 
 // cluster is the optional Redis cluster of the bench fixture.
 type cluster struct {
-	redisURL string
-	redisKey string
-	parser   socketio.Parser // not a cluster setting: the -parser flag, for every fixture
-	relay    *relay.Relay    // set by bench with -redis; started once listening
+	redisURL  string
+	redisKey  string
+	redisMode string
+	parser    socketio.Parser // not a cluster setting: the -parser flag, for every fixture
+	relay     *relay.Relay    // set by bench with -redis; started once listening
 }
 
 func run(addr, fixture string, verbose bool, cl cluster) error {

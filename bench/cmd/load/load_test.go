@@ -55,6 +55,9 @@ func TestEventAndAckFrames(t *testing.T) {
 	if got, want := string(appendEvent(nil, 17, "echo", []byte("p"))), `4217["echo","p"]`; got != want {
 		t.Errorf("appendEvent = %s, want %s", got, want)
 	}
+	if arg, ok := eventArg([]byte(`2["broadcast","xyz","1700000000000-0"]`), "broadcast"); !ok || string(arg) != "xyz" {
+		t.Errorf("with an offset: %q %v", arg, ok)
+	}
 	if arg, ok := eventArg([]byte(`2["broadcast","xyz"]`), "broadcast"); !ok || string(arg) != "xyz" {
 		t.Errorf("eventArg = %q, %v", arg, ok)
 	}

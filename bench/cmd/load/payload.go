@@ -82,7 +82,14 @@ func eventArg(pkt []byte, name string) ([]byte, bool) {
 	if !bytes.HasPrefix(rest, []byte(`","`)) || !bytes.HasSuffix(rest, []byte(`"]`)) {
 		return nil, false
 	}
-	return rest[3 : len(rest)-2], true
+	rest = rest[3:]
+	end := bytes.IndexByte(rest, '"')
+	// The argument, then the end or, with connection state recovery on
+	// the server, its offset as a last string argument.
+	if tail := rest[end:]; len(tail) != 2 && !bytes.HasPrefix(tail, []byte(`","`)) {
+		return nil, false
+	}
+	return rest[:end], true
 }
 
 // ackArg extracts the ack id and the single string argument of an ack packet
