@@ -11,6 +11,10 @@ import (
 const (
 	TransportPolling   = "polling"
 	TransportWebSocket = "websocket"
+	// TransportWebTransport is Engine.IO over HTTP/3 (see
+	// Server.ServeWebTransport); like Node's, a server offers it only when
+	// Options.Transports names it.
+	TransportWebTransport = "webtransport"
 )
 
 // Options configure a Server. The zero value of every field means the
@@ -110,6 +114,18 @@ func setDefault[T int | int64 | time.Duration](v *T, def T) {
 	if *v <= 0 {
 		*v = def
 	}
+}
+
+// upgrades lists the transports a polling session may upgrade to, in
+// Node's order.
+func (o *Options) upgrades() []string {
+	ups := []string{}
+	for _, t := range []string{TransportWebSocket, TransportWebTransport} {
+		if !o.DisableUpgrades && o.allows(t) {
+			ups = append(ups, t)
+		}
+	}
+	return ups
 }
 
 func (o *Options) allows(transport string) bool {

@@ -1,0 +1,256 @@
+package engineio_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/duplexio/duplex/engineio"
+	"github.com/duplexio/duplex/engineio/packet"
+	"github.com/duplexio/duplex/internal/wttest"
+	"github.com/quic-go/webtransport-go"
+)
+
+var wtTransports = []string{engineio.TransportPolling, engineio.TransportWebSocket, engineio.TransportWebTransport}
+
+// wtEnv is an env whose engine also serves WebTransport over HTTP/3.
+type wtEnv struct {
+	*env
+	cert wttest.Cert
+	url  string // the engine's https:// address over HTTP/3
+}
+
+func newWTEnv(t *testing.T, opts *engineio.Options) *wtEnv {
+	t.Helper()
+	if opts == nil {
+		opts = &engineio.Options{}
+	}
+	if opts.Transports == nil {
+		opts.Transports = wtTransports
+	}
+	e := &wtEnv{env: newEnv(t, opts, true), cert: wttest.NewCert(t)}
+	conn := wttest.ListenUDP(t, 0)
+	wttest.Serve(t, conn, e.cert, func(wt *webtransport.Server) http.Handler {
+		mux := http.NewServeMux()
+		mux.Handle("/engine.io/", e.srv.WebTransportHandler(wt))
+		return mux
+	})
+	e.url = fmt.Sprintf("https://localhost:%d/engine.io/?EIO=4&transport=webtransport", conn.LocalAddr().(*net.UDPAddr).Port)
+	return e
+}
+
+func (e *wtEnv) dial(t *testing.T, sid string) *wttest.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	c, err := wttest.Dial(ctx, t, e.url, e.cert, sid)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	return c
+}
+
+func recvWT(t *testing.T, c *wttest.Client) packet.Packet {
+	t.Helper()
+	p, err := c.RecvSkipPings(wait)
+	if err != nil {
+		t.Fatalf("recv: %#v", err)
+	}
+	return p
+}
+
+func TestWebTransportHandshakeAndEcho(t *testing.T) {
+	e := newWTEnv(t, &engineio.Options{PingInterval: 200 * time.Millisecond, PingTimeout: wait})
+	c := e.dial(t, "")
+	p := recvWT(t, c)
+	var hs struct {
+		SID      string   `json:"sid"`
+		Upgrades []string `json:"upgrades"`
+	}
+	if p.Type != packet.Open || json.Unmarshal(p.Data, &hs) != nil || hs.SID == "" || len(hs.Upgrades) != 0 {
+		t.Fatalf("handshake %v %s", p.Type, p.Data)
+	}
+	r := e.next(t)
+	if got := r.s.Transport(); got != engineio.TransportWebTransport {
+		t.Fatalf("transport %q", got)
+	}
+	big := bytes.Repeat([]byte("x"), 70_000) // a 64-bit length header
+	sent := []packet.Packet{
+		{Type: packet.Message, Data: []byte("hello")},
+		{Type: packet.Message, Data: []byte{0, 1, 2, 255}, Binary: true},
+		{Type: packet.Message, Data: big},
+		{Type: packet.Message, Data: []byte("é" + strings.Repeat("y", 300))}, // a 16-bit length header
+	}
+	for _, s := range sent {
+		if err := c.Send(s); err != nil {
+			t.Fatal(err)
+		}
+		// The pings every 200 ms are answered by RecvSkipPings, or the
+		// session would time out meanwhile.
+		got := recvWT(t, c)
+		if got.Type != packet.Message || got.Binary != s.Binary || !bytes.Equal(got.Data, s.Data) {
+			t.Fatalf("echo %v %v %d bytes, want %d bytes", got.Type, got.Binary, len(got.Data), len(s.Data))
+		}
+	}
+	if m := r.nextMsg(t); m.data != "hello" || m.binary {
+		t.Fatalf("server got %+v", m)
+	}
+	if err := c.Send(closePacket); err != nil {
+		t.Fatal(err)
+	}
+	<-r.closed
+	if r.reason != engineio.ReasonTransportClose {
+		t.Fatalf("reason %q", r.reason)
+	}
+}
+
+func TestWebTransportPingTimeout(t *testing.T) {
+	e := newWTEnv(t, &engineio.Options{PingInterval: 50 * time.Millisecond, PingTimeout: 50 * time.Millisecond})
+	c := e.dial(t, "")
+	if p, err := c.Recv(wait); err != nil || p.Type != packet.Open {
+		t.Fatalf("handshake %v %v", p.Type, err)
+	}
+	r := e.next(t)
+	select {
+	case <-r.closed:
+	case <-time.After(wait):
+		t.Fatal("no ping timeout")
+	}
+	if r.reason != engineio.ReasonPingTimeout {
+		t.Fatalf("reason %q", r.reason)
+	}
+	if err := c.WaitClosed(wait); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestWebTransportRefusals: hostile or stray clients get their session
+// closed with a reason, never a hang.
+func TestWebTransportRefusals(t *testing.T) {
+	e := newWTEnv(t, &engineio.Options{MaxHTTPBufferSize: 100})
+	t.Run("too large", func(t *testing.T) {
+		c := e.dial(t, "")
+		recvWT(t, c)
+		r := e.next(t)
+		_ = c.Send(packet.Packet{Type: packet.Message, Data: bytes.Repeat([]byte("z"), 101)})
+		<-r.closed
+		if r.reason != engineio.ReasonParseError {
+			t.Fatalf("reason %q", r.reason)
+		}
+	})
+	t.Run("empty frame", func(t *testing.T) {
+		c := e.dial(t, "")
+		recvWT(t, c)
+		r := e.next(t)
+		_, _ = c.Str.Write([]byte{0x00})
+		<-r.closed
+		if r.reason != engineio.ReasonParseError {
+			t.Fatalf("reason %q", r.reason)
+		}
+	})
+	t.Run("unknown sid", func(t *testing.T) {
+		c := e.dial(t, "nosuchsid")
+		if err := c.WaitClosed(wait); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("first packet not open", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		defer cancel()
+		c, err := wttest.Dial(ctx, t, e.url, e.cert, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Dial sent an OPEN: a second session is opened and echoes.
+		recvWT(t, c)
+		<-e.sessions
+		_ = c.Send(packet.Packet{Type: packet.Ping})
+		if err := c.WaitClosed(wait); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestWebTransportUpgrade moves a polling session onto WebTransport as
+// engine.io-client does, and checks the handshake offers it.
+func TestWebTransportUpgrade(t *testing.T) {
+	e := newWTEnv(t, nil)
+	resp, err := http.Get(e.ts.URL + "/engine.io/?EIO=4&transport=polling")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var hs struct {
+		SID      string   `json:"sid"`
+		Upgrades []string `json:"upgrades"`
+	}
+	if err := json.Unmarshal(body[1:], &hs); err != nil {
+		t.Fatalf("%s: %v", body, err)
+	}
+	if fmt.Sprint(hs.Upgrades) != "[websocket webtransport]" {
+		t.Fatalf("upgrades %v", hs.Upgrades)
+	}
+	r := e.next(t)
+	poll := make(chan string, 1)
+	go func() {
+		resp, err := http.Get(e.ts.URL + "/engine.io/?EIO=4&transport=polling&sid=" + hs.SID)
+		if err != nil {
+			poll <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		poll <- string(b)
+	}()
+	c := e.dial(t, hs.SID)
+	if err := c.Send(packet.Packet{Type: packet.Ping, Data: []byte("probe")}); err != nil {
+		t.Fatal(err)
+	}
+	if p := recvWT(t, c); p.Type != packet.Pong || string(p.Data) != "probe" {
+		t.Fatalf("probe answer %v %q", p.Type, p.Data)
+	}
+	if got := <-poll; got != "6" {
+		t.Fatalf("pending poll got %q, want the noop", got)
+	}
+	if err := c.Send(packet.Packet{Type: packet.Upgrade}, packet.Packet{Type: packet.Message, Data: []byte("after")}); err != nil {
+		t.Fatal(err)
+	}
+	if p := recvWT(t, c); p.Type != packet.Message || string(p.Data) != "after" {
+		t.Fatalf("echo %v %q", p.Type, p.Data)
+	}
+	if got := r.s.Transport(); got != engineio.TransportWebTransport {
+		t.Fatalf("transport %q", got)
+	}
+	// A second probe of the same session is refused.
+	c2 := e.dial(t, hs.SID)
+	if err := c2.WaitClosed(wait); err != nil {
+		t.Fatal(err)
+	}
+	r.s.Close()
+	<-r.closed
+	if err := c.WaitClosed(wait); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestWebTransportNotOverHTTP1: transport=webtransport in an HTTP/1.1
+// request is an unknown transport, as in Node.
+func TestWebTransportNotOverHTTP1(t *testing.T) {
+	e := newEnv(t, &engineio.Options{Transports: wtTransports}, false)
+	resp, err := http.Get(e.url("EIO=4&transport=webtransport"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+}
