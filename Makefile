@@ -76,8 +76,9 @@ fmt-check:
 # deps: the client tests run the official Node server (npm "socket.io"), the
 # cluster tests (test/cluster) Node nodes with @socket.io/redis-adapter.
 # services: the Redis and NATS tests start their own servers on free ports
-# (internal/testservice); none uses a service of the machine.
-go-test: deps services
+# (internal/testservice); none uses a service of the machine. chromium: the
+# webtransport tests (test/webtransport) run the browser client in it.
+go-test: deps services chromium
 	$(GO) test -race -count=1 ./...
 
 # The binaries internal/testservice runs; redis-server brings redis-cli

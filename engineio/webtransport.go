@@ -108,7 +108,7 @@ func (srv *Server) handshakeWebTransport(sess *webtransport.Session, str *webtra
 		_ = sess.CloseWithError(wtCodeRefused, e.Message)
 		return
 	}
-	s := srv.newSession(r)
+	s := srv.newSession(wtRequest(r))
 	t := newWTTransport(s, sess, str, dec, false)
 	s.transport = t
 	srv.wg.Add() // for readLoop, before open: open may close the session
@@ -122,11 +122,26 @@ func (srv *Server) handshakeWebTransport(sess *webtransport.Session, str *webtra
 }
 
 // checkWebTransport makes the checks of checkHandshake that apply to a
-// CONNECT request (the Origin was checked before the upgrade).
+// CONNECT request (the Origin was checked before the upgrade). The
+// official client's URL has no query (engine.io-client builds it without
+// its query parameters), so a missing EIO counts as 4, as Node, which
+// checks none; any other value is refused.
 func (srv *Server) checkWebTransport(r *http.Request) *RequestError {
 	get := *r
 	get.Method = http.MethodGet
-	return srv.checkHandshake(&get, r.URL.Query().Get("EIO"), false)
+	eio := r.URL.Query().Get("EIO")
+	if eio == "" {
+		eio = "4"
+	}
+	return srv.checkHandshake(&get, eio, false)
+}
+
+// wtRequest is r as Session.Request shows it: an HTTP/3 CONNECT's
+// RequestURI is its authority, not its path.
+func wtRequest(r *http.Request) *http.Request {
+	c := *r
+	c.RequestURI = r.URL.RequestURI()
+	return &c
 }
 
 // upgradeWebTransport makes the stream the probe of polling session sid,
