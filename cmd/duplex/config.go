@@ -33,7 +33,10 @@ type config struct {
 	chat            chat.Options // --chat-*: config_chat.go
 	apiToken        string       // --api-token: serve /api/v1/ (package httpapi)
 	parser          socketio.Parser
-	metrics         bool // --metrics: GET /metrics (server_metrics.go)
+	metrics         bool   // --metrics: GET /metrics (server_metrics.go)
+	tlsCert         string // --tls-cert, --tls-key: HTTPS (server_http3.go)
+	tlsKey          string
+	http3Addr       string // --http3-addr: WebTransport over HTTP/3
 }
 
 // envPrefix names the environment variable of each flag: --ping-interval
@@ -69,6 +72,9 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.TextVar(&cfg.parser, "parser", socketio.ParserJSON, "the Socket.IO `PARSER` of every client: json, or msgpack (socket.io-msgpack-parser; the chat page then loads socket.io.msgpack.min.js)")
 	chatFlags(fs, &cfg.chat)
 	fs.BoolVar(&cfg.metrics, "metrics", false, "serve Prometheus metrics at /metrics")
+	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "serve --addr over HTTPS with the certificate (chain) in PEM `FILE`; needs --tls-key")
+	fs.StringVar(&cfg.tlsKey, "tls-key", "", "the private key of --tls-cert, PEM `FILE`")
+	fs.StringVar(&cfg.http3Addr, "http3-addr", "", "serve the webtransport transport (HTTP/3) on UDP `HOST:PORT` and offer it to clients; needs --tls-cert; browsers look for it on the page's port, so give --addr's port (UDP and TCP ports are apart); off when empty")
 	return fs
 }
 
