@@ -134,7 +134,7 @@ $(VULNDB)/index/db.json: $(INDEXDB)
 # anyway). A crasher is written to the package's testdata/fuzz and fails.
 FUZZTIME ?= 15s
 FUZZ_TARGETS = ./engineio:FuzzServeHTTP \
-	./engineio/packet:FuzzDecode ./engineio/packet:FuzzDecodePayload \
+	./engineio/packet:FuzzDecode ./engineio/packet:FuzzDecodePayload ./engineio/packet:FuzzStreamReader \
 	./parser:FuzzDecodeText ./parser:FuzzRoundTrip ./parser:FuzzPlaceholders ./parser:FuzzDecoderStream ./parser:FuzzSplitArray \
 	./socketio:FuzzServerPayload ./internal/typedfunc:FuzzArgsDecode ./internal/typedfunc:FuzzScalarDecode \
 	./adapter/natsadapter:FuzzDecode ./parser/msgpackparser:FuzzDecode

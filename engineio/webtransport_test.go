@@ -27,7 +27,7 @@ type wtEnv struct {
 	url  string // the engine's https:// address over HTTP/3
 }
 
-func newWTEnv(t *testing.T, opts *engineio.Options) *wtEnv {
+func newWTEnv(t testing.TB, opts *engineio.Options) *wtEnv {
 	t.Helper()
 	if opts == nil {
 		opts = &engineio.Options{}
@@ -46,7 +46,7 @@ func newWTEnv(t *testing.T, opts *engineio.Options) *wtEnv {
 	return e
 }
 
-func (e *wtEnv) dial(t *testing.T, sid string) *wttest.Client {
+func (e *wtEnv) dial(t testing.TB, sid string) *wttest.Client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
@@ -57,7 +57,7 @@ func (e *wtEnv) dial(t *testing.T, sid string) *wttest.Client {
 	return c
 }
 
-func recvWT(t *testing.T, c *wttest.Client) packet.Packet {
+func recvWT(t testing.TB, c *wttest.Client) packet.Packet {
 	t.Helper()
 	p, err := c.RecvSkipPings(wait)
 	if err != nil {
