@@ -58,10 +58,7 @@ func (e *benchWT) dialWT(b *testing.B) *wttest.Client {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
-	c, err := wttest.Dial(ctx, b, e.wtURL, e.cert, "")
-	if err != nil {
-		b.Fatal(err)
-	}
+	c := wttest.DialT(ctx, b, e.wtURL, e.cert, "")
 	if p, err := c.Recv(wait); err != nil || p.Type != packet.Open {
 		b.Fatalf("handshake %v %v", p.Type, err)
 	}

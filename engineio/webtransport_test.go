@@ -50,11 +50,7 @@ func (e *wtEnv) dial(t testing.TB, sid string) *wttest.Client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
-	c, err := wttest.Dial(ctx, t, e.url, e.cert, sid)
-	if err != nil {
-		t.Fatalf("dial: %v", err)
-	}
-	return c
+	return wttest.DialT(ctx, t, e.url, e.cert, sid)
 }
 
 func recvWT(t testing.TB, c *wttest.Client) packet.Packet {
@@ -164,10 +160,7 @@ func TestWebTransportRefusals(t *testing.T) {
 	t.Run("first packet not open", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), wait)
 		defer cancel()
-		c, err := wttest.Dial(ctx, t, e.url, e.cert, "")
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := wttest.DialT(ctx, t, e.url, e.cert, "")
 		// Dial sent an OPEN: a second session is opened and echoes.
 		recvWT(t, c)
 		<-e.sessions

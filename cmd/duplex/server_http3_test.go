@@ -67,10 +67,7 @@ func TestHTTP3WebTransport(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
-	c, err := wttest.Dial(ctx, t, "https://localhost:"+m[1]+"/socket.io/", cert, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := wttest.DialT(ctx, t, "https://localhost:"+m[1]+"/socket.io/", cert, "")
 	if p, err := c.Recv(wait); err != nil || p.Type != packet.Open {
 		t.Fatalf("engine handshake: %v %q %v", p.Type, p.Data, err)
 	}

@@ -33,12 +33,21 @@ type Cert struct {
 	Hash [32]byte // SHA-256 of the DER certificate, for serverCertificateHashes
 }
 
-// NewCert makes an ECDSA P-256 certificate valid for 10 days.
+// NewCert is GenerateCert that fails the test on error.
 func NewCert(tb testing.TB) Cert {
 	tb.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	c, err := GenerateCert()
 	if err != nil {
 		tb.Fatal(err)
+	}
+	return c
+}
+
+// GenerateCert makes an ECDSA P-256 certificate valid for 10 days.
+func GenerateCert() (Cert, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return Cert{}, err
 	}
 	now := time.Now()
 	tmpl := &x509.Certificate{
@@ -53,9 +62,9 @@ func NewCert(tb testing.TB) Cert {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		tb.Fatal(err)
+		return Cert{}, err
 	}
-	return Cert{TLS: tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, Hash: sha256.Sum256(der)}
+	return Cert{TLS: tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, Hash: sha256.Sum256(der)}, nil
 }
 
 // Serve serves handler (which gets the WebTransport server to upgrade
@@ -105,9 +114,8 @@ type Client struct {
 
 // Dial opens a WebTransport session to url, trusting cert alone, and its
 // bidirectional stream, and writes the OPEN packet: empty, or {"sid":sid}
-// to probe an upgrade. Cleanup closes it.
-func Dial(ctx context.Context, tb testing.TB, url string, cert Cert, sid string) (*Client, error) {
-	tb.Helper()
+// to probe an upgrade. The caller closes the client.
+func Dial(ctx context.Context, url string, cert Cert, sid string) (*Client, error) {
 	pool := x509.NewCertPool()
 	leaf, err := x509.ParseCertificate(cert.TLS.Certificate[0])
 	if err != nil {
@@ -118,25 +126,50 @@ func Dial(ctx context.Context, tb testing.TB, url string, cert Cert, sid string)
 		TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "localhost"},
 		QUICConfig:      &quic.Config{EnableDatagrams: true, EnableStreamResetPartialDelivery: true},
 	}
-	tb.Cleanup(func() { _ = tr.Close() })
+	c := &Client{tr: tr}
 	rsp, sess, err := tr.Dial(ctx, url, nil)
 	if err != nil {
+		c.Close()
 		return nil, err
 	}
+	c.Sess = sess
 	if rsp.StatusCode != http.StatusOK {
+		c.Close()
 		return nil, fmt.Errorf("wttest: status %d", rsp.StatusCode)
 	}
-	str, err := sess.OpenStreamSync(ctx)
-	if err != nil {
+	if c.Str, err = sess.OpenStreamSync(ctx); err != nil {
+		c.Close()
 		return nil, err
 	}
-	c := &Client{tr: tr, Sess: sess, Str: str, dec: packet.NewStreamReader(str, 1<<30)}
-	tb.Cleanup(func() { _ = sess.CloseWithError(0, "") })
+	c.dec = packet.NewStreamReader(c.Str, 1<<30)
 	open := packet.Packet{Type: packet.Open}
 	if sid != "" {
 		open.Data = fmt.Appendf(nil, `{"sid":%q}`, sid)
 	}
-	return c, c.Send(open)
+	if err := c.Send(open); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Close closes the session and the client's QUIC connections.
+func (c *Client) Close() {
+	if c.Sess != nil {
+		_ = c.Sess.CloseWithError(0, "")
+	}
+	_ = c.tr.Close()
+}
+
+// DialT is Dial that fails the test on error; Cleanup closes the client.
+func DialT(ctx context.Context, tb testing.TB, url string, cert Cert, sid string) *Client {
+	tb.Helper()
+	c, err := Dial(ctx, url, cert, sid)
+	if err != nil {
+		tb.Fatalf("wttest: dial %s: %v", url, err)
+	}
+	tb.Cleanup(c.Close)
+	return c
 }
 
 // Send writes packets, framed.
@@ -173,21 +206,19 @@ func (c *Client) RecvSkipPings(d time.Duration) (packet.Packet, error) {
 	}
 }
 
-// WaitClosed waits until the server closed the session or ended the
-// stream, up to d.
+// WaitClosed waits up to d until the server ends the stream or closes the
+// session, reading (and dropping) what comes before.
 func (c *Client) WaitClosed(d time.Duration) error {
 	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
+	for {
 		_, err := c.Recv(time.Until(deadline))
-		var se *webtransport.SessionError
-		if errors.Is(err, context.Canceled) || errors.As(err, &se) || (err != nil && !isTimeout(err)) {
-			return nil
+		var ne net.Error
+		switch {
+		case err == nil:
+		case errors.As(err, &ne) && ne.Timeout():
+			return errors.New("wttest: session still open")
+		default:
+			return nil // the stream's end, a reset or the session's close
 		}
 	}
-	return errors.New("wttest: session still open")
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
 }
