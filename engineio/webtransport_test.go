@@ -247,3 +247,29 @@ func TestWebTransportNotOverHTTP1(t *testing.T) {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
 }
+
+// TestWebTransportSlowConsumer: a client that reads nothing is
+// disconnected once its queue passes MaxWriteQueueBytes (or a write times
+// out), as on the other transports, and Write never blocks meanwhile.
+func TestWebTransportSlowConsumer(t *testing.T) {
+	e := newWTEnv(t, &engineio.Options{MaxWriteQueueBytes: 256 << 10, WriteTimeout: time.Second})
+	c := e.dial(t, "")
+	_ = c // never read
+	r := e.next(t)
+	chunk := engineio.Message{Data: bytes.Repeat([]byte("s"), 16<<10)}
+	start := time.Now()
+	var err error
+	for i := 0; i < 10_000 && err == nil; i++ {
+		err = r.s.Write(chunk)
+		if err == nil {
+			time.Sleep(time.Millisecond) // let the writer reach the flow-control limit
+		}
+	}
+	if err == nil {
+		t.Fatal("160 MB written to a client that reads nothing")
+	}
+	<-r.closed
+	if r.reason != engineio.ReasonTransportError {
+		t.Fatalf("reason %q (%v) after %v", r.reason, r.err, time.Since(start))
+	}
+}
