@@ -19,6 +19,9 @@ import (
 const (
 	TransportPolling   = engineio.TransportPolling
 	TransportWebSocket = engineio.TransportWebSocket
+	// TransportWebTransport connects over WebTransport (HTTP/3) directly,
+	// when first in Transports; the client does not upgrade to it.
+	TransportWebTransport = engineio.TransportWebTransport
 )
 
 // Options configure a Manager (and Dial). Zero values mean the defaults of
@@ -36,7 +39,7 @@ type Options struct {
 	Header http.Header
 	// Query is added to the URL's own query parameters.
 	Query url.Values
-	// TLSConfig configures https and wss connections.
+	// TLSConfig configures https, wss and webtransport connections.
 	TLSConfig *tls.Config
 	// HTTPClient carries polling requests. By default the Manager uses a
 	// client of its own, whose idle connections it closes when the engine
@@ -128,7 +131,7 @@ func (o *Options) withDefaults() (Options, error) {
 		c.Transports = []string{TransportPolling, TransportWebSocket}
 	}
 	for _, t := range c.Transports {
-		if t != TransportPolling && t != TransportWebSocket {
+		if t != TransportPolling && t != TransportWebSocket && t != TransportWebTransport {
 			return c, fmt.Errorf("client: unknown transport %q", t)
 		}
 	}
