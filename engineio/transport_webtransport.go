@@ -10,10 +10,12 @@ import (
 )
 
 // wtCloseGrace is how long a WebTransport session closed by the server
-// stays up after the end of its stream was sent: closing the session
-// resets its streams, which would let the client drop the last packets
-// (a Socket.IO DISCONNECT) still in flight. A client that closes the
-// session itself on reading the end ends the wait sooner.
+// stays up before it is closed: closing the session resets its streams,
+// which would let the client drop the last packets (a Socket.IO
+// DISCONNECT) still in flight. A client that closes the session first
+// ends the wait sooner. (No FIN is sent first: quic-go's Stream.Close must
+// not run concurrently with a Write, which a writer blocked on a client
+// that does not read may be in.)
 const wtCloseGrace = time.Second
 
 // wtTransport carries a session over the first bidirectional stream of a
@@ -53,16 +55,15 @@ func (t *wtTransport) kick() {
 }
 
 // shut ends the WebTransport session: at once when broken, else after
-// sending the end of the stream and waiting up to wtCloseGrace. It never
-// waits itself: a writer may still be blocked on a client that does not
-// read (its write fails when the session closes).
+// up to wtCloseGrace. It never waits itself: a writer may still be blocked
+// on a client that does not read (its write fails when the session
+// closes).
 func (t *wtTransport) shut(broken bool) {
 	srv := t.s.srv
 	srv.wg.Add()
 	go func() {
 		defer srv.wg.Done()
 		if !broken {
-			_ = t.str.Close() // FIN after what was written
 			grace := time.NewTimer(wtCloseGrace)
 			select {
 			case <-t.sess.Context().Done():

@@ -3,6 +3,8 @@ package engineio_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +17,7 @@ import (
 	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/engineio/packet"
 	"github.com/duplexio/duplex/internal/wttest"
+	"github.com/quic-go/quic-go"
 	"github.com/quic-go/webtransport-go"
 )
 
@@ -271,5 +274,34 @@ func TestWebTransportSlowConsumer(t *testing.T) {
 	<-r.closed
 	if r.reason != engineio.ReasonTransportError {
 		t.Fatalf("reason %q (%v) after %v", r.reason, r.err, time.Since(start))
+	}
+}
+
+// TestWebTransportNoStream: a session whose client opens no stream is
+// closed after UpgradeTimeout, and no Engine.IO session is opened.
+func TestWebTransportNoStream(t *testing.T) {
+	e := newWTEnv(t, &engineio.Options{UpgradeTimeout: 200 * time.Millisecond})
+	pool := x509.NewCertPool()
+	leaf, _ := x509.ParseCertificate(e.cert.TLS.Certificate[0])
+	pool.AddCert(leaf)
+	tr := &webtransport.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: pool},
+		QUICConfig:      &quic.Config{EnableDatagrams: true, EnableStreamResetPartialDelivery: true},
+	}
+	defer tr.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	_, sess, err := tr.Dial(ctx, e.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.CloseWithError(0, "")
+	select {
+	case <-sess.Context().Done():
+	case <-ctx.Done():
+		t.Fatal("the server kept a session without a stream")
+	}
+	if n := e.srv.Count(); n != 0 {
+		t.Fatalf("%d sessions", n)
 	}
 }
