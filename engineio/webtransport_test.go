@@ -281,13 +281,7 @@ func TestWebTransportSlowConsumer(t *testing.T) {
 // closed after UpgradeTimeout, and no Engine.IO session is opened.
 func TestWebTransportNoStream(t *testing.T) {
 	e := newWTEnv(t, &engineio.Options{UpgradeTimeout: 200 * time.Millisecond})
-	pool := x509.NewCertPool()
-	leaf, _ := x509.ParseCertificate(e.cert.TLS.Certificate[0])
-	pool.AddCert(leaf)
-	tr := &webtransport.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: pool},
-		QUICConfig:      &quic.Config{EnableDatagrams: true, EnableStreamResetPartialDelivery: true},
-	}
+	tr := e.rawTransport()
 	defer tr.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
@@ -304,4 +298,40 @@ func TestWebTransportNoStream(t *testing.T) {
 	if n := e.srv.Count(); n != 0 {
 		t.Fatalf("%d sessions", n)
 	}
+}
+
+// rawTransport is a WebTransport client that trusts e's certificate.
+func (e *wtEnv) rawTransport() *webtransport.Transport {
+	pool := x509.NewCertPool()
+	leaf, _ := x509.ParseCertificate(e.cert.TLS.Certificate[0])
+	pool.AddCert(leaf)
+	return &webtransport.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: pool},
+		QUICConfig:      &quic.Config{EnableDatagrams: true, EnableStreamResetPartialDelivery: true},
+	}
+}
+
+// TestWebTransportOrigin: without CORS options a WebTransport session from
+// a page of another origin is refused with 403, as a WebSocket is; one
+// from the server's own host is served.
+func TestWebTransportOrigin(t *testing.T) {
+	e := newWTEnv(t, nil)
+	tr := e.rawTransport()
+	defer tr.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	rsp, sess, err := tr.Dial(ctx, e.url, http.Header{"Origin": {"https://evil.example"}})
+	if err == nil {
+		sess.CloseWithError(0, "")
+		t.Fatal("a foreign origin was served")
+	}
+	if rsp == nil || rsp.StatusCode != http.StatusForbidden {
+		t.Fatalf("got %v %v", rsp, err)
+	}
+	host := strings.TrimPrefix(strings.Split(e.url, "/engine.io/")[0], "https://")
+	rsp, sess, err = tr.Dial(ctx, e.url, http.Header{"Origin": {"http://" + host}})
+	if err != nil || rsp.StatusCode != http.StatusOK {
+		t.Fatalf("own origin: %v %v", rsp, err)
+	}
+	sess.CloseWithError(0, "")
 }
