@@ -19,8 +19,9 @@ import (
 const (
 	TransportPolling   = engineio.TransportPolling
 	TransportWebSocket = engineio.TransportWebSocket
-	// TransportWebTransport connects over WebTransport (HTTP/3) directly,
-	// when first in Transports; the client does not upgrade to it.
+	// TransportWebTransport is WebTransport (HTTP/3), at the URL's host
+	// and port over UDP: first in Transports it opens the connection,
+	// after polling it is upgraded to when the server offers it.
 	TransportWebTransport = engineio.TransportWebTransport
 )
 

@@ -17,9 +17,9 @@ const (
 	TransportPolling   = "polling"
 	TransportWebSocket = "websocket"
 	// TransportWebTransport is Engine.IO over HTTP/3 (WebTransport), at
-	// the URL's host and port over UDP with TLSConfig. The client opens
-	// connections on it directly (Transports: ["webtransport"]); it does
-	// not upgrade to it from polling.
+	// the URL's host and port over UDP with TLSConfig: first in
+	// Transports it opens the connection, after polling it is upgraded
+	// to when the server offers it.
 	TransportWebTransport = "webtransport"
 )
 

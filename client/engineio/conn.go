@@ -66,7 +66,7 @@ type Conn struct {
 
 	mu        sync.Mutex
 	tr        transport
-	probe     transport // a WebSocket being upgraded to
+	probe     transport // a WebSocket or WebTransport being upgraded to
 	queue     []packet.Packet
 	writing   bool // the writer has a batch in flight
 	paused    bool // an upgrade holds the writer

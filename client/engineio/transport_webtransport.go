@@ -3,6 +3,7 @@ package engineio
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,8 +20,9 @@ import (
 
 // wtTransport is a WebTransport session (HTTP/3): the Engine.IO packets
 // framed on its one bidirectional stream, as engine.io-client's
-// webtransport transport (see docs/webtransport.md). It opens a
-// connection directly; upgrading to it from polling is not done.
+// webtransport transport (see docs/webtransport.md), opened directly or
+// as the upgrade of a polling connection. Its reads run on a goroutine
+// started by the handover (handOver); before it, awaitFirst reads.
 type wtTransport struct {
 	e    *Conn
 	tr   *webtransport.Transport
@@ -39,11 +41,14 @@ func (t *wtTransport) name() string { return TransportWebTransport }
 // opens the stream and writes an OPEN packet, the server answers with its
 // own.
 func (e *Conn) openWebTransport(ctx context.Context) error {
-	t, err := dialWebTransport(ctx, e)
+	t, err := dialWebTransport(ctx, e, "")
 	if err != nil {
 		return fmt.Errorf("engineio: webtransport handshake: %w", err)
 	}
-	p, err := t.first(ctx)
+	p, err := t.awaitFirst(ctx)
+	if err == nil && p.Type != packet.Open {
+		err = fmt.Errorf("first packet is %v, not open", p.Type)
+	}
 	if err == nil {
 		err = e.start(t, p.Data)
 	}
@@ -51,13 +56,13 @@ func (e *Conn) openWebTransport(ctx context.Context) error {
 		t.close()
 		return fmt.Errorf("engineio: webtransport handshake: %w", err)
 	}
-	e.goTracked(t.readLoop)
+	t.handOver(e.onPacket)
 	return nil
 }
 
 // dialWebTransport opens the session and its stream and sends the OPEN
-// packet.
-func dialWebTransport(ctx context.Context, e *Conn) (*wtTransport, error) {
+// packet: with {"sid":sid} to probe the upgrade of session sid.
+func dialWebTransport(ctx context.Context, e *Conn, sid string) (*wtTransport, error) {
 	cfg := e.cfg.tls
 	if cfg == nil {
 		cfg = &tls.Config{}
@@ -77,7 +82,11 @@ func dialWebTransport(ctx context.Context, e *Conn) (*wtTransport, error) {
 	t.sess = sess
 	if t.str, err = sess.OpenStreamSync(ctx); err == nil {
 		t.dec = packet.NewStreamReader(t.str, maxReadSize)
-		err = t.write(ctx, []packet.Packet{{Type: packet.Open}})
+		open := packet.Packet{Type: packet.Open}
+		if sid != "" {
+			open.Data, _ = json.Marshal(map[string]string{"sid": sid})
+		}
+		err = t.write(ctx, []packet.Packet{open})
 	}
 	if err != nil {
 		t.close()
@@ -94,26 +103,39 @@ func wtURL(base *url.URL) string {
 	return u.String()
 }
 
-// first reads the server's OPEN packet, within ctx.
-func (t *wtTransport) first(ctx context.Context) (packet.Packet, error) {
+// awaitFirst reads the first packet (the server's OPEN, or "3probe"),
+// within ctx.
+func (t *wtTransport) awaitFirst(ctx context.Context) (packet.Packet, error) {
 	if d, ok := ctx.Deadline(); ok {
 		_ = t.str.SetReadDeadline(d)
 	}
 	p, err := t.dec.Next()
 	_ = t.str.SetReadDeadline(time.Time{})
-	switch {
-	case err != nil:
+	if err != nil {
 		return p, err
-	case p.Type != packet.Open:
-		return p, fmt.Errorf("first packet is %v, not open", p.Type)
 	}
 	p.Data = append([]byte(nil), p.Data...)
 	return p, nil
 }
 
-// readLoop hands the engine every packet until the stream or the session
-// ends.
-func (t *wtTransport) readLoop() {
+// handOver starts the read loop, which hands sink every packet.
+func (t *wtTransport) handOver(sink func(packet.Packet) bool) {
+	t.e.goTracked(func() { t.readLoop(sink) })
+}
+
+// writeText writes one packet given in its text form.
+func (t *wtTransport) writeText(s string) error {
+	p, err := packet.Decode([]byte(s), false)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), t.e.cfg.timeout)
+	defer cancel()
+	return t.write(ctx, []packet.Packet{p})
+}
+
+// readLoop hands sink every packet until the stream or the session ends.
+func (t *wtTransport) readLoop(sink func(packet.Packet) bool) {
 	for {
 		p, err := t.dec.Next()
 		var se *webtransport.SessionError
@@ -129,7 +151,7 @@ func (t *wtTransport) readLoop() {
 			t.e.transportFailed(t, err)
 			return
 		}
-		if !t.e.onPacket(p) {
+		if !sink(p) {
 			t.close()
 			return
 		}

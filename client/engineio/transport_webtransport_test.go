@@ -103,3 +103,58 @@ func TestDialWebTransportRefused(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestUpgradeToWebTransport: with Transports polling then webtransport,
+// a connection opened over polling is upgraded to WebTransport (at the
+// same port over UDP) when the server offers it, and carries messages
+// before and after.
+func TestUpgradeToWebTransport(t *testing.T) {
+	t.Parallel()
+	sessions := make(chan *server.Session, 1)
+	srv := server.NewServer(&server.Options{
+		Transports: []string{server.TransportPolling, server.TransportWebTransport},
+	}, func(s *server.Session) server.Receiver {
+		sessions <- s
+		return echo{s}
+	})
+	cert := wttest.NewCert(t)
+	ln, udp := wttest.ListenPair(t)
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	wttest.Serve(t, udp, cert, func(wt *webtransport.Server) http.Handler { return srv.WebTransportHandler(wt) })
+	t.Cleanup(func() {
+		_ = srv.Shutdown(context.Background())
+		_ = hs.Close()
+	})
+	pool := x509.NewCertPool()
+	leaf, _ := x509.ParseCertificate(cert.TLS.Certificate[0])
+	pool.AddCert(leaf)
+	u, _ := url.Parse("http://" + ln.Addr().String() + "/engine.io/")
+
+	rec := newRecorder()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	c, err := Dial(ctx, &Config{URL: u, Transports: []string{TransportPolling, TransportWebTransport}, TLSConfig: &tls.Config{RootCAs: pool, ServerName: "localhost"}}, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Wait()
+	s := recvOne(t, sessions, "server session")
+	for s.Transport() != server.TransportWebTransport || c.Transport() != TransportWebTransport {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("not upgraded: client %s, server %s", c.Transport(), s.Transport())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if err := c.Write(Message{Data: []byte("after")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := recvOne(t, rec.msgs, "echo"); string(got.Data) != "after" {
+		t.Fatalf("echo %q", got.Data)
+	}
+	c.Close(ctx)
+	if r := recvOne(t, rec.closed, "close"); r != ReasonForcedClose {
+		t.Fatalf("client reason %q", r)
+	}
+}

@@ -103,6 +103,26 @@ func ListenUDP(tb testing.TB, port int) net.PacketConn {
 	return conn
 }
 
+// ListenPair binds a TCP port of 127.0.0.1 and the UDP port of the same
+// number, as a browser expects HTTP/3 beside HTTP/1.1, trying a few free
+// TCP ports.
+func ListenPair(tb testing.TB) (net.Listener, net.PacketConn) {
+	tb.Helper()
+	for range 10 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		udp, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: ln.Addr().(*net.TCPAddr).Port})
+		if err == nil {
+			return ln, udp
+		}
+		_ = ln.Close()
+	}
+	tb.Fatal("wttest: no TCP port whose UDP twin is free")
+	return nil, nil
+}
+
 // Client is an Engine.IO client over one WebTransport stream, as
 // engine.io-client's webtransport transport.
 type Client struct {

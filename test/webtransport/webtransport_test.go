@@ -11,7 +11,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -77,7 +76,7 @@ func startServer(t *testing.T) *server {
 		http.ServeFile(w, r, filepath.Join(repoRoot, "node_modules", "socket.io-client", "dist", "socket.io.min.js"))
 	})
 	mux.Handle("/socket.io/", s.io)
-	ln, udp := listenPair(t)
+	ln, udp := wttest.ListenPair(t)
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
 	wttest.Serve(t, udp, s.cert, func(wt *webtransport.Server) http.Handler { return s.io.WebTransportHandler(wt) })
@@ -91,25 +90,6 @@ func startServer(t *testing.T) *server {
 	})
 	s.url = "http://" + ln.Addr().String() + "/"
 	return s
-}
-
-// listenPair binds a TCP port of 127.0.0.1 and the UDP port of the same
-// number, trying a few free TCP ports.
-func listenPair(t *testing.T) (net.Listener, net.PacketConn) {
-	t.Helper()
-	for range 10 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		udp, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: ln.Addr().(*net.TCPAddr).Port})
-		if err == nil {
-			return ln, udp
-		}
-		_ = ln.Close()
-	}
-	t.Fatal("no TCP port whose UDP twin is free")
-	return nil, nil
 }
 
 func runBrowser(t *testing.T, s *server, transports ...string) browserResult {
