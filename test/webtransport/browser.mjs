@@ -38,7 +38,7 @@ async function scenario({ certHash, transports }) {
     transports,
     transportOptions: { webtransport: { serverCertificateHashes: [{ algorithm: "sha-256", value: hash }] } },
     reconnection: false,
-    timeout: 10000,
+    timeout: 20000,
   });
   try {
     await new Promise((resolve, reject) => {
@@ -56,7 +56,7 @@ async function scenario({ certHash, transports }) {
     out.transport = socket.io.engine.transport.name;
     // every argument of the ack, where emitWithAck gives the first only
     const call = (...args) => new Promise((resolve, reject) =>
-      socket.timeout(5000).emit("message-with-ack", ...args, (err, ...got) => (err ? reject(err) : resolve(got))));
+      socket.timeout(20000).emit("message-with-ack", ...args, (err, ...got) => (err ? reject(err) : resolve(got))));
     out.echo = await call("héllo", { n: 1 }, [true]);
     out.binary = Array.from(new Uint8Array((await call(new Uint8Array([1, 2, 3, 255])))[0]));
     out.bigLength = (await call("x".repeat(100000)))[0].length;
