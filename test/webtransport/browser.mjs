@@ -50,7 +50,7 @@ async function scenario({ certHash, transports }) {
       await new Promise((resolve, reject) => {
         if (socket.io.engine.transport.name === "webtransport") return resolve();
         socket.io.engine.once("upgrade", resolve);
-        setTimeout(() => reject(new Error("no upgrade, transport " + socket.io.engine.transport.name)), 10000);
+        setTimeout(() => reject(new Error("no upgrade, transport " + socket.io.engine.transport.name)), 20000);
       });
     }
     out.transport = socket.io.engine.transport.name;
