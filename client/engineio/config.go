@@ -160,5 +160,3 @@ func (c *Config) resolve() (*config, error) {
 	}
 	return r, nil
 }
-
-func (c *config) allows(transport string) bool { return slices.Contains(c.transports, transport) }
