@@ -24,7 +24,9 @@ type Options struct {
 	PingInterval time.Duration
 	// PingTimeout is how long the server waits for the pong (default 20s).
 	PingTimeout time.Duration
-	// UpgradeTimeout bounds an upgrade from polling to WebSocket (default 10s).
+	// UpgradeTimeout bounds an upgrade from polling to WebSocket or
+	// WebTransport, and the wait for a WebTransport session's stream and
+	// first packet (default 10s).
 	UpgradeTimeout time.Duration
 	// MaxHTTPBufferSize is the largest message or polling body a client may
 	// send, in bytes (default 1e6). Larger ones close the session.
