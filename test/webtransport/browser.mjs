@@ -4,11 +4,14 @@
 // result as one JSON line. The Go test serves the page and Socket.IO (over
 // HTTP/1.1 and HTTP/3 on the same port) and checks the result.
 //
-//   node browser.mjs PAGE_URL CERT_SHA256_HEX TRANSPORTS(comma-separated)
+//   node browser.mjs PAGE_URL CERT_SHA256_HEX TRANSPORTS(comma-separated) client|server
+//
+// The last argument says who disconnects at the end: the page
+// (socket.disconnect()) or the server (asked with "disconnect-me").
 
 import { chromium } from "playwright-core";
 
-const [pageURL, certHash, transports] = process.argv.slice(2);
+const [pageURL, certHash, transports, closer] = process.argv.slice(2);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
   headless: true,
@@ -22,7 +25,7 @@ try {
   page.on("console", (m) => logs.push(m.text()));
   page.on("pageerror", (e) => logs.push(String(e)));
   await page.goto(pageURL);
-  const result = await page.evaluate(scenario, { certHash, transports: transports.split(",") });
+  const result = await page.evaluate(scenario, { certHash, transports: transports.split(","), closer });
   result.logs = logs;
   console.log(JSON.stringify(result));
 } finally {
@@ -30,8 +33,8 @@ try {
 }
 
 // scenario runs in the page: connect, echo text and binary with acks, get
-// a server emit, report the transport in use, then disconnect.
-async function scenario({ certHash, transports }) {
+// a server emit, report the transport in use, then disconnect (closer).
+async function scenario({ certHash, transports, closer }) {
   const hash = new Uint8Array(certHash.match(/../g).map((h) => parseInt(h, 16)));
   const out = { hasWebTransport: typeof WebTransport === "function" };
   const socket = io({
@@ -64,6 +67,12 @@ async function scenario({ certHash, transports }) {
     socket.emit("message", "pushed");
     out.pushed = await back;
     out.transportAfter = socket.io.engine.transport.name;
+    if (closer === "server") {
+      // The server's DISCONNECT must arrive before its WebTransport session closes.
+      const reason = new Promise((resolve) => socket.once("disconnect", resolve));
+      socket.emit("disconnect-me", true);
+      out.disconnectReason = await reason;
+    }
   } catch (e) {
     out.error = String(e);
   } finally {

@@ -43,6 +43,7 @@ type browserResult struct {
 	Binary          []int           `json:"binary"`
 	BigLength       int             `json:"bigLength"`
 	Pushed          []string        `json:"pushed"`
+	Disconnect      string          `json:"disconnectReason"`
 	Error           string          `json:"error"`
 	Logs            []string        `json:"logs"`
 }
@@ -65,6 +66,7 @@ func startServer(t *testing.T) *server {
 	}})
 	s.io.OnConnection(func(so *socketio.Socket) {
 		fixture.Echo(so)
+		fixture.Control(s.io, so)
 		so.OnDisconnect(func(reason string) { s.reasons <- so.Conn().Transport() + ": " + reason })
 	})
 	mux := http.NewServeMux()
@@ -92,7 +94,9 @@ func startServer(t *testing.T) *server {
 	return s
 }
 
-func runBrowser(t *testing.T, s *server, transports ...string) browserResult {
+// runBrowser runs browser.mjs; closer ("client" or "server") says who
+// disconnects at the end.
+func runBrowser(t *testing.T, s *server, closer string, transports ...string) browserResult {
 	t.Helper()
 	chromium := os.Getenv("CHROMIUM_PATH")
 	if chromium == "" {
@@ -104,7 +108,7 @@ func runBrowser(t *testing.T, s *server, transports ...string) browserResult {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	h := s.cert.Hash
-	cmd := exec.CommandContext(ctx, "node", "browser.mjs", s.url, hex.EncodeToString(h[:]), strings.Join(transports, ","))
+	cmd := exec.CommandContext(ctx, "node", "browser.mjs", s.url, hex.EncodeToString(h[:]), strings.Join(transports, ","), closer)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
@@ -117,7 +121,7 @@ func runBrowser(t *testing.T, s *server, transports ...string) browserResult {
 	return res
 }
 
-func checkResult(t *testing.T, s *server, res browserResult) {
+func checkResult(t *testing.T, s *server, res browserResult, closer string) {
 	t.Helper()
 	if !res.HasWebTransport {
 		t.Fatal("this Chromium has no WebTransport")
@@ -140,10 +144,17 @@ func checkResult(t *testing.T, s *server, res browserResult) {
 	if fmt.Sprint(res.Pushed) != "[pushed]" {
 		t.Errorf("server emit %v", res.Pushed)
 	}
+	want := "webtransport: client namespace disconnect"
+	if closer == "server" {
+		want = "webtransport: server namespace disconnect"
+		if res.Disconnect != "io server disconnect" {
+			t.Errorf("the page saw %q, want io server disconnect", res.Disconnect)
+		}
+	}
 	select {
 	case r := <-s.reasons:
-		if r != "webtransport: client namespace disconnect" {
-			t.Errorf("server saw %q", r)
+		if r != want {
+			t.Errorf("server saw %q, want %q", r, want)
 		}
 	case <-time.After(testtime.Wait):
 		t.Error("the server saw no disconnect")
@@ -152,10 +163,10 @@ func checkResult(t *testing.T, s *server, res browserResult) {
 
 func TestBrowserWebTransportOnly(t *testing.T) {
 	s := startServer(t)
-	checkResult(t, s, runBrowser(t, s, engineio.TransportWebTransport))
+	checkResult(t, s, runBrowser(t, s, "client", engineio.TransportWebTransport), "client")
 }
 
 func TestBrowserUpgradeFromPolling(t *testing.T) {
 	s := startServer(t)
-	checkResult(t, s, runBrowser(t, s, engineio.TransportPolling, engineio.TransportWebTransport))
+	checkResult(t, s, runBrowser(t, s, "server", engineio.TransportPolling, engineio.TransportWebTransport), "server")
 }
