@@ -6,11 +6,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -79,6 +81,9 @@ func TestWebTransportHandshakeAndEcho(t *testing.T) {
 	r := e.next(t)
 	if got := r.s.Transport(); got != engineio.TransportWebTransport {
 		t.Fatalf("transport %q", got)
+	}
+	if req := r.s.Request(); req.Method != http.MethodConnect || req.URL.Path != "/engine.io/" || req.RequestURI != "/engine.io/?EIO=4&transport=webtransport" {
+		t.Fatalf("Request() %s %q %q", req.Method, req.URL.Path, req.RequestURI)
 	}
 	big := bytes.Repeat([]byte("x"), 70_000) // a 64-bit length header
 	sent := []packet.Packet{
@@ -334,4 +339,27 @@ func TestWebTransportOrigin(t *testing.T) {
 		t.Fatalf("own origin: %v %v", rsp, err)
 	}
 	sess.CloseWithError(0, "")
+}
+
+// TestWebTransportAllowRequest: AllowRequest sees the CONNECT request of
+// a new WebTransport session, and its refusal closes the session with the
+// refusal's message.
+func TestWebTransportAllowRequest(t *testing.T) {
+	var seen atomic.Value
+	e := newWTEnv(t, &engineio.Options{AllowRequest: func(r *http.Request) error {
+		seen.Store(r.Header.Get("X-Token"))
+		return errors.New("no entry")
+	}})
+	c := e.dial(t, "")
+	_, err := c.Recv(wait)
+	var se *webtransport.SessionError
+	if !errors.As(err, &se) || se.Message != "no entry" {
+		t.Fatalf("got %v", err)
+	}
+	if e.srv.Count() != 0 {
+		t.Fatal("a refused session is open")
+	}
+	if seen.Load() == nil {
+		t.Fatal("AllowRequest was not asked")
+	}
 }
