@@ -121,7 +121,10 @@ func runBrowser(t *testing.T, s *server, closer string, transports ...string) br
 	return res
 }
 
-func checkResult(t *testing.T, s *server, res browserResult, closer string) {
+// checkResult checks what the page did; closer is who disconnected, and
+// the transport the page must end on is WebTransport unless anyUpgrade
+// (the default transports, where the first upgrade probe to answer wins).
+func checkResult(t *testing.T, s *server, res browserResult, closer string, anyUpgrade bool) {
 	t.Helper()
 	if !res.HasWebTransport {
 		t.Fatal("this Chromium has no WebTransport")
@@ -129,7 +132,8 @@ func checkResult(t *testing.T, s *server, res browserResult, closer string) {
 	if res.Error != "" {
 		t.Fatalf("in the page: %s\nconsole: %q", res.Error, res.Logs)
 	}
-	if res.Transport != engineio.TransportWebTransport || res.TransportAfter != engineio.TransportWebTransport {
+	upgraded := res.Transport == engineio.TransportWebTransport || anyUpgrade && res.Transport == engineio.TransportWebSocket
+	if !upgraded || res.TransportAfter != res.Transport {
 		t.Fatalf("transport %q then %q", res.Transport, res.TransportAfter)
 	}
 	if got := string(res.Echo); got != `["héllo",{"n":1},[true]]` {
@@ -144,9 +148,9 @@ func checkResult(t *testing.T, s *server, res browserResult, closer string) {
 	if fmt.Sprint(res.Pushed) != "[pushed]" {
 		t.Errorf("server emit %v", res.Pushed)
 	}
-	want := "webtransport: client namespace disconnect"
+	want := res.Transport + ": client namespace disconnect"
 	if closer == "server" {
-		want = "webtransport: server namespace disconnect"
+		want = res.Transport + ": server namespace disconnect"
 		if res.Disconnect != "io server disconnect" {
 			t.Errorf("the page saw %q, want io server disconnect", res.Disconnect)
 		}
@@ -163,10 +167,21 @@ func checkResult(t *testing.T, s *server, res browserResult, closer string) {
 
 func TestBrowserWebTransportOnly(t *testing.T) {
 	s := startServer(t)
-	checkResult(t, s, runBrowser(t, s, "client", engineio.TransportWebTransport), "client")
+	checkResult(t, s, runBrowser(t, s, "client", engineio.TransportWebTransport), "client", false)
 }
 
 func TestBrowserUpgradeFromPolling(t *testing.T) {
 	s := startServer(t)
-	checkResult(t, s, runBrowser(t, s, "server", engineio.TransportPolling, engineio.TransportWebTransport), "server")
+	checkResult(t, s, runBrowser(t, s, "server", engineio.TransportPolling, engineio.TransportWebTransport), "server", false)
+}
+
+// TestBrowserDefaultTransports: with the client's default transports
+// (polling, websocket, webtransport) it probes both upgrades at once; the
+// server answers the first probe and refuses the other, and the page ends
+// on one of them, working.
+func TestBrowserDefaultTransports(t *testing.T) {
+	s := startServer(t)
+	res := runBrowser(t, s, "server", engineio.TransportPolling, engineio.TransportWebSocket, engineio.TransportWebTransport)
+	t.Logf("upgraded to %s", res.Transport)
+	checkResult(t, s, res, "server", true)
 }
