@@ -5,8 +5,9 @@ import (
 	"io"
 	"time"
 
-	"github.com/duplexio/duplex/engineio/packet"
 	"github.com/quic-go/webtransport-go"
+
+	"github.com/duplexio/duplex/engineio/packet"
 )
 
 // wtCloseGrace is how long a WebTransport session closed by the server

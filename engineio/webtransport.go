@@ -7,8 +7,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/duplexio/duplex/engineio/packet"
 	"github.com/quic-go/webtransport-go"
+
+	"github.com/duplexio/duplex/engineio/packet"
 )
 
 // WebTransport (Engine.IO over HTTP/3), as Node's engine.io 6.6 serves it

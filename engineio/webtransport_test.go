@@ -16,11 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quic-go/quic-go"
+	"github.com/quic-go/webtransport-go"
+
 	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/engineio/packet"
 	"github.com/duplexio/duplex/internal/wttest"
-	"github.com/quic-go/quic-go"
-	"github.com/quic-go/webtransport-go"
 )
 
 var wtTransports = []string{engineio.TransportPolling, engineio.TransportWebSocket, engineio.TransportWebTransport}

@@ -21,10 +21,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/duplexio/duplex/engineio/packet"
 	"github.com/quic-go/quic-go"
 	"github.com/quic-go/quic-go/http3"
 	"github.com/quic-go/webtransport-go"
+
+	"github.com/duplexio/duplex/engineio/packet"
 )
 
 // Cert is a self-signed certificate for localhost and 127.0.0.1.

@@ -19,13 +19,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quic-go/webtransport-go"
+
 	"github.com/duplexio/duplex/engineio"
 	"github.com/duplexio/duplex/internal/eiotest"
 	"github.com/duplexio/duplex/internal/testtime"
 	"github.com/duplexio/duplex/internal/wttest"
 	"github.com/duplexio/duplex/socketio"
 	"github.com/duplexio/duplex/test/fixture"
-	"github.com/quic-go/webtransport-go"
 )
 
 func TestMain(m *testing.M) { eiotest.CheckLeaks(m) }
