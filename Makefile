@@ -76,8 +76,9 @@ fmt-check:
 # deps: the client tests run the official Node server (npm "socket.io"), the
 # cluster tests (test/cluster) Node nodes with @socket.io/redis-adapter.
 # services: the Redis and NATS tests start their own servers on free ports
-# (internal/testservice); none uses a service of the machine.
-go-test: deps services
+# (internal/testservice); none uses a service of the machine. chromium: the
+# webtransport tests (test/webtransport) run the browser client in it.
+go-test: deps services chromium
 	$(GO) test -race -count=1 ./...
 
 # The binaries internal/testservice runs, and nginx; redis-server brings
@@ -138,7 +139,7 @@ $(VULNDB)/index/db.json: $(INDEXDB)
 # anyway). A crasher is written to the package's testdata/fuzz and fails.
 FUZZTIME ?= 15s
 FUZZ_TARGETS = ./engineio:FuzzServeHTTP \
-	./engineio/packet:FuzzDecode ./engineio/packet:FuzzDecodePayload \
+	./engineio/packet:FuzzDecode ./engineio/packet:FuzzDecodePayload ./engineio/packet:FuzzStreamReader \
 	./parser:FuzzDecodeText ./parser:FuzzRoundTrip ./parser:FuzzPlaceholders ./parser:FuzzDecoderStream ./parser:FuzzSplitArray \
 	./socketio:FuzzServerPayload ./internal/typedfunc:FuzzArgsDecode ./internal/typedfunc:FuzzScalarDecode \
 	./adapter/natsadapter:FuzzDecode ./parser/msgpackparser:FuzzDecode

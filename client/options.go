@@ -19,6 +19,10 @@ import (
 const (
 	TransportPolling   = engineio.TransportPolling
 	TransportWebSocket = engineio.TransportWebSocket
+	// TransportWebTransport is WebTransport (HTTP/3), at the URL's host
+	// and port over UDP: first in Transports it opens the connection,
+	// after polling it is upgraded to when the server offers it.
+	TransportWebTransport = engineio.TransportWebTransport
 )
 
 // Options configure a Manager (and Dial). Zero values mean the defaults of
@@ -36,7 +40,7 @@ type Options struct {
 	Header http.Header
 	// Query is added to the URL's own query parameters.
 	Query url.Values
-	// TLSConfig configures https and wss connections.
+	// TLSConfig configures https, wss and webtransport connections.
 	TLSConfig *tls.Config
 	// HTTPClient carries polling requests. By default the Manager uses a
 	// client of its own, whose idle connections it closes when the engine
@@ -128,7 +132,7 @@ func (o *Options) withDefaults() (Options, error) {
 		c.Transports = []string{TransportPolling, TransportWebSocket}
 	}
 	for _, t := range c.Transports {
-		if t != TransportPolling && t != TransportWebSocket {
+		if t != TransportPolling && t != TransportWebSocket && t != TransportWebTransport {
 			return c, fmt.Errorf("client: unknown transport %q", t)
 		}
 	}

@@ -11,6 +11,10 @@ import (
 const (
 	TransportPolling   = "polling"
 	TransportWebSocket = "websocket"
+	// TransportWebTransport is Engine.IO over HTTP/3 (see
+	// Server.ServeWebTransport); like Node's, a server offers it only when
+	// Options.Transports names it.
+	TransportWebTransport = "webtransport"
 )
 
 // Options configure a Server. The zero value of every field means the
@@ -20,7 +24,9 @@ type Options struct {
 	PingInterval time.Duration
 	// PingTimeout is how long the server waits for the pong (default 20s).
 	PingTimeout time.Duration
-	// UpgradeTimeout bounds an upgrade from polling to WebSocket (default 10s).
+	// UpgradeTimeout bounds an upgrade from polling to WebSocket or
+	// WebTransport, and the wait for a WebTransport session's stream and
+	// first packet (default 10s).
 	UpgradeTimeout time.Duration
 	// MaxHTTPBufferSize is the largest message or polling body a client may
 	// send, in bytes (default 1e6). Larger ones close the session.
@@ -114,6 +120,18 @@ func setDefault[T int | int64 | time.Duration](v *T, def T) {
 	if *v <= 0 {
 		*v = def
 	}
+}
+
+// upgrades lists the transports a polling session may upgrade to, in
+// Node's order.
+func (o *Options) upgrades() []string {
+	ups := []string{}
+	for _, t := range []string{TransportWebSocket, TransportWebTransport} {
+		if !o.DisableUpgrades && o.allows(t) {
+			ups = append(ups, t)
+		}
+	}
+	return ups
 }
 
 func (o *Options) allows(transport string) bool {

@@ -80,7 +80,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	transport := q.Get("transport")
-	if !srv.opts.allows(transport) {
+	if !srv.opts.allows(transport) || transport == TransportWebTransport { // not over HTTP/1.1: ServeWebTransport
 		writeError(w, requestError(CodeUnknownTransport))
 		return
 	}
@@ -168,7 +168,7 @@ func (srv *Server) handshakePolling(w http.ResponseWriter, r *http.Request) {
 	s := srv.newSession(r)
 	t := newPollingTransport(s)
 	s.transport = t
-	if e := srv.open(s, !srv.opts.DisableUpgrades && srv.opts.allows(TransportWebSocket)); e != nil {
+	if e := srv.open(s, true); e != nil {
 		srv.refused(e)
 		writeError(w, e)
 		return
@@ -276,7 +276,7 @@ func (srv *Server) newSession(r *http.Request) *Session {
 func (srv *Server) open(s *Session, canUpgrade bool) *RequestError {
 	upgrades := []string{}
 	if canUpgrade {
-		upgrades = append(upgrades, TransportWebSocket)
+		upgrades = srv.opts.upgrades()
 	}
 	data, _ := json.Marshal(handshake{
 		SID: s.id, Upgrades: upgrades, MaxPayload: srv.opts.MaxHTTPBufferSize,

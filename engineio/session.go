@@ -67,8 +67,8 @@ type Session struct {
 	closeWhy  string // the reason a closing session will close with
 	reason    string // the reason it closed with, once closed
 	transport transport
-	probe     *wsTransport // a WebSocket being upgraded to
-	reserved  bool         // an upgrade handshake is under way: no second one
+	probe     prober // a WebSocket or WebTransport being upgraded to
+	reserved  bool   // an upgrade handshake is under way: no second one
 	queue     []packet.Packet
 	spare     []packet.Packet // the previous queue, kept for reuse
 	qbytes    int64           // cost (queueCost) of queue
@@ -207,7 +207,13 @@ func (s *Session) Abort(reason string, err error) { s.close(reason, err) }
 
 // upgrading reports whether an upgrade probe was answered, after which
 // polls must not wait; the caller holds s.mu.
-func (s *Session) upgrading() bool { return s.probe != nil && s.probe.probed }
+func (s *Session) upgrading() bool {
+	if s.probe == nil {
+		return false
+	}
+	answered, _ := s.probe.answered()
+	return answered
+}
 
 // push queues a control packet; the caller holds s.mu.
 func (s *Session) push(p packet.Packet) {

@@ -30,6 +30,15 @@ type transport interface {
 	shut(broken bool)
 }
 
+// prober is a transport that a polling session probes before moving onto
+// it (an upgrade).
+type prober interface {
+	transport
+	// answered reports whether the probe was answered, and when; the
+	// caller holds s.mu.
+	answered() (bool, time.Time)
+}
+
 var errPollAborted = errors.New("engineio: poll connection closed prematurely")
 
 // pollingTransport is HTTP long-polling: a pending GET receives what is
@@ -133,7 +142,8 @@ func (t *pollingTransport) wait(r *http.Request) bool {
 	delayed := false
 	for len(s.queue) == 0 && s.state == stateOpen && s.transport == transport(t) && !(delayed && s.upgrading()) {
 		if s.upgrading() && delay == nil {
-			timer := time.NewTimer(nextTick(s.probe.probedAt, time.Now()))
+			_, at := s.probe.answered()
+			timer := time.NewTimer(nextTick(at, time.Now()))
 			defer timer.Stop()
 			delay = timer.C
 		}

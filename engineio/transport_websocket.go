@@ -44,6 +44,8 @@ func (t *wsTransport) writable() bool { return !t.writing }
 
 func (t *wsTransport) busy() bool { return t.writing }
 
+func (t *wsTransport) answered() (bool, time.Time) { return t.probed, t.probedAt }
+
 func (t *wsTransport) kick() {
 	if !t.writing && t.s.transport == transport(t) {
 		t.writing = true

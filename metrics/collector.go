@@ -65,7 +65,7 @@ func New() *Collector {
 		closed:        counterVec("duplex_engine_sessions_closed_total", "Engine.IO sessions closed, by reason.", "reason"),
 		slowConsumers: counter("duplex_engine_slow_consumer_disconnects_total", "Sessions closed because their write queue overflowed."),
 		refused:       counterVec("duplex_engine_handshakes_refused_total", "Handshakes answered with an error, by HTTP status and Engine.IO error code.", "status", "code"),
-		upgrades:      counterVec("duplex_engine_upgrades_total", "Upgrades from polling to WebSocket, by outcome (ok, dropped).", "outcome"),
+		upgrades:      counterVec("duplex_engine_upgrades_total", "Upgrades from polling to WebSocket or WebTransport, by outcome (ok, dropped).", "outcome"),
 		messagesIn:    counter("duplex_engine_messages_in_total", "Engine.IO messages received from clients."),
 		bytesIn:       counter("duplex_engine_bytes_in_total", "Bytes of Engine.IO messages received from clients."),
 		messagesOut:   counter("duplex_engine_messages_out_total", "Engine.IO messages queued to clients."),

@@ -16,6 +16,11 @@ import (
 const (
 	TransportPolling   = "polling"
 	TransportWebSocket = "websocket"
+	// TransportWebTransport is Engine.IO over HTTP/3 (WebTransport), at
+	// the URL's host and port over UDP with TLSConfig: first in
+	// Transports it opens the connection, after polling it is upgraded
+	// to when the server offers it.
+	TransportWebTransport = "webtransport"
 )
 
 // Close reasons, as engine.io-client names them: Handler.OnClose receives
@@ -76,8 +81,8 @@ type Config struct {
 	// client with a cookie Jar also lends its cookies to the WebSocket
 	// handshake (sticky sessions).
 	HTTPClient *http.Client
-	// TLSConfig configures wss connections; https polling uses
-	// HTTPClient's.
+	// TLSConfig configures wss and webtransport connections; https
+	// polling uses HTTPClient's.
 	TLSConfig *tls.Config
 	// Timeout bounds the handshake, the upgrade probe and each write
 	// (default 20s).
@@ -137,7 +142,7 @@ func (c *Config) resolve() (*config, error) {
 		r.transports = []string{TransportPolling, TransportWebSocket}
 	}
 	for _, t := range r.transports {
-		if t != TransportPolling && t != TransportWebSocket {
+		if t != TransportPolling && t != TransportWebSocket && t != TransportWebTransport {
 			return nil, fmt.Errorf("engineio: unknown transport %q", t)
 		}
 	}
@@ -155,5 +160,3 @@ func (c *Config) resolve() (*config, error) {
 	}
 	return r, nil
 }
-
-func (c *config) allows(transport string) bool { return slices.Contains(c.transports, transport) }

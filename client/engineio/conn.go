@@ -66,7 +66,7 @@ type Conn struct {
 
 	mu        sync.Mutex
 	tr        transport
-	probe     transport // a WebSocket being upgraded to
+	probe     transport // a WebSocket or WebTransport being upgraded to
 	queue     []packet.Packet
 	writing   bool // the writer has a batch in flight
 	paused    bool // an upgrade holds the writer
@@ -89,9 +89,12 @@ func Dial(ctx context.Context, cfg *Config, h Handler) (*Conn, error) {
 	ectx, cancel := context.WithCancel(context.Background())
 	e := &Conn{cfg: c, recv: h, ctx: ectx, cancel: cancel,
 		done: make(chan struct{}), kick: make(chan struct{}, 1)}
-	if c.transports[0] == TransportWebSocket {
+	switch c.transports[0] {
+	case TransportWebSocket:
 		err = e.openWebSocket(ctx)
-	} else {
+	case TransportWebTransport:
+		err = e.openWebTransport(ctx)
+	default:
 		err = e.openPolling(ctx)
 	}
 	if err != nil {
@@ -135,8 +138,8 @@ func (e *Conn) ID() string { return e.hs.SID }
 // work of the layer above that is worth nothing after it.
 func (e *Conn) Context() context.Context { return e.ctx }
 
-// Transport returns the name of the current transport: TransportPolling
-// or TransportWebSocket.
+// Transport returns the name of the current transport: TransportPolling,
+// TransportWebSocket or TransportWebTransport.
 func (e *Conn) Transport() string {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -49,10 +49,21 @@ func (e *Conn) openPolling(ctx context.Context) error {
 	}
 	t.sid = e.hs.SID
 	t.startLoop(pkts[1:])
-	if e.cfg.allows(TransportWebSocket) && slices.Contains(e.hs.Upgrades, TransportWebSocket) {
-		e.goTracked(e.upgrade)
+	if to := e.upgradeTarget(); to != "" {
+		e.goTracked(func() { e.upgrade(to) })
 	}
 	return nil
+}
+
+// upgradeTarget is the first transport after polling in Config.Transports
+// that the server offers to upgrade to, or "".
+func (e *Conn) upgradeTarget() string {
+	for _, t := range e.cfg.transports {
+		if t != TransportPolling && slices.Contains(e.hs.Upgrades, t) {
+			return t
+		}
+	}
+	return ""
 }
 
 // startLoop starts polling, after handling the packets already received;

@@ -8,14 +8,38 @@ import (
 	"github.com/duplexio/duplex/engineio/packet"
 )
 
-// upgrade moves a polling engine to WebSocket, as engine.io-client does:
-// open a WebSocket for the session, send "2probe", wait for "3probe", stop
-// polling and writing, send the upgrade packet "5" and carry on over the
-// WebSocket. When anything fails the engine stays on polling.
-func (e *Conn) upgrade() {
+// probeTransport is a transport a polling engine upgrades to.
+type probeTransport interface {
+	transport
+	// writeText writes one packet in its text form ("2probe", "5")
+	// outside the engine's writer.
+	writeText(s string) error
+	// awaitFirst returns the first packet read, before the handover.
+	awaitFirst(ctx context.Context) (packet.Packet, error)
+	// handOver sends what is read from now on to sink.
+	handOver(sink func(packet.Packet) bool)
+}
+
+var (
+	_ probeTransport = (*wsTransport)(nil)
+	_ probeTransport = (*wtTransport)(nil)
+)
+
+// upgrade moves a polling engine to WebSocket or WebTransport (to), as
+// engine.io-client does: open the transport for the session, send
+// "2probe", wait for "3probe", stop polling and writing, send the upgrade
+// packet "5" and carry on over the new transport. When anything fails the
+// engine stays on polling.
+func (e *Conn) upgrade(to string) {
 	ctx, cancel := context.WithTimeout(e.ctx, e.cfg.timeout)
 	defer cancel()
-	t, err := dialWebSocket(ctx, e, e.hs.SID)
+	var t probeTransport
+	var err error
+	if to == TransportWebTransport {
+		t, err = dialWebTransport(ctx, e, e.hs.SID)
+	} else {
+		t, err = dialWebSocket(ctx, e, e.hs.SID)
+	}
 	if err != nil {
 		e.cfg.logger.Debug("engineio: upgrade failed", "sid", e.hs.SID, "err", err)
 		return
@@ -35,7 +59,7 @@ func (e *Conn) upgrade() {
 
 // setProbe records the WebSocket being probed, so that closing the engine
 // closes it; false when the engine is already closing.
-func (e *Conn) setProbe(t *wsTransport) bool {
+func (e *Conn) setProbe(t probeTransport) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed || e.closing {
@@ -49,7 +73,7 @@ func (e *Conn) setProbe(t *wsTransport) bool {
 // the pending poll) as the probe is sent: a server answers the pending
 // poll with a noop once the probe succeeded, and a poll sent after that
 // noop could hang until the next ping.
-func (e *Conn) probeAndSwitch(ctx context.Context, t *wsTransport) error {
+func (e *Conn) probeAndSwitch(ctx context.Context, t probeTransport) error {
 	e.mu.Lock()
 	poll, _ := e.tr.(*pollingTransport)
 	e.mu.Unlock()
@@ -74,7 +98,7 @@ func (e *Conn) probeAndSwitch(ctx context.Context, t *wsTransport) error {
 }
 
 // runProbe sends "2probe" and waits for "3probe".
-func (e *Conn) runProbe(ctx context.Context, t *wsTransport) error {
+func (e *Conn) runProbe(ctx context.Context, t probeTransport) error {
 	if err := t.writeText("2probe"); err != nil {
 		return err
 	}
@@ -100,7 +124,7 @@ func (e *Conn) quiesce(ctx context.Context, poll *pollingTransport) error {
 }
 
 // switchTo makes t the engine's transport and tells the server.
-func (e *Conn) switchTo(t *wsTransport, poll *pollingTransport) error {
+func (e *Conn) switchTo(t probeTransport, poll *pollingTransport) error {
 	e.mu.Lock()
 	if e.closed || e.closing {
 		e.mu.Unlock()
@@ -117,7 +141,7 @@ func (e *Conn) switchTo(t *wsTransport, poll *pollingTransport) error {
 		return nil
 	}
 	e.unpause()
-	e.cfg.logger.Debug("engineio: upgraded", "sid", e.hs.SID)
+	e.cfg.logger.Debug("engineio: upgraded", "sid", e.hs.SID, "transport", t.name())
 	return nil
 }
 

@@ -36,6 +36,9 @@ type config struct {
 	parser          socketio.Parser
 	metrics         bool        // --metrics: GET /metrics (server_metrics.go)
 	admin           adminConfig // --admin, --admin-*: config_admin.go
+	tlsCert         string      // --tls-cert, --tls-key: HTTPS (server_http3.go)
+	tlsKey          string
+	http3Addr       string // --http3-addr: WebTransport over HTTP/3
 }
 
 // envPrefix names the environment variable of each flag: --ping-interval
@@ -73,6 +76,9 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	chatFlags(fs, &cfg.chat)
 	fs.BoolVar(&cfg.metrics, "metrics", false, "serve Prometheus metrics at /metrics")
 	adminFlags(fs, &cfg.admin)
+	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "serve --addr over HTTPS with the certificate (chain) in PEM `FILE`; needs --tls-key")
+	fs.StringVar(&cfg.tlsKey, "tls-key", "", "the private key of --tls-cert, PEM `FILE`")
+	fs.StringVar(&cfg.http3Addr, "http3-addr", "", "serve the webtransport transport (HTTP/3) on UDP `HOST:PORT` and offer it to clients; needs --tls-cert; browsers look for it on the page's port, so give --addr's port (UDP and TCP ports are apart); off when empty")
 	return fs
 }
 

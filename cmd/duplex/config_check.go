@@ -189,6 +189,24 @@ func (c *config) checkValues(src *sources) error {
 			return src.refuse("cors-origins", fmt.Sprintf("%q is not an origin: want * or scheme://host[:port] without a path, such as https://example.com", o))
 		}
 	}
+	return c.checkTLS(src)
+}
+
+// checkTLS validates --tls-cert, --tls-key and --http3-addr together; the
+// files are read when the server starts.
+func (c *config) checkTLS(src *sources) error {
+	switch {
+	case c.tlsCert != "" && c.tlsKey == "":
+		return src.refuse("tls-cert", "needs "+src.name("tls-key")+" too, the certificate's private key")
+	case c.tlsKey != "" && c.tlsCert == "":
+		return src.refuse("tls-key", "needs "+src.name("tls-cert")+" too, the certificate it belongs to")
+	case c.http3Addr == "":
+		return nil
+	case !validAddr(c.http3Addr):
+		return src.refuse("http3-addr", "want HOST:PORT, such as :443 (the port of --addr, over UDP)")
+	case c.tlsCert == "":
+		return src.refuse("http3-addr", "needs --tls-cert and --tls-key: HTTP/3 runs over TLS only")
+	}
 	return nil
 }
 

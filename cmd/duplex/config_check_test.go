@@ -65,6 +65,14 @@ func TestSettingMessages(t *testing.T) {
 			`DUPLEX_CHAT_MESSAGE_BURST="0": want a positive integer`},
 		{"chat limit flag", []string{"--chat-message-burst", "0"}, nil,
 			`--chat-message-burst="0": want a positive integer`},
+		{"certificate without key", []string{"--tls-cert", "c.pem"}, nil,
+			`--tls-cert="c.pem": needs --tls-key too, the certificate's private key`},
+		{"key variable without certificate", nil, map[string]string{"DUPLEX_TLS_KEY": "k.pem"},
+			`DUPLEX_TLS_KEY="k.pem": needs --tls-cert too, the certificate it belongs to`},
+		{"http3 without TLS", []string{"--http3-addr", ":443"}, nil,
+			`--http3-addr=":443": needs --tls-cert and --tls-key: HTTP/3 runs over TLS only`},
+		{"http3 address variable", []string{"--tls-cert", "c.pem", "--tls-key", "k.pem"}, map[string]string{"DUPLEX_HTTP3_ADDR": "443"},
+			`DUPLEX_HTTP3_ADDR="443": want HOST:PORT, such as :443 (the port of --addr, over UDP)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,6 +93,7 @@ func TestSettingValuesAccepted(t *testing.T) {
 		{"--addr", "[::1]:0"},
 		{"--cors-origins", "*"},
 		{"--cors-origins", "http://localhost:8080, https://example.com"},
+		{"--tls-cert", "c.pem", "--tls-key", "k.pem", "--http3-addr", ":443"},
 	} {
 		if _, err := parseConfig(args, func(string) string { return "" }); err != nil {
 			t.Errorf("%q: %v", args, err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/quic-go/webtransport-go"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/duplexio/duplex/admin"
@@ -42,10 +44,17 @@ type server struct {
 	metrics    *prometheus.Registry // nil without --metrics
 	collect    *metrics.Collector   // nil without --metrics
 	admin      *admin.Admin         // nil without --admin
+	tls        *tls.Config          // nil without --tls-cert (server_http3.go)
+	wt         *webtransport.Server // nil without --http3-addr
+	h3conn     net.PacketConn       // the UDP socket of wt, once bound
 }
 
 func newServer(cfg *config, logger *slog.Logger) (*server, error) {
 	s := &server{cfg: cfg, log: logger, started: time.Now()}
+	var err error
+	if s.tls, err = loadTLS(cfg); err != nil {
+		return nil, err
+	}
 	opts := &socketio.Options{
 		Path: cfg.path,
 		Engine: engineio.Options{
@@ -65,6 +74,7 @@ func newServer(cfg *config, logger *slog.Logger) (*server, error) {
 	if len(cfg.corsOrigins) > 0 {
 		opts.Engine.CORS = &engineio.CORS{Origins: cfg.corsOrigins}
 	}
+	enableWebTransport(cfg, opts)
 	s.instrument(opts)
 	if err := s.instrumentAdmin(opts); err != nil {
 		return nil, err
@@ -74,6 +84,7 @@ func newServer(cfg *config, logger *slog.Logger) (*server, error) {
 	}
 	s.io = socketio.NewServer(opts)
 	s.chat = chat.Register(s.io.Sockets(), s.chatOptions())
+	s.newWebTransport()
 	h, err := s.handler()
 	if err != nil {
 		return nil, err
@@ -87,6 +98,7 @@ func newServer(cfg *config, logger *slog.Logger) (*server, error) {
 		MaxHeaderBytes: engineio.DefaultMaxHeaderBytes,
 		IdleTimeout:    2 * time.Minute,
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
+		TLSConfig:      s.tls,
 	}
 	return s, nil
 }
@@ -165,6 +177,10 @@ func (s *server) listenAndServe(ctx context.Context, stopSignals func()) error {
 	if err != nil {
 		return err
 	}
+	if err := s.listenHTTP3(); err != nil {
+		_ = ln.Close()
+		return err
+	}
 	return s.serve(ctx, ln, stopSignals)
 }
 
@@ -173,10 +189,17 @@ func (s *server) serve(ctx context.Context, ln net.Listener, stopSignals func())
 		_ = ln.Close()
 		return err
 	}
-	url := baseURL(ln.Addr())
+	url := baseURL(ln.Addr(), s.tls != nil)
 	s.log.Info("duplex listening", "url", url, "socketio", url+s.cfg.path[1:], "healthz", url+"healthz")
-	errc := make(chan error, 1)
-	go func() { errc <- s.http.Serve(ln) }()
+	errc := make(chan error, 2)
+	go func() {
+		if s.tls != nil {
+			errc <- s.http.ServeTLS(ln, "", "") // the certificate of s.http.TLSConfig
+			return
+		}
+		errc <- s.http.Serve(ln)
+	}()
+	s.serveHTTP3(errc)
 	select {
 	case err := <-errc:
 		return err
@@ -206,6 +229,7 @@ func (s *server) shutdown() error {
 		_ = s.admin.Close()
 	}
 	ioErr := s.io.Shutdown(ctx)
+	s.closeHTTP3() // after the engine closed its WebTransport sessions
 	httpErr := <-httpDone
 	if s.relay != nil {
 		_ = s.relay.Close() // the WebSockets it tunnels outlive http.Server.Shutdown
@@ -221,14 +245,18 @@ func (s *server) shutdown() error {
 }
 
 // baseURL is the address to print for a listener: a wildcard host becomes
-// localhost, so that the line can be opened as is.
-func baseURL(addr net.Addr) string {
+// localhost, so that the line can be opened as is; https with TLS.
+func baseURL(addr net.Addr, https bool) string {
+	scheme := "http://"
+	if https {
+		scheme = "https://"
+	}
 	host, port, err := net.SplitHostPort(addr.String())
 	if err != nil {
-		return "http://" + addr.String() + "/"
+		return scheme + addr.String() + "/"
 	}
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		host = "localhost"
 	}
-	return "http://" + net.JoinHostPort(host, port) + "/"
+	return scheme + net.JoinHostPort(host, port) + "/"
 }

@@ -58,6 +58,9 @@ func startServer(t *testing.T, args ...string) (url string, logs *syncBuffer, st
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := srv.listenHTTP3(); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.serve(ctx, ln, func() {}) }()
@@ -75,7 +78,7 @@ func startServer(t *testing.T, args ...string) (url string, logs *syncBuffer, st
 		return serveErr
 	}
 	t.Cleanup(func() { _ = stop() })
-	url = baseURL(ln.Addr())
+	url = baseURL(ln.Addr(), cfg.tlsCert != "")
 	deadline := time.Now().Add(wait)
 	for !strings.Contains(logs.String(), `msg="duplex listening" url=`+url+" ") {
 		if time.Now().After(deadline) {
@@ -180,7 +183,7 @@ func TestBaseURL(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := baseURL(addr); got != tt.want {
+		if got := baseURL(addr, false); got != tt.want {
 			t.Errorf("baseURL(%s) = %s, want %s", tt.addr, got, tt.want)
 		}
 	}

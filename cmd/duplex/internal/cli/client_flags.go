@@ -126,7 +126,7 @@ func clientFlagSet(stderr io.Writer) (*flag.FlagSet, *flagValues) {
 	f := &flagValues{listen: &repeated{}, header: &repeated{}}
 	f.namespace = fs.String("namespace", "", "namespace to connect to (default: the URL's path, or /)")
 	f.auth = fs.String("auth", "", "auth payload: a JSON object")
-	f.transport = fs.String("transport", "", "websocket or polling only (default: polling, upgraded to websocket)")
+	f.transport = fs.String("transport", "", "websocket, polling or webtransport (HTTP/3, at the URL's port over UDP) only (default: polling, upgraded to websocket)")
 	f.path = fs.String("path", "/socket.io/", "the server's Socket.IO path")
 	f.parser = fs.String("parser", "json", "the server's Socket.IO parser: json or msgpack (socket.io-msgpack-parser)")
 	fs.String("emit", "", "emit `EVENT`, with the JSON array of arguments that follows, then exit")
@@ -203,10 +203,10 @@ func (c *clientConfig) apply(f *flagValues) error {
 	}
 	switch *f.transport {
 	case "":
-	case "websocket", "polling":
+	case "websocket", "polling", "webtransport":
 		c.transports = []string{*f.transport}
 	default:
-		return fmt.Errorf("--transport must be websocket or polling, not %q", *f.transport)
+		return fmt.Errorf("--transport must be websocket, polling or webtransport, not %q", *f.transport)
 	}
 	switch *f.parser {
 	case "json":

@@ -267,7 +267,7 @@ func TestClientErrors(t *testing.T) {
 		{"ack timeout", []string{f.url, "--emit", "note", "--ack", "--timeout", "300ms"}, 1, `no acknowledgement of "note" within 300ms`},
 		{"no URL", []string{"--emit", "x"}, 2, "missing URL"},
 		{"two URLs", []string{f.url, f.url}, 2, "unexpected argument"},
-		{"bad transport", []string{f.url, "--transport", "carrier-pigeon"}, 2, "--transport must be websocket or polling"},
+		{"bad transport", []string{f.url, "--transport", "carrier-pigeon"}, 2, "--transport must be websocket, polling or webtransport"},
 		{"bad auth", []string{f.url, "--auth", "[1]"}, 2, "--auth must be a JSON object"},
 		{"bad parser", []string{f.url, "--parser", "cbor"}, 2, "--parser must be json or msgpack"},
 		{"bad emit args", []string{f.url, "--emit", "x", "[1"}, 2, "--emit x: bad JSON"},
