@@ -90,6 +90,9 @@ func (t *peerTable) prune(now time.Time, ttl time.Duration) {
 // newProxy returns the reverse proxy to the node at addr.
 func (r *Relay) newProxy(node, addr string) *httputil.ReverseProxy {
 	target := &url.URL{Scheme: "http", Host: addr}
+	if r.opts.TLS != nil {
+		target.Scheme = "https"
+	}
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)

@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -43,6 +44,13 @@ type Options struct {
 	// Logger receives peers joining and leaving and forwarding failures;
 	// nil discards.
 	Logger *slog.Logger
+	// TLS, when set, makes the node forward over HTTPS with this client
+	// configuration: set it when the nodes serve TLS themselves rather
+	// than behind a balancer that terminates it. Peers are reached at
+	// their advertised address, often an IP that their certificate does
+	// not name: a VerifyConnection of your own (duplex pins the nodes'
+	// shared certificate) fits better than host name checks.
+	TLS *tls.Config
 }
 
 // Relay is one node's part of the relay: its node id, its table of peers,
@@ -93,6 +101,7 @@ func New(bus Bus, opts *Options) *Relay {
 		MaxIdleConns:        1024,
 		MaxIdleConnsPerHost: 256, // a long-polling client holds one request per session
 		IdleConnTimeout:     90 * time.Second,
+		TLSClientConfig:     o.TLS, // HTTP/1.1 only: a WebSocket tunnel is an HTTP/1.1 upgrade
 	}
 	return r
 }

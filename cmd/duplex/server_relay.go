@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"crypto/tls"
+	"errors"
 	"net"
 
 	"github.com/duplexio/duplex/relay"
@@ -12,7 +15,7 @@ import (
 // no sticky sessions. brokerAddr is the broker's host:port, from which the
 // advertised address is guessed when --addr names every interface.
 func (s *server) useRelay(opts *socketio.Options, bus relay.Bus, brokerAddr string) {
-	s.relay = relay.New(bus, &relay.Options{Logger: s.log})
+	s.relay = relay.New(bus, &relay.Options{Logger: s.log, TLS: peerTLS(s.tls)})
 	s.brokerAddr = brokerAddr
 	opts.Engine.Router = s.relay
 }
@@ -66,3 +69,26 @@ func routeIP(addr string) string {
 // relayChannel names the Redis channel of the announcements: outside the
 // adapter's key prefix, so that no adapter pattern (Node's either) matches.
 func relayChannel(key string) string { return "duplex-relay#" + key }
+
+// peerTLS is the client side of forwarding between nodes that serve
+// --tls-cert themselves (nil without it): a peer is reached at its
+// advertised address, usually an IP its certificate does not name, so
+// instead of a host name check the peer must present the certificate this
+// node serves, the one the cluster's nodes share. Nodes with certificates
+// of their own belong behind a balancer that terminates TLS.
+func peerTLS(own *tls.Config) *tls.Config {
+	if own == nil || len(own.Certificates) == 0 {
+		return nil
+	}
+	leaf := own.Certificates[0].Certificate[0]
+	return &tls.Config{
+		MinVersion:         tls.VersionTLS12,
+		InsecureSkipVerify: true, // replaced by VerifyConnection's pinning
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 || !bytes.Equal(cs.PeerCertificates[0].Raw, leaf) {
+				return errors.New("relay: the peer does not serve this node's --tls-cert")
+			}
+			return nil
+		},
+	}
+}

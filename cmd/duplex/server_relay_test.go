@@ -1,13 +1,16 @@
 package main
 
 import (
+	"crypto/tls"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/duplexio/duplex/internal/testservice"
 	"github.com/duplexio/duplex/internal/testtime"
+	"github.com/duplexio/duplex/internal/wttest"
 )
 
 // TestRelayNodes starts two nodes on each broker: a session opened on one
@@ -70,5 +73,35 @@ func TestAdvertiseAddr(t *testing.T) {
 		if got := advertiseAddr(listen, tt.broker); got != tt.want {
 			t.Errorf("advertiseAddr(%s, %q) = %s, want %s", tt.listen, tt.broker, got, tt.want)
 		}
+	}
+}
+
+// TestPeerTLS checks the pinning of forwarding over TLS: a peer serving
+// this node's certificate is reached, one serving another is refused.
+func TestPeerTLS(t *testing.T) {
+	t.Parallel()
+	own, other := wttest.NewCert(t), wttest.NewCert(t)
+	client := peerTLS(&tls.Config{Certificates: []tls.Certificate{own.TLS}})
+	for _, tt := range []struct {
+		name  string
+		serve wttest.Cert
+		ok    bool
+	}{{"same certificate", own, true}, {"another certificate", other, false}} {
+		ts := httptest.NewUnstartedServer(http.NotFoundHandler())
+		ts.TLS = &tls.Config{Certificates: []tls.Certificate{tt.serve.TLS}}
+		ts.StartTLS()
+		c := &http.Client{Transport: &http.Transport{TLSClientConfig: client}}
+		resp, err := c.Get(ts.URL)
+		if err == nil {
+			_ = resp.Body.Close()
+		}
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: err %v", tt.name, err)
+		}
+		c.CloseIdleConnections()
+		ts.Close()
+	}
+	if peerTLS(nil) != nil {
+		t.Error("peerTLS(nil) is not nil: a node without --tls-cert forwards over HTTP")
 	}
 }
