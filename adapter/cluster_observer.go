@@ -13,7 +13,20 @@ type ClusterObserver interface {
 	// PublishFailed is called when the broker refused a message (a
 	// broadcast then reaches no socket of another node).
 	PublishFailed()
+	// BrokerDown is called when this node loses its connection to the
+	// broker, once per outage, and BrokerUp when the connection works
+	// again; broker names it (BrokerRedis, BrokerNATS). A broker calls
+	// BrokerUp when it is created with a working connection, so that an
+	// up/down gauge exists before the first outage.
+	BrokerDown(broker string)
+	BrokerUp(broker string)
 }
+
+// The broker names a ClusterObserver is given.
+const (
+	BrokerRedis = "redis"
+	BrokerNATS  = "nats"
+)
 
 func (c *Cluster) requested(what string, err error) {
 	if c.obs != nil {

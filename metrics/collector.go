@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -48,6 +49,7 @@ type Collector struct {
 	recoveries     *prometheus.CounterVec
 	requests       *prometheus.CounterVec
 	publishFails   prometheus.Counter
+	brokers        *brokers
 	events         sync.Map // namespace → *eventCounters
 	all            []prometheus.Collector
 }
@@ -82,13 +84,14 @@ func New() *Collector {
 		ackTimeouts:   counterVec("duplex_ack_timeouts_total", "Acknowledgements that did not come in time, by namespace.", "namespace"),
 		requests:      counterVec("duplex_adapter_requests_total", "Requests to the other nodes of a cluster, by kind and outcome (ok, timeout, error).", "request", "outcome"),
 		publishFails:  counter("duplex_adapter_publish_failures_total", "Messages the cluster's broker refused."),
+		brokers:       newBrokers(),
 		recoveries:    counterVec("duplex_recoveries_total", "Connection state recovery attempts, by namespace and outcome (recovered, failed).", "namespace", "outcome"),
 	}
 	c.upgradeOK = c.upgrades.WithLabelValues("ok")
 	c.upgradeDropped = c.upgrades.WithLabelValues("dropped")
 	c.all = []prometheus.Collector{c.sessions, c.opened, c.closed, c.slowConsumers, c.refused, c.upgrades,
 		c.messagesIn, c.bytesIn, c.messagesOut, c.bytesOut, c.dropped, c.sockets, c.connects, c.disconnects, c.panics,
-		c.eventsIn, c.eventsOut, c.broadcasts, c.ackTimeouts, c.acksPending, c.recoveries, c.requests, c.publishFails}
+		c.eventsIn, c.eventsOut, c.broadcasts, c.ackTimeouts, c.acksPending, c.recoveries, c.requests, c.publishFails, c.brokers}
 	return c
 }
 
@@ -225,6 +228,12 @@ func (c *Collector) Requested(what string, err error) {
 
 // PublishFailed implements adapter.ClusterObserver.
 func (c *Collector) PublishFailed() { c.publishFails.Inc() }
+
+// BrokerDown implements adapter.ClusterObserver.
+func (c *Collector) BrokerDown(broker string) { c.brokers.setDown(broker, time.Now()) }
+
+// BrokerUp implements adapter.ClusterObserver.
+func (c *Collector) BrokerUp(broker string) { c.brokers.setUp(broker, time.Now()) }
 
 func counter(name, help string) prometheus.Counter {
 	return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})

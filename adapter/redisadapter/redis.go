@@ -57,8 +57,8 @@ type Options struct {
 	QueueSize int
 	// Logger receives connection state changes and errors; nil discards.
 	Logger *slog.Logger
-	// Observer, when set, is told of the cluster's requests and failed
-	// publishes (see adapter.ClusterObserver).
+	// Observer, when set, is told of the cluster's requests, failed
+	// publishes and Redis outages (see adapter.ClusterObserver).
 	Observer adapter.ClusterObserver
 }
 
@@ -95,7 +95,7 @@ func New(client goredis.UniversalClient, opts *Options) *Broker {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Broker{opts: o, uid: adapter.RandomID(8), bus: newBus(client, o.Mode == ModeSharded, o.QueueSize, o.Logger)}
+	return &Broker{opts: o, uid: adapter.RandomID(8), bus: newBus(client, o.Mode == ModeSharded, o.QueueSize, o.Logger, o.Observer)}
 }
 
 // Adapter is an adapter.Factory: the cluster adapter of ns.
