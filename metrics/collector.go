@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"errors"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -66,7 +67,7 @@ func New() *Collector {
 		opened:        counterVec("duplex_engine_sessions_opened_total", "Engine.IO sessions opened, by the transport they opened on.", "transport"),
 		closed:        counterVec("duplex_engine_sessions_closed_total", "Engine.IO sessions closed, by reason.", "reason"),
 		slowConsumers: counter("duplex_engine_slow_consumer_disconnects_total", "Sessions closed because their write queue overflowed."),
-		refused:       counterVec("duplex_engine_handshakes_refused_total", "Handshakes answered with an error, by HTTP status and Engine.IO error code.", "status", "code"),
+		refused:       counterVec("duplex_engine_handshakes_refused_total", "Handshakes answered with an error, by cause, HTTP status and Engine.IO error code.", "cause", "status", "code"),
 		upgrades:      counterVec("duplex_engine_upgrades_total", "Upgrades from polling to WebSocket, by outcome (ok, dropped).", "outcome"),
 		messagesIn:    counter("duplex_engine_messages_in_total", "Engine.IO messages received from clients."),
 		bytesIn:       counter("duplex_engine_bytes_in_total", "Bytes of Engine.IO messages received from clients."),
@@ -75,7 +76,7 @@ func New() *Collector {
 		sockets:       gaugeVec("duplex_sockets", "Connected Socket.IO sockets by namespace (\"*\" for dynamic namespaces).", "namespace"),
 		connects:      counterVec("duplex_socket_connections_total", "Socket.IO connections to a namespace.", "namespace"),
 		disconnects:   counterVec("duplex_socket_disconnections_total", "Socket.IO disconnections, by namespace and reason.", "namespace", "reason"),
-		panics:        counterVec("duplex_handler_panics_total", "Panics recovered from handlers and middleware, by namespace.", "namespace"),
+		panics:        counterVec("duplex_handler_panics_total", "Panics recovered from user code (handlers, middleware, ack callbacks...), by namespace and kind.", "namespace", "kind"),
 		dropped:       counter("duplex_engine_messages_dropped_total", "Volatile messages dropped because the session could not send them at once."),
 		eventsIn:      counterVec("duplex_socket_events_in_total", "Socket.IO events received from clients, by namespace.", "namespace"),
 		eventsOut:     counterVec("duplex_socket_events_out_total", "Socket.IO events written to sockets (a broadcast once per recipient), by namespace.", "namespace"),
@@ -133,8 +134,12 @@ func (c *Collector) SessionClosed(transport, reason string, err error) {
 }
 
 // HandshakeRefused implements engineio.Observer.
-func (c *Collector) HandshakeRefused(e *engineio.RequestError) {
-	c.refused.WithLabelValues(strconv.Itoa(e.Status), strconv.Itoa(e.Code)).Inc()
+func (c *Collector) HandshakeRefused(cause string, e *engineio.RequestError) {
+	status := e.Status
+	if status == 0 {
+		status = http.StatusBadRequest // as the answer says
+	}
+	c.refused.WithLabelValues(cause, strconv.Itoa(status), strconv.Itoa(e.Code)).Inc()
 }
 
 // Upgraded implements engineio.Observer.
@@ -176,8 +181,8 @@ func (c *Collector) Disconnected(nsp, reason string) {
 }
 
 // HandlerPanicked implements socketio.Observer.
-func (c *Collector) HandlerPanicked(nsp string) {
-	c.panics.WithLabelValues(nsp).Inc()
+func (c *Collector) HandlerPanicked(nsp, kind string) {
+	c.panics.WithLabelValues(nsp, kind).Inc()
 }
 
 // EventReceived implements socketio.Observer.

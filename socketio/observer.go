@@ -17,9 +17,12 @@ type Observer interface {
 	// Disconnected is called once for each socket that Connected was
 	// called for, with its disconnect reason.
 	Disconnected(nsp, reason string)
-	// HandlerPanicked is called for each panic recovered from a handler or
-	// middleware of a socket of nsp.
-	HandlerPanicked(nsp string)
+	// HandlerPanicked is called for each panic recovered from user code
+	// run for nsp, with the kind of code (a Panic constant): handlers,
+	// middleware, acknowledgement callbacks (a broadcast's included),
+	// server-side handlers, and a ParentNamespace's match function (nsp
+	// DynamicNamespace).
+	HandlerPanicked(nsp, kind string)
 	// EventReceived is called for each event a client sends to nsp.
 	EventReceived(nsp string)
 	// EventSent is called for each event written to a socket of nsp: a
@@ -40,6 +43,21 @@ type Observer interface {
 	Recovery(nsp string, recovered bool)
 }
 
+// The kinds of user code whose panics an Observer is told, fixed strings
+// that can be metric labels.
+const (
+	PanicEvent        = "event"           // listeners (On, OnAny) and Options.OnArgError
+	PanicConnection   = "connection"      // connection handlers
+	PanicMiddleware   = "middleware"      // Namespace.Use and Socket.Use
+	PanicAck          = "ack"             // a socket's Emit callback
+	PanicBroadcastAck = "broadcast_ack"   // a broadcast's Emit callback
+	PanicDisconnect   = "disconnect"      // disconnect and disconnecting listeners
+	PanicError        = "error"           // error listeners
+	PanicOutgoing     = "outgoing"        // outgoing listeners (OnAnyOutgoing)
+	PanicServerSide   = "server_side"     // OnServerSideEmit handlers
+	PanicMatch        = "namespace_match" // a ParentNamespace's match function
+)
+
 // DynamicNamespace is the namespace name an Observer is given for the
 // children of a ParentNamespace.
 const DynamicNamespace = "*"
@@ -50,6 +68,13 @@ func (ns *Namespace) observedName() string {
 		return DynamicNamespace
 	}
 	return ns.name
+}
+
+// panicked tells the Observer of a panic in user code of kind run for ns.
+func (ns *Namespace) panicked(kind string) {
+	if o := ns.server.opts.Observer; o != nil {
+		o.HandlerPanicked(ns.observedName(), kind)
+	}
 }
 
 func (ns *Namespace) ackTimedOut() {

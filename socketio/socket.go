@@ -209,14 +209,14 @@ func (s *Socket) runConnect() {
 	_ = s.conn.writePacket(&parser.Packet{Type: parser.Connect, Namespace: s.ns.name, Data: s.connectData()})
 	s.logger().Debug("socketio: connected", "nsp", s.ns.name, "id", s.id, "transport", s.conn.session.Transport())
 	for _, fn := range s.ns.connectionHandlers() {
-		s.protect("connection", func() { fn(s) })
+		s.protect(PanicConnection, "connection", func() { fn(s) })
 	}
 }
 
 func (s *Socket) runMiddlewares() (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			s.logPanic("middleware", r)
+			s.logPanic(PanicMiddleware, "middleware", r)
 			err = &ConnectError{Message: "Internal server error"}
 		}
 	}()

@@ -204,7 +204,7 @@ func (s *Socket) notifyOutgoing(p *parser.Packet) {
 		return
 	}
 	for _, fn := range fns {
-		s.protect("outgoing", func() { fn(event, args) })
+		s.protect(PanicOutgoing, "outgoing", func() { fn(event, args) })
 	}
 }
 

@@ -208,6 +208,9 @@ func (b *bus) send(o outgoing) {
 	if err != nil {
 		b.dropped.Add(1)
 		b.setDown(err)
+		if b.obs != nil { // queued, so the Cluster saw no error
+			b.obs.PublishFailed()
+		}
 	}
 }
 
