@@ -169,8 +169,8 @@ func (c *Collector) HandlerPanicked(nsp, kind string) {
 // EventReceived implements socketio.Observer.
 func (c *Collector) EventReceived(nsp string) { c.traffic.namespace(nsp).in.add(1, 0) }
 
-// EventSent implements socketio.Observer.
-func (c *Collector) EventSent(nsp string) { c.traffic.namespace(nsp).out.add(1, 0) }
+// EventsSent implements socketio.Observer.
+func (c *Collector) EventsSent(nsp string, n int) { c.traffic.namespace(nsp).out.add(n, 0) }
 
 // Broadcast implements socketio.Observer.
 func (c *Collector) Broadcast(nsp string) { c.broadcasts.WithLabelValues(nsp).Inc() }

@@ -15,7 +15,7 @@ import (
 // prometheus.Counter also checks for a float on each Add; the stripes add
 // integers and are summed at each scrape. The per-namespace event counters
 // are found through a one-entry cache of the last namespace, because a
-// sync.Map lookup hashes an interface: measured with callgrind, that
+// sync.Map lookup hashes an interface: measured with cachegrind, that
 // lookup and the counters it replaced were about 430 instructions per
 // broadcast recipient (BENCHMARKS.md, "The cost of metrics").
 type traffic struct {

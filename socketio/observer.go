@@ -1,5 +1,7 @@
 package socketio
 
+import "github.com/duplexio/duplex/parser"
+
 // Observer is told what happens to the sockets of a Server, for metrics.
 // Options.Observer nil (the default) means no calls at all. The engine's
 // own events (sessions, messages, bytes, upgrades) go to
@@ -25,9 +27,10 @@ type Observer interface {
 	HandlerPanicked(nsp, kind string)
 	// EventReceived is called for each event a client sends to nsp.
 	EventReceived(nsp string)
-	// EventSent is called for each event written to a socket of nsp: a
-	// broadcast counts once per recipient on this server.
-	EventSent(nsp string)
+	// EventsSent is called with the number of events written to sockets
+	// of nsp: 1 for an emit to one socket, the recipients on this server
+	// for a broadcast (one call per broadcast, not per recipient).
+	EventsSent(nsp string, n int)
 	// Broadcast is called for each broadcast emitted on nsp from this
 	// server (Emit on a BroadcastOperator, a Namespace or the Server).
 	Broadcast(nsp string)
@@ -74,6 +77,15 @@ func (ns *Namespace) observedName() string {
 func (ns *Namespace) panicked(kind string) {
 	if o := ns.server.opts.Observer; o != nil {
 		o.HandlerPanicked(ns.observedName(), kind)
+	}
+}
+
+// eventsSent tells the Observer of a broadcast's n local recipients, once
+// per broadcast: counted per recipient, the Observer's call was most of
+// what metrics cost a fan-out (BENCHMARKS.md, "The cost of metrics").
+func (ns *Namespace) eventsSent(p *parser.Packet, n int) {
+	if o := ns.server.opts.Observer; o != nil && n > 0 && (p.Type == parser.Event || p.Type == parser.BinaryEvent) {
+		o.EventsSent(ns.observedName(), n)
 	}
 }
 
