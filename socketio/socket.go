@@ -175,8 +175,12 @@ func (s *Socket) Disconnect(close bool) {
 		s.conn.disconnectAll()
 		return
 	}
-	_ = s.write(&parser.Packet{Type: parser.Disconnect, Namespace: s.ns.name}, false)
+	// Closing first: a client that gets the DISCONNECT may close its
+	// connection at once, and that "transport close" must not win the
+	// race for the reason (Node runs both in one tick). The write does not
+	// check closing.
 	s.onClose(ReasonServerDisconnect, nil)
+	_ = s.write(&parser.Packet{Type: parser.Disconnect, Namespace: s.ns.name}, false)
 }
 
 // runConnect is the first job of a socket's dispatcher: the middleware,
