@@ -10,10 +10,24 @@ type ClusterObserver interface {
 	// ErrTimeout when a node did not answer in time, or is the broker's.
 	// Requests made while this node is alone are not told.
 	Requested(what string, err error)
-	// PublishFailed is called when the broker refused a message (a
-	// broadcast then reaches no socket of another node).
+	// PublishFailed is called when the broker refused a message, or a
+	// broker that queues its messages could not send one (a broadcast
+	// then reaches no socket of another node).
 	PublishFailed()
+	// BrokerDown is called when this node loses its connection to the
+	// broker, once per outage, and BrokerUp when the connection works
+	// again; broker names it (BrokerRedis, BrokerNATS). A broker calls
+	// BrokerUp when it is created with a working connection, so that an
+	// up/down gauge exists before the first outage.
+	BrokerDown(broker string)
+	BrokerUp(broker string)
 }
+
+// The broker names a ClusterObserver is given.
+const (
+	BrokerRedis = "redis"
+	BrokerNATS  = "nats"
+)
 
 func (c *Cluster) requested(what string, err error) {
 	if c.obs != nil {

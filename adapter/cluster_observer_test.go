@@ -31,6 +31,9 @@ func (r *recorder) Requested(what string, err error) {
 	r.mu.Unlock()
 }
 
+func (*recorder) BrokerDown(string) {}
+func (*recorder) BrokerUp(string)   {}
+
 func (r *recorder) PublishFailed() {
 	r.mu.Lock()
 	r.fails++

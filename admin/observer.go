@@ -92,7 +92,7 @@ func (e *engineStats) MessagesOut(n, bytes int) {
 	e.push("bytesOut", "", bytes)
 }
 
-func (e *engineStats) HandshakeRefused(*engineio.RequestError) {}
+func (e *engineStats) HandshakeRefused(string, *engineio.RequestError) {}
 func (e *engineStats) MessagesDropped(int)                     {}
 
 // observers calls two engine observers in turn.
@@ -116,9 +116,9 @@ func (o observers) SessionClosed(t, reason string, err error) {
 	o[1].SessionClosed(t, reason, err)
 }
 
-func (o observers) HandshakeRefused(e *engineio.RequestError) {
-	o[0].HandshakeRefused(e)
-	o[1].HandshakeRefused(e)
+func (o observers) HandshakeRefused(cause string, e *engineio.RequestError) {
+	o[0].HandshakeRefused(cause, e)
+	o[1].HandshakeRefused(cause, e)
 }
 
 func (o observers) Upgraded(ok bool) {

@@ -58,6 +58,8 @@ type RequestError struct {
 	Status  int    // HTTP status; 400 when zero
 	Code    int    // engine.io error code
 	Message string // defaults to the code's standard message
+
+	cause string // for the Observer: a Refused constant
 }
 
 func (e *RequestError) Error() string { return "engineio: " + e.message() }
@@ -78,6 +80,13 @@ func requestError(code int) *RequestError {
 		status = http.StatusForbidden
 	}
 	return &RequestError{Status: status, Code: code}
+}
+
+// refusedFor is requestError(code) with the cause the Observer is told.
+func refusedFor(cause string, code int) *RequestError {
+	e := requestError(code)
+	e.cause = cause
+	return e
 }
 
 // writeError answers like Node's engine.io abortRequest: a JSON body with the

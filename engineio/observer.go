@@ -17,8 +17,13 @@ type Observer interface {
 	// was on, the close reason (a Reason constant) and its error;
 	// ErrQueueFull means a slow consumer.
 	SessionClosed(transport, reason string, err error)
-	// HandshakeRefused is called for each handshake answered with an error.
-	HandshakeRefused(e *RequestError)
+	// HandshakeRefused is called for each handshake answered with an
+	// error, and for each request refused before it could reach a session
+	// (for its header's size or its transport), with the cause (a Refused
+	// constant) and the answer. A request that net/http refuses itself
+	// never reaches the Server: a header past http.Server.MaxHeaderBytes
+	// (plus net/http's 4 KiB of slack) is answered 431 without a call.
+	HandshakeRefused(cause string, e *RequestError)
 	// Upgraded is called when a polling session moves onto a WebSocket
 	// (ok), or when a probing WebSocket is dropped before it does (!ok).
 	Upgraded(ok bool)
@@ -31,6 +36,21 @@ type Observer interface {
 	// an open session dropped because it could not send them at once.
 	MessagesDropped(n int)
 }
+
+// The causes of refused handshakes an Observer is told, fixed strings that
+// can be metric labels.
+const (
+	RefusedHeaderTooLarge = "header_too_large"    // 431: over Options.MaxHeaderBytes
+	RefusedTransport      = "unknown_transport"   // a transport not in Options.Transports
+	RefusedNotUpgrade     = "not_upgrade"         // transport=websocket without Upgrade: websocket
+	RefusedMethod         = "bad_method"          // a handshake that is not a GET
+	RefusedOrigin         = "origin"              // a WebSocket from an origin CORS does not allow
+	RefusedByAllowRequest = "allow_request"       // Options.AllowRequest said no
+	RefusedVersion        = "unsupported_version" // EIO is not 4
+	RefusedMaxConnections = "max_connections"     // Options.MaxConnections sessions open
+	RefusedShuttingDown   = "shutting_down"       // after Shutdown began
+	RefusedWebSocket      = "websocket_handshake" // the WebSocket handshake itself was invalid (400)
+)
 
 func messagesBytes(msgs []Message) int {
 	n := 0

@@ -72,7 +72,7 @@ func (srv *Server) Session(id string) *Session {
 // the same order and with the same answers.
 func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if headerSize(r) > srv.opts.MaxHeaderBytes {
-		writeError(w, &RequestError{Status: http.StatusRequestHeaderFieldsTooLarge, Code: CodeBadRequest, Message: "Request header fields too large"})
+		srv.refuse(w, &RequestError{Status: http.StatusRequestHeaderFieldsTooLarge, Code: CodeBadRequest, Message: "Request header fields too large", cause: RefusedHeaderTooLarge})
 		return
 	}
 	if srv.opts.CORS != nil && srv.opts.CORS.apply(w, r) {
@@ -81,12 +81,12 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	transport := q.Get("transport")
 	if !srv.opts.allows(transport) || transport == TransportWebTransport { // not over HTTP/1.1: ServeWebTransport
-		writeError(w, requestError(CodeUnknownTransport))
+		srv.refuse(w, refusedFor(RefusedTransport, CodeUnknownTransport))
 		return
 	}
 	isWS := transport == TransportWebSocket
 	if isWS && !isUpgrade(r) {
-		writeError(w, requestError(CodeBadRequest))
+		srv.refuse(w, refusedFor(RefusedNotUpgrade, CodeBadRequest))
 		return
 	}
 	if sid := q.Get("sid"); sid != "" {
@@ -94,8 +94,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if e := srv.checkHandshake(r, q.Get("EIO"), isWS); e != nil {
-		srv.refused(e)
-		writeError(w, e)
+		srv.refuse(w, e)
 		return
 	}
 	if isWS {
@@ -143,21 +142,23 @@ func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, sid stri
 
 func (srv *Server) checkHandshake(r *http.Request, eio string, isWS bool) *RequestError {
 	if r.Method != http.MethodGet {
-		return requestError(CodeBadHandshakeMethod)
+		return refusedFor(RefusedMethod, CodeBadHandshakeMethod)
 	}
 	if isWS && !originAllowed(srv.opts.CORS, r) {
-		return &RequestError{Status: http.StatusForbidden, Code: CodeForbidden, Message: "Origin not allowed"}
+		return &RequestError{Status: http.StatusForbidden, Code: CodeForbidden, Message: "Origin not allowed", cause: RefusedOrigin}
 	}
 	if srv.opts.AllowRequest != nil {
 		if err := srv.opts.AllowRequest(r); err != nil {
 			if e, ok := err.(*RequestError); ok {
-				return e
+				c := *e // the caller's, perhaps shared: not ours to mark
+				c.cause = RefusedByAllowRequest
+				return &c
 			}
-			return &RequestError{Status: http.StatusForbidden, Code: CodeForbidden, Message: err.Error()}
+			return &RequestError{Status: http.StatusForbidden, Code: CodeForbidden, Message: err.Error(), cause: RefusedByAllowRequest}
 		}
 	}
 	if eio != "4" {
-		return requestError(CodeUnsupportedVersion)
+		return refusedFor(RefusedVersion, CodeUnsupportedVersion)
 	}
 	srv.mu.RLock()
 	defer srv.mu.RUnlock()
@@ -169,8 +170,7 @@ func (srv *Server) handshakePolling(w http.ResponseWriter, r *http.Request) {
 	t := newPollingTransport(s)
 	s.transport = t
 	if e := srv.open(s, true); e != nil {
-		srv.refused(e)
-		writeError(w, e)
+		srv.refuse(w, e)
 		return
 	}
 	t.handleGet(w, r)
@@ -179,7 +179,8 @@ func (srv *Server) handshakePolling(w http.ResponseWriter, r *http.Request) {
 func (srv *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
 	conn, err := srv.ws.Upgrade(w, r)
 	if err != nil {
-		return // answered 400
+		srv.refused(&RequestError{Status: http.StatusBadRequest, Code: CodeBadRequest, cause: RefusedWebSocket}) // answered 400
+		return
 	}
 	s := srv.newSession(r)
 	t := newWSTransport(s, conn, false)
@@ -310,10 +311,16 @@ func (srv *Server) open(s *Session, canUpgrade bool) *RequestError {
 	return nil
 }
 
+// refuse answers a request with e, and tells the Observer.
+func (srv *Server) refuse(w http.ResponseWriter, e *RequestError) {
+	srv.refused(e)
+	writeError(w, e)
+}
+
 // refused tells the Observer of a refused handshake.
 func (srv *Server) refused(e *RequestError) {
 	if o := srv.opts.Observer; o != nil {
-		o.HandshakeRefused(e)
+		o.HandshakeRefused(e.cause, e)
 	}
 }
 
@@ -321,14 +328,14 @@ func (srv *Server) refused(e *RequestError) {
 func (srv *Server) refusal() *RequestError {
 	switch {
 	case srv.closing:
-		return &RequestError{Status: http.StatusServiceUnavailable, Code: CodeForbidden, Message: "Server is shutting down"}
+		return &RequestError{Status: http.StatusServiceUnavailable, Code: CodeForbidden, Message: "Server is shutting down", cause: RefusedShuttingDown}
 	case srv.opts.MaxConnections > 0 && len(srv.sessions) >= srv.opts.MaxConnections:
 		// Logged once, not per refusal: a client that hammers a full
 		// server must not fill its log too.
 		if srv.atLimit.CompareAndSwap(false, true) {
 			srv.opts.Logger.Warn("engineio: connection limit reached, refusing new sessions with 503", "max_connections", srv.opts.MaxConnections)
 		}
-		return &RequestError{Status: http.StatusServiceUnavailable, Code: CodeForbidden, Message: "Too many connections"}
+		return &RequestError{Status: http.StatusServiceUnavailable, Code: CodeForbidden, Message: "Too many connections", cause: RefusedMaxConnections}
 	}
 	return nil
 }

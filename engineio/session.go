@@ -142,17 +142,22 @@ func (s *Session) write(msgs []Message, direct bool) error {
 	}
 	s.qbytes += cost
 	s.checkBacklog()
-	if o := s.srv.opts.Observer; o != nil {
-		defer o.MessagesOut(len(msgs), messagesBytes(msgs)) // once s.mu is released
-	}
 	if t, ok := s.transport.(*wsTransport); ok && direct && t.startDirect() {
 		batch := s.take()
 		s.mu.Unlock()
+		if o := s.srv.opts.Observer; o != nil {
+			o.MessagesOut(len(msgs), messagesBytes(msgs))
+		}
 		t.writeDirect(batch)
 		return nil
 	}
 	s.transport.kick()
 	s.mu.Unlock()
+	// Told once s.mu is released, by a call at each return rather than a
+	// defer, which cost a broadcast 14 instructions per recipient.
+	if o := s.srv.opts.Observer; o != nil {
+		o.MessagesOut(len(msgs), messagesBytes(msgs))
+	}
 	return nil
 }
 

@@ -2,8 +2,9 @@ package metrics
 
 import (
 	"errors"
+	"net/http"
 	"strconv"
-	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -29,10 +30,7 @@ type Collector struct {
 	slowConsumers  prometheus.Counter
 	refused        *prometheus.CounterVec
 	upgrades       *prometheus.CounterVec
-	messagesIn     prometheus.Counter
-	bytesIn        prometheus.Counter
-	messagesOut    prometheus.Counter
-	bytesOut       prometheus.Counter
+	traffic        *traffic // messages, bytes and events (traffic.go)
 	sockets        *prometheus.GaugeVec
 	connects       *prometheus.CounterVec
 	disconnects    *prometheus.CounterVec
@@ -40,22 +38,15 @@ type Collector struct {
 	upgradeOK      prometheus.Counter
 	upgradeDropped prometheus.Counter
 	dropped        prometheus.Counter
-	eventsIn       *prometheus.CounterVec
-	eventsOut      *prometheus.CounterVec
 	broadcasts     *prometheus.CounterVec
 	ackTimeouts    *prometheus.CounterVec
 	acksPending    *prometheus.GaugeVec
 	recoveries     *prometheus.CounterVec
 	requests       *prometheus.CounterVec
 	publishFails   prometheus.Counter
-	events         sync.Map // namespace → *eventCounters
+	brokers        *brokers
 	all            []prometheus.Collector
 }
-
-// eventCounters are one namespace's event counters, looked up once: an
-// event sent is counted per recipient, where CounterVec's hashing of the
-// label value would be most of the cost.
-type eventCounters struct{ in, out prometheus.Counter }
 
 // New returns a Collector whose metrics are all zero.
 func New() *Collector {
@@ -64,31 +55,27 @@ func New() *Collector {
 		opened:        counterVec("duplex_engine_sessions_opened_total", "Engine.IO sessions opened, by the transport they opened on.", "transport"),
 		closed:        counterVec("duplex_engine_sessions_closed_total", "Engine.IO sessions closed, by reason.", "reason"),
 		slowConsumers: counter("duplex_engine_slow_consumer_disconnects_total", "Sessions closed because their write queue overflowed."),
-		refused:       counterVec("duplex_engine_handshakes_refused_total", "Handshakes answered with an error, by HTTP status and Engine.IO error code.", "status", "code"),
+		refused:       counterVec("duplex_engine_handshakes_refused_total", "Handshakes answered with an error, by cause, HTTP status and Engine.IO error code.", "cause", "status", "code"),
 		upgrades:      counterVec("duplex_engine_upgrades_total", "Upgrades from polling to WebSocket or WebTransport, by outcome (ok, dropped).", "outcome"),
-		messagesIn:    counter("duplex_engine_messages_in_total", "Engine.IO messages received from clients."),
-		bytesIn:       counter("duplex_engine_bytes_in_total", "Bytes of Engine.IO messages received from clients."),
-		messagesOut:   counter("duplex_engine_messages_out_total", "Engine.IO messages queued to clients."),
-		bytesOut:      counter("duplex_engine_bytes_out_total", "Bytes of Engine.IO messages queued to clients."),
+		traffic:       newTraffic(),
 		sockets:       gaugeVec("duplex_sockets", "Connected Socket.IO sockets by namespace (\"*\" for dynamic namespaces).", "namespace"),
 		connects:      counterVec("duplex_socket_connections_total", "Socket.IO connections to a namespace.", "namespace"),
 		disconnects:   counterVec("duplex_socket_disconnections_total", "Socket.IO disconnections, by namespace and reason.", "namespace", "reason"),
-		panics:        counterVec("duplex_handler_panics_total", "Panics recovered from handlers and middleware, by namespace.", "namespace"),
+		panics:        counterVec("duplex_handler_panics_total", "Panics recovered from user code (handlers, middleware, ack callbacks...), by namespace and kind.", "namespace", "kind"),
 		dropped:       counter("duplex_engine_messages_dropped_total", "Volatile messages dropped because the session could not send them at once."),
-		eventsIn:      counterVec("duplex_socket_events_in_total", "Socket.IO events received from clients, by namespace.", "namespace"),
-		eventsOut:     counterVec("duplex_socket_events_out_total", "Socket.IO events written to sockets (a broadcast once per recipient), by namespace.", "namespace"),
 		broadcasts:    counterVec("duplex_broadcasts_total", "Broadcasts emitted from this server, by namespace.", "namespace"),
 		acksPending:   gaugeVec("duplex_acks_pending", "Acknowledgements the server's sockets wait for, by namespace.", "namespace"),
 		ackTimeouts:   counterVec("duplex_ack_timeouts_total", "Acknowledgements that did not come in time, by namespace.", "namespace"),
 		requests:      counterVec("duplex_adapter_requests_total", "Requests to the other nodes of a cluster, by kind and outcome (ok, timeout, error).", "request", "outcome"),
 		publishFails:  counter("duplex_adapter_publish_failures_total", "Messages the cluster's broker refused."),
+		brokers:       newBrokers(),
 		recoveries:    counterVec("duplex_recoveries_total", "Connection state recovery attempts, by namespace and outcome (recovered, failed).", "namespace", "outcome"),
 	}
 	c.upgradeOK = c.upgrades.WithLabelValues("ok")
 	c.upgradeDropped = c.upgrades.WithLabelValues("dropped")
 	c.all = []prometheus.Collector{c.sessions, c.opened, c.closed, c.slowConsumers, c.refused, c.upgrades,
-		c.messagesIn, c.bytesIn, c.messagesOut, c.bytesOut, c.dropped, c.sockets, c.connects, c.disconnects, c.panics,
-		c.eventsIn, c.eventsOut, c.broadcasts, c.ackTimeouts, c.acksPending, c.recoveries, c.requests, c.publishFails}
+		c.traffic, c.dropped, c.sockets, c.connects, c.disconnects, c.panics,
+		c.broadcasts, c.ackTimeouts, c.acksPending, c.recoveries, c.requests, c.publishFails, c.brokers}
 	return c
 }
 
@@ -130,8 +117,12 @@ func (c *Collector) SessionClosed(transport, reason string, err error) {
 }
 
 // HandshakeRefused implements engineio.Observer.
-func (c *Collector) HandshakeRefused(e *engineio.RequestError) {
-	c.refused.WithLabelValues(strconv.Itoa(e.Status), strconv.Itoa(e.Code)).Inc()
+func (c *Collector) HandshakeRefused(cause string, e *engineio.RequestError) {
+	status := e.Status
+	if status == 0 {
+		status = http.StatusBadRequest // as the answer says
+	}
+	c.refused.WithLabelValues(cause, strconv.Itoa(status), strconv.Itoa(e.Code)).Inc()
 }
 
 // Upgraded implements engineio.Observer.
@@ -147,14 +138,12 @@ func (c *Collector) Upgraded(ok bool) {
 
 // MessagesIn implements engineio.Observer.
 func (c *Collector) MessagesIn(n, bytes int) {
-	c.messagesIn.Add(float64(n))
-	c.bytesIn.Add(float64(bytes))
+	c.traffic.in.add(n, bytes)
 }
 
 // MessagesOut implements engineio.Observer.
 func (c *Collector) MessagesOut(n, bytes int) {
-	c.messagesOut.Add(float64(n))
-	c.bytesOut.Add(float64(bytes))
+	c.traffic.out.add(n, bytes)
 }
 
 // MessagesDropped implements engineio.Observer.
@@ -173,23 +162,15 @@ func (c *Collector) Disconnected(nsp, reason string) {
 }
 
 // HandlerPanicked implements socketio.Observer.
-func (c *Collector) HandlerPanicked(nsp string) {
-	c.panics.WithLabelValues(nsp).Inc()
+func (c *Collector) HandlerPanicked(nsp, kind string) {
+	c.panics.WithLabelValues(nsp, kind).Inc()
 }
 
 // EventReceived implements socketio.Observer.
-func (c *Collector) EventReceived(nsp string) { c.eventCounters(nsp).in.Inc() }
+func (c *Collector) EventReceived(nsp string) { c.traffic.namespace(nsp).in.add(1, 0) }
 
-// EventSent implements socketio.Observer.
-func (c *Collector) EventSent(nsp string) { c.eventCounters(nsp).out.Inc() }
-
-func (c *Collector) eventCounters(nsp string) *eventCounters {
-	if e, ok := c.events.Load(nsp); ok {
-		return e.(*eventCounters)
-	}
-	e, _ := c.events.LoadOrStore(nsp, &eventCounters{c.eventsIn.WithLabelValues(nsp), c.eventsOut.WithLabelValues(nsp)})
-	return e.(*eventCounters)
-}
+// EventsSent implements socketio.Observer.
+func (c *Collector) EventsSent(nsp string, n int) { c.traffic.namespace(nsp).out.add(n, 0) }
 
 // Broadcast implements socketio.Observer.
 func (c *Collector) Broadcast(nsp string) { c.broadcasts.WithLabelValues(nsp).Inc() }
@@ -225,6 +206,12 @@ func (c *Collector) Requested(what string, err error) {
 
 // PublishFailed implements adapter.ClusterObserver.
 func (c *Collector) PublishFailed() { c.publishFails.Inc() }
+
+// BrokerDown implements adapter.ClusterObserver.
+func (c *Collector) BrokerDown(broker string) { c.brokers.setDown(broker, time.Now()) }
+
+// BrokerUp implements adapter.ClusterObserver.
+func (c *Collector) BrokerUp(broker string) { c.brokers.setUp(broker, time.Now()) }
 
 func counter(name, help string) prometheus.Counter {
 	return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})

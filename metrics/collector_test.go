@@ -187,8 +187,8 @@ func TestCollectorRefusalsAndSlowConsumer(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
-	if n := value(t, c, "duplex_engine_handshakes_refused_total", "5", "400"); n != 1 {
-		t.Errorf("refused{400,5} = %v, want 1", n)
+	if n := value(t, c, "duplex_engine_handshakes_refused_total", engineio.RefusedVersion, "5", "400"); n != 1 {
+		t.Errorf("refused{unsupported_version,400,5} = %v, want 1", n)
 	}
 	eventually(t, "the slow consumer", func() bool {
 		return value(t, c, "duplex_engine_slow_consumer_disconnects_total") == 1

@@ -36,13 +36,21 @@ var metricsModes = []struct {
 // needs: it joins "/" and then only counts the bytes it receives, without
 // allocating, so that the allocations measured are the server's.
 type rawClient struct {
-	conn net.Conn
-	n    atomic.Int64
-	done chan struct{}
+	conn    net.Conn
+	n       atomic.Int64
+	want    atomic.Int64  // waitDelivered's target, 0 when none
+	reached chan struct{} // signalled once n reaches want
+	done    chan struct{}
 }
 
 func (c *rawClient) Write(p []byte) (int, error) {
-	c.n.Add(int64(len(p)))
+	n := c.n.Add(int64(len(p)))
+	if w := c.want.Load(); w > 0 && n >= w {
+		select {
+		case c.reached <- struct{}{}:
+		default:
+		}
+	}
 	return len(p), nil
 }
 
@@ -91,15 +99,22 @@ func BenchmarkBroadcast(b *testing.B) {
 const window = 32
 
 // waitDelivered waits until every client has read want bytes of frames.
+// It blocks rather than spins: a spinning waiter's instructions would
+// depend on the machine's load, and the cost of metrics is measured by
+// counting instructions (BENCHMARKS.md).
 func waitDelivered(b *testing.B, cs []*rawClient, want int64) {
-	deadline := time.Now().Add(time.Minute)
+	timeout := time.NewTimer(time.Minute)
+	defer timeout.Stop()
 	for _, c := range cs {
+		c.want.Store(want)
 		for c.n.Load() < want {
-			if time.Now().After(deadline) {
+			select {
+			case <-c.reached:
+			case <-timeout.C:
 				b.Fatalf("a client got %d bytes of %d", c.n.Load(), want)
 			}
-			runtime.Gosched()
 		}
+		c.want.Store(0)
 	}
 }
 

@@ -114,6 +114,7 @@ func (b *BroadcastOperator) emitWithCallback(event string, args []any, cb func(e
 		responses, err := b.waitAcks(ctx, p)
 		defer func() {
 			if r := recover(); r != nil {
+				b.ns.panicked(PanicBroadcastAck)
 				srv.opts.Logger.Error("socketio: panic in handler", "event", event+" (broadcast ack)", "nsp", b.ns.name, "panic", r, "stack", string(debug.Stack()))
 			}
 		}()

@@ -132,19 +132,18 @@ func (s *Socket) drain(yield bool) {
 }
 
 // protect runs user code, turning a panic into a logged error so that one
-// bad handler cannot take the server down.
-func (s *Socket) protect(what string, fn func()) {
+// bad handler cannot take the server down; kind is a Panic constant and
+// what names the handler in the log.
+func (s *Socket) protect(kind, what string, fn func()) {
 	defer func() {
 		if r := recover(); r != nil {
-			s.logPanic(what, r)
+			s.logPanic(kind, what, r)
 		}
 	}()
 	fn()
 }
 
-func (s *Socket) logPanic(what string, r any) {
-	if o := s.ns.server.opts.Observer; o != nil {
-		o.HandlerPanicked(s.ns.observedName())
-	}
+func (s *Socket) logPanic(kind, what string, r any) {
+	s.ns.panicked(kind)
 	s.logger().Error("socketio: panic in handler", "handler", what, "nsp", s.ns.name, "id", s.id, "panic", r, "stack", string(debug.Stack()))
 }

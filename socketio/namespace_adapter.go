@@ -28,16 +28,24 @@ func (h adapterHandle) Name() string { return h.ns.name }
 // same bytes are queued for every recipient.
 func (h adapterHandle) Deliver(p *parser.Packet, flags adapter.BroadcastFlags, ids []adapter.SocketID) {
 	msgs := h.ns.server.encode(p)
-	h.ns.each(ids, func(s *Socket) { s.writeEncoded(p, msgs, flags.Volatile, false) })
+	n := 0
+	h.ns.each(ids, func(s *Socket) {
+		_ = s.writeEncoded(p, msgs, flags.Volatile, false)
+		n++
+	})
+	h.ns.eventsSent(p, n)
 }
 
 // DeliverWithAck implements adapter.Namespace.
 func (h adapterHandle) DeliverWithAck(p *parser.Packet, flags adapter.BroadcastFlags, ids []adapter.SocketID, onAck func(*parser.Packet)) {
 	msgs := h.ns.server.encode(p)
+	n := 0
 	h.ns.each(ids, func(s *Socket) {
 		s.acks.add(p.ID, &ackWaiter{packet: onAck})
-		s.writeEncoded(p, msgs, flags.Volatile, false)
+		_ = s.writeEncoded(p, msgs, flags.Volatile, false)
+		n++
 	})
+	h.ns.eventsSent(p, n)
 }
 
 // Disconnect implements adapter.Namespace.

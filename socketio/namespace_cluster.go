@@ -89,6 +89,7 @@ func (ns *Namespace) callServerSide(h *eventHandler, event string, args Args, ac
 	log := ns.server.opts.Logger
 	defer func() {
 		if r := recover(); r != nil {
+			ns.panicked(PanicServerSide)
 			log.Error("socketio: panic in server-side handler", "event", event, "nsp", ns.name, "panic", r, "stack", string(debug.Stack()))
 		}
 	}()

@@ -71,6 +71,9 @@ func (p *ParentNamespace) connectionList() []func(*Socket) {
 func (p *ParentNamespace) matches(name string, auth json.RawMessage) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
+			if o := p.server.opts.Observer; o != nil {
+				o.HandlerPanicked(DynamicNamespace, PanicMatch)
+			}
 			p.server.opts.Logger.Error("socketio: panic in namespace match", "nsp", name, "panic", r)
 			ok = false
 		}

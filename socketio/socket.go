@@ -175,8 +175,12 @@ func (s *Socket) Disconnect(close bool) {
 		s.conn.disconnectAll()
 		return
 	}
-	_ = s.write(&parser.Packet{Type: parser.Disconnect, Namespace: s.ns.name}, false)
+	// Closing first: a client that gets the DISCONNECT may close its
+	// connection at once, and that "transport close" must not win the
+	// race for the reason (Node runs both in one tick). The write does not
+	// check closing.
 	s.onClose(ReasonServerDisconnect, nil)
+	_ = s.write(&parser.Packet{Type: parser.Disconnect, Namespace: s.ns.name}, false)
 }
 
 // runConnect is the first job of a socket's dispatcher: the middleware,
@@ -214,14 +218,14 @@ func (s *Socket) runConnect() {
 		m.SocketConnected(s)
 	}
 	for _, fn := range s.ns.connectionHandlers() {
-		s.protect("connection", func() { fn(s) })
+		s.protect(PanicConnection, "connection", func() { fn(s) })
 	}
 }
 
 func (s *Socket) runMiddlewares() (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			s.logPanic("middleware", r)
+			s.logPanic(PanicMiddleware, "middleware", r)
 			err = &ConnectError{Message: "Internal server error"}
 		}
 	}()

@@ -174,8 +174,8 @@ func (s *Socket) writeEncoded(p *parser.Packet, msgs []engineio.Message, volatil
 	}
 	if p.Type == parser.Event || p.Type == parser.BinaryEvent {
 		s.notifyOutgoing(p)
-		if o := s.ns.server.opts.Observer; o != nil {
-			o.EventSent(s.ns.observedName())
+		if o := s.ns.server.opts.Observer; o != nil && direct { // a broadcast counts in Deliver
+			o.EventsSent(s.ns.observedName(), 1)
 		}
 	}
 	switch {
@@ -204,7 +204,7 @@ func (s *Socket) notifyOutgoing(p *parser.Packet) {
 		return
 	}
 	for _, fn := range fns {
-		s.protect("outgoing", func() { fn(event, args) })
+		s.protect(PanicOutgoing, "outgoing", func() { fn(event, args) })
 	}
 }
 

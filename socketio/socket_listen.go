@@ -171,12 +171,12 @@ func (s *Socket) onEvent(p *parser.Packet) {
 		ack = reply.send
 	}
 	for _, fn := range anys {
-		s.protect(event, func() { fn(event, args) })
+		s.protect(PanicEvent, event, func() { fn(event, args) })
 	}
 	var argErr *ArgError
 	for _, l := range ls {
 		var err error
-		s.protect(event, func() { err = l.H.Call(event, args.a, typedfunc.AckFunc(ack)) })
+		s.protect(PanicEvent, event, func() { err = l.H.Call(event, args.a, typedfunc.AckFunc(ack)) })
 		switch {
 		case err == nil:
 		case errors.As(err, &argErr):
@@ -202,7 +202,7 @@ func (s *Socket) onArgError(ae *ArgError, reply *ackReply) {
 		if reply != nil {
 			ack = reply.send
 		}
-		s.protect(ae.Event+" (OnArgError)", func() { hook(s, ae, ack) })
+		s.protect(PanicEvent, ae.Event+" (OnArgError)", func() { hook(s, ae, ack) })
 	} else if !s.argErrLogged.Swap(true) {
 		s.logger().Debug("socketio: arguments do not fit the handler", "event", ae.Event, "nsp", s.ns.name, "id", s.id, "err", ae)
 	}
@@ -220,7 +220,7 @@ var errMiddlewarePanic = errors.New("socketio: packet middleware panicked")
 func (s *Socket) runPacketMiddleware(mw func(string, Args) error, event string, args Args) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			s.logPanic(event+" (middleware)", r)
+			s.logPanic(PanicMiddleware, event+" (middleware)", r)
 			err = errMiddlewarePanic
 		}
 	}()
@@ -246,7 +246,7 @@ func (s *Socket) emitReserved(event, reason string, cause error) {
 	// fail on a missing description.
 	args := s.ns.server.newArgs([]json.RawMessage{r, d}, nil)
 	for _, l := range ls {
-		s.protect(event, func() { _ = l.H.Call(event, args.a, nil) })
+		s.protect(PanicDisconnect, event, func() { _ = l.H.Call(event, args.a, nil) })
 	}
 }
 
@@ -255,13 +255,13 @@ func (s *Socket) emitError(err error) {
 	fns := s.reg.Errors()
 	s.mu.Unlock()
 	for _, fn := range fns {
-		s.protect("error", func() { fn(err) })
+		s.protect(PanicError, "error", func() { fn(err) })
 	}
 }
 
 // callAck runs an emit's acknowledgement callback on the dispatcher.
 func (s *Socket) callAck(h *eventHandler, event string, withErr bool, ackErr error, args Args) {
-	s.protect(event+" (ack)", func() {
+	s.protect(PanicAck, event+" (ack)", func() {
 		if err := emitter.CallAck(h, event, withErr, ackErr, args.a); err != nil {
 			s.emitError(err)
 		}

@@ -52,7 +52,7 @@ func dialRawParser(tb testing.TB, addr string, p socketio.Parser) *rawClient {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	c := &rawClient{conn: conn, done: make(chan struct{})}
+	c := &rawClient{conn: conn, reached: make(chan struct{}, 1), done: make(chan struct{})}
 	tb.Cleanup(func() { conn.Close(); <-c.done })
 	fmt.Fprintf(conn, "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: %s\r\n"+
 		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"+

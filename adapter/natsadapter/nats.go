@@ -53,8 +53,8 @@ type Options struct {
 	HeartbeatInterval time.Duration
 	// Logger receives connection state changes and errors; nil discards.
 	Logger *slog.Logger
-	// Observer, when set, is told of the cluster's requests and failed
-	// publishes (see adapter.ClusterObserver).
+	// Observer, when set, is told of the cluster's requests, failed
+	// publishes and NATS outages (see adapter.ClusterObserver).
 	Observer adapter.ClusterObserver
 }
 
@@ -68,11 +68,12 @@ type Broker struct {
 	mu     sync.Mutex
 	open   map[*transport]struct{}
 	closed bool
+	state  connState // as told to the Observer (state.go)
 }
 
 // New returns a Broker over nc, which it does not close. It sets nc's
-// disconnect and reconnect handlers (until Close) to log and to announce
-// the node again.
+// disconnect and reconnect handlers (until Close) to log, to tell the
+// Observer, and to announce the node again.
 func New(nc *nats.Conn, opts *Options) *Broker {
 	var o Options
 	if opts != nil {
@@ -93,11 +94,14 @@ func New(nc *nats.Conn, opts *Options) *Broker {
 			return // closed on purpose
 		}
 		o.Logger.Error("nats adapter: disconnected; serving local sockets only until reconnected", "err", err)
+		b.observe(false)
 	})
 	nc.SetReconnectHandler(func(c *nats.Conn) {
 		o.Logger.Info("nats adapter: reconnected", "url", c.ConnectedUrlRedacted())
+		b.observe(true)
 		b.announce()
 	})
+	b.observe(nc.IsConnected())
 	return b
 }
 

@@ -109,6 +109,7 @@ func (t *transport) heartbeatLoop() {
 			return
 		case <-tick.C:
 			t.heartbeat(msgHeartbeat)
+			t.b.recheck()
 		}
 	}
 }

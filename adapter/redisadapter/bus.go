@@ -11,6 +11,8 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/duplexio/duplex/adapter"
 )
 
 // subscriber receives the messages of the channels and patterns it
@@ -38,7 +40,8 @@ type bus struct {
 
 	queue   chan outgoing
 	dropped atomic.Int64
-	down    atomic.Bool // the last Redis operation failed
+	state   connState // of the connection to Redis (bus_state.go)
+	obs     adapter.ClusterObserver
 	ctx     context.Context
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -49,8 +52,8 @@ type outgoing struct {
 	payload []byte
 }
 
-func newBus(client goredis.UniversalClient, sharded bool, queueSize int, log *slog.Logger) *bus {
-	b := &bus{client: client, sharded: sharded, log: log,
+func newBus(client goredis.UniversalClient, sharded bool, queueSize int, log *slog.Logger, obs adapter.ClusterObserver) *bus {
+	b := &bus{client: client, sharded: sharded, log: log, obs: obs,
 		channels: map[string]subscriber{}, patterns: map[string]subscriber{},
 		queue: make(chan outgoing, queueSize)}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
@@ -166,19 +169,6 @@ func (b *bus) sleep(d time.Duration) {
 	}
 }
 
-// setDown logs the first failure of an outage; setUp its end.
-func (b *bus) setDown(err error) {
-	if !b.down.Swap(true) {
-		b.log.Error("redis adapter: Redis unreachable; serving local sockets only until it is back", "err", err)
-	}
-}
-
-func (b *bus) setUp() {
-	if b.down.Swap(false) {
-		b.log.Info("redis adapter: Redis reachable again", "dropped", b.dropped.Swap(0))
-	}
-}
-
 // publish queues payload for channel. It never blocks: when the queue is
 // full (Redis slow or down) the message is dropped and counted.
 func (b *bus) publish(channel string, payload []byte) error {
@@ -218,6 +208,9 @@ func (b *bus) send(o outgoing) {
 	if err != nil {
 		b.dropped.Add(1)
 		b.setDown(err)
+		if b.obs != nil { // queued, so the Cluster saw no error
+			b.obs.PublishFailed()
+		}
 	}
 }
 

@@ -90,8 +90,8 @@ type Options struct {
 	KeepSessions time.Duration
 	// Logger receives connection state changes and errors; nil discards.
 	Logger *slog.Logger
-	// Observer, when set, is told of the cluster's requests and failed
-	// publishes (see adapter.ClusterObserver).
+	// Observer, when set, is told of the cluster's requests, failed
+	// publishes and Redis outages (see adapter.ClusterObserver).
 	Observer adapter.ClusterObserver
 }
 
@@ -129,7 +129,7 @@ func New(client goredis.UniversalClient, opts *Options) *Broker {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	b := &Broker{opts: o, uid: adapter.RandomID(8), bus: newBus(client, o.Mode == ModeSharded, o.QueueSize, o.Logger)}
+	b := &Broker{opts: o, uid: adapter.RandomID(8), bus: newBus(client, o.Mode == ModeSharded, o.QueueSize, o.Logger, o.Observer)}
 	if o.Mode == ModeStreams {
 		streamDefaults(&b.opts)
 		b.stream = newStreamLog(client, &b.opts)
