@@ -93,7 +93,7 @@ func (e *engineStats) MessagesOut(n, bytes int) {
 }
 
 func (e *engineStats) HandshakeRefused(string, *engineio.RequestError) {}
-func (e *engineStats) MessagesDropped(int)                     {}
+func (e *engineStats) MessagesDropped(int)                             {}
 
 // observers calls two engine observers in turn.
 type observers [2]engineio.Observer
