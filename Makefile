@@ -78,7 +78,7 @@ fmt-check:
 # services: the Redis and NATS tests start their own servers on free ports
 # (internal/testservice); none uses a service of the machine. chromium: the
 # webtransport tests (test/webtransport) run the browser client in it.
-go-test: deps services chromium
+go-test: deps services chromium client-bundle
 	$(GO) test -race -count=1 ./...
 
 # The binaries internal/testservice runs, and nginx; redis-server brings

@@ -20,7 +20,7 @@ func TestAdminEndpoint(t *testing.T) {
 	url, _, _ := startServer(t, "--admin", "--admin-user", "ops", "--admin-password-hash", testAdminHash)
 	resp, body := getBody(t, url+"admin/")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Socket.IO Admin UI") {
-		t.Errorf("GET /admin/: %d", resp.StatusCode)
+		t.Errorf("GET /admin/: %d %.200q (the UI is embedded by make client-bundle)", resp.StatusCode, body)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), testtime.Wait)
 	defer cancel()
