@@ -222,8 +222,13 @@ func TestSlowConsumer(t *testing.T) {
 	if bound := int64(2*queue) + 16<<20; growth > bound {
 		t.Errorf("heap grew by %d KiB during the storm, bound %d KiB", growth>>10, bound>>10)
 	}
-	if p99 := s.percentile(0.99); p99 > time.Second {
-		t.Errorf("fast clients' p99 latency %v with a slow client", p99)
+	// Harm is judged against the same clients without a slow one, measured
+	// a moment before on the same machine: an absolute bound would measure
+	// the machine's load (a busy 2-core CI box puts the baseline p99 near
+	// 1 s on its own). A slow client that held the broadcasts up would add
+	// its write timeout (seconds) to every tick.
+	if p99, bound := s.percentile(0.99), max(time.Second, 3*base.percentile(0.99)); p99 > bound {
+		t.Errorf("fast clients' p99 latency %v with a slow client, bound %v (3x the %v without)", p99, bound, base.percentile(0.99))
 	}
 	e.healthy(t, fast[0])
 }
