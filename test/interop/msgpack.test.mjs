@@ -2,7 +2,7 @@
 // socket.io-msgpack-parser against the test server started with
 // `-parser msgpack`, in the three transport modes: connect with auth, events
 // with nested values and binaries, acks both ways, rooms, broadcasts,
-// connection state recovery (the fixture's /recovery/ server), and a client
+// namespaces (static, dynamic, refused), connection state recovery (the fixture's /recovery/ server), and a client
 // with the default (JSON) parser refused with a parse error.
 
 import assert from "node:assert/strict";
@@ -71,6 +71,27 @@ forEachMode((mode) => {
     assert.deepEqual(await c.events.broadcast.next(), [nested]);
     await barrier(a.socket);
     assert.equal(a.events.broadcast.count, 0, "the sender got its broadcast");
+  });
+
+  it("serves static and dynamic namespaces and refuses others with their error", async (t) => {
+    const bin = Buffer.from([3, 4]);
+    const custom = await open(t, srv, mode, {
+      parser,
+      nsp: "/custom",
+      auth: { where: "custom" },
+      record: ["auth", "message-back"],
+    });
+    assert.deepEqual(await custom.events.auth.next(), [{ where: "custom" }]);
+    custom.socket.emit("message", "hello custom", bin);
+    assert.deepEqual(plain(await custom.events["message-back"].next()), ["hello custom", bin]);
+    const dyn = await open(t, srv, mode, { parser, nsp: "/dyn-abc", auth: { dyn: true }, record: ["dyn"] });
+    assert.deepEqual(await dyn.events.dyn.next(), ["/dyn-abc"]);
+    const nope = client(t, srv, mode, { parser, nsp: "/nope" });
+    assert.equal((await once(nope, "connect_error"))[0].message, "Invalid namespace");
+    const restricted = client(t, srv, mode, { parser, nsp: "/restricted", auth: { token: "wrong" } });
+    const [err] = await once(restricted, "connect_error");
+    assert.equal(err.message, "not authorized");
+    assert.deepEqual(err.data, { code: 42 });
   });
 
   it("recovers the session and replays missed broadcasts with binaries", async (t) => {
