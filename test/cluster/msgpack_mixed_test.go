@@ -18,16 +18,27 @@ func nodeBin(b ...byte) map[string]any {
 	return map[string]any{"$bin": v}
 }
 
-// TestMsgpackMixedCluster: a Go node and a Node node (socket.io with
-// socket.io-msgpack-parser) on the classic Redis adapter, both with the
-// msgpack parser: broadcasts with nested values and binaries reach the
+// TestMsgpackMixedCluster: a Go node with the msgpack parser and a Node
+// node on the classic Redis adapter, the Node node with
+// socket.io-msgpack-parser and, separately, with the default JSON parser
+// (the nodes' wire does not depend on the parsers: each node encodes for
+// its own clients): broadcasts with nested values and binaries reach the
 // other node's clients, a Go client on the Go node and an official client
 // on the Node node.
 func TestMsgpackMixedCluster(t *testing.T) {
 	t.Parallel()
+	for _, nodeParser := range []string{"msgpack", "json"} {
+		t.Run("node-parser="+nodeParser, func(t *testing.T) {
+			t.Parallel()
+			testMsgpackMixedCluster(t, nodeParser)
+		})
+	}
+}
+
+func testMsgpackMixedCluster(t *testing.T, nodeParser string) {
 	url, key := redisURL(t), uniqueKey(t)
 	g := startMsgpackRedisNode(t, url, key, redisadapter.ModeClassic)
-	n := startNodeNode(t, url, key, redisadapter.ModeClassic, "PARSER=msgpack")
+	n := startNodeNode(t, url, key, redisadapter.ModeClassic, "PARSER="+nodeParser)
 	waitServers(t, g, 2)
 	cg := dialMsgpack(t, g.url, "cg", nil)
 	n.call(t, map[string]any{"cmd": "clientConnect", "url": n.url, "name": "cn"}, nil)
