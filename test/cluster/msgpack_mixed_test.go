@@ -56,6 +56,16 @@ func testMsgpackMixedCluster(t *testing.T, nodeParser string) {
 	if got := n.clientState(t, "cn").Events; len(got) != 2 || !reflect.DeepEqual(got[1], want) {
 		t.Errorf("official client got %#v\nwant from-node, then %#v", got, want)
 	}
+	// A broadcast with an ack from the Node node to the Go client: the
+	// answer's binary comes back through Redis (JSON.stringify writes a
+	// nested Buffer as {type: "Buffer", data}).
+	var answers []map[string]any
+	n.call(t, map[string]any{"cmd": "emitWithAck", "event": "question", "rooms": []string{cg.s.ID()},
+		"timeout": 5000, "args": []any{nodeBin(5)}}, &answers)
+	wantAnswer := map[string]any{"name": "cg", "echo": map[string]any{"type": "Buffer", "data": []any{5.0, 9.0}}}
+	if len(answers) != 1 || !reflect.DeepEqual(answers[0], wantAnswer) {
+		t.Errorf("Node emitWithAck answers %#v, want %#v", answers, wantAnswer)
+	}
 	n.call(t, map[string]any{"cmd": "clientClose", "name": "cn"}, nil)
 }
 
