@@ -21,12 +21,33 @@ func TestRecoveryGo(t *testing.T) {
 	testRecovery(t, func(t testing.TB, o fixtureOptions) testServer { return startGo(t, o) })
 }
 
+// TestRecoveryMsgpack is TestRecoveryNode and TestRecoveryGo with the
+// msgpack parser on both sides.
+func TestRecoveryMsgpack(t *testing.T) {
+	t.Parallel()
+	for _, kind := range serverKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			t.Parallel()
+			testRecoveryWith(t, kind.start, fixtureOptions{recovery: true, msgpack: true})
+		})
+	}
+}
+
 func testRecovery(t *testing.T, start func(testing.TB, fixtureOptions) testServer) {
+	testRecoveryWith(t, start, fixtureOptions{recovery: true})
+}
+
+// testRecoveryWith runs the recovery test in every transport mode on
+// servers started with fo (and the client speaking fo's parser).
+func testRecoveryWith(t *testing.T, start func(testing.TB, fixtureOptions) testServer, fo fixtureOptions) {
 	for _, mode := range transportModes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			srv := start(t, fixtureOptions{recovery: true})
+			srv := start(t, fo)
 			o := testOptions(mode.transports)
+			if fo.msgpack {
+				o.Parser = ParserMsgpack
+			}
 			// Slow enough for the tick to be sent while disconnected.
 			o.ReconnectionDelay, o.ReconnectionDelayMax = 600*time.Millisecond, time.Second
 			o.RandomizationFactor = -1

@@ -102,7 +102,7 @@ const window = 32
 // It blocks rather than spins: a spinning waiter's instructions would
 // depend on the machine's load, and the cost of metrics is measured by
 // counting instructions (BENCHMARKS.md).
-func waitDelivered(b *testing.B, cs []*rawClient, want int64) {
+func waitDelivered(b testing.TB, cs []*rawClient, want int64) {
 	timeout := time.NewTimer(time.Minute)
 	defer timeout.Stop()
 	for _, c := range cs {

@@ -12,13 +12,15 @@
 // subscriptionMode is SUBSCRIPTION_MODE, default dynamic; or streams:
 // @socket.io/redis-streams-adapter with streamName and channelPrefix KEY,
 // sessions under KEY:session:). RECOVERY=1 turns connection state
-// recovery on. ADMIN (a server id) turns on instrument() of
+// recovery on. PARSER=msgpack makes the server and its clients speak
+// socket.io-msgpack-parser. ADMIN (a server id) turns on instrument() of
 // @socket.io/admin-ui, without auth. The emitter speaks the classic
 // protocol only.
 //
 // The process also hosts official socket.io-client sockets for the
 // recovery tests (clientConnect, clientState, clientEmit, clientClose).
 import { createServer } from "node:http";
+import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
 import { Server } from "socket.io";
 import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
@@ -31,6 +33,7 @@ const url = process.env.REDIS_URL;
 if (!url) throw new Error("REDIS_URL is required: the Go test that spawns this node passes its own Redis");
 const key = process.env.KEY || "socket.io";
 const mode = process.env.MODE || "classic";
+const parser = process.env.PARSER === "msgpack" ? createRequire(import.meta.url)("socket.io-msgpack-parser") : undefined;
 
 const pubClient = createClient({ url });
 const subClient = pubClient.duplicate();
@@ -51,6 +54,7 @@ const adapters = {
 };
 const opts = { adapter: adapters[mode]() };
 if (process.env.RECOVERY === "1") opts.connectionStateRecovery = { maxDisconnectionDuration: 60000 };
+if (parser) opts.parser = parser;
 const io = new Server(httpServer, opts);
 // ADMIN=ID: the official admin UI's server side, without auth, as node ID.
 if (process.env.ADMIN) {
@@ -91,6 +95,7 @@ const commands = {
       auth: { name: c.name },
       reconnectionDelay: c.reconnectionDelay ?? 1000,
       randomizationFactor: 0,
+      ...(parser ? { parser } : {}),
     });
     const state = { socket, events: [], connects: 0 };
     socket.onAny((event, ...args) => state.events.push([event, ...args.map(toJSON)]));
@@ -105,7 +110,7 @@ const commands = {
   clientEmit: (c) => void clients.get(c.name).socket.emit(c.event, ...(c.args ?? [])),
   clientClose: (c) => void clients.get(c.name).socket.disconnect(),
   broadcast: (c) => target(c).emit(c.event, ...(c.args ?? []).map(toNode)),
-  emitWithAck: async (c) => (await target(c).emitWithAck(c.event, ...(c.args ?? []))).map(toJSON),
+  emitWithAck: async (c) => (await target(c).emitWithAck(c.event, ...(c.args ?? []).map(toNode))).map(toJSON),
   socketsJoin: (c) => target(c).socketsJoin(c.join),
   socketsLeave: (c) => target(c).socketsLeave(c.leave),
   disconnectSockets: (c) => target(c).disconnectSockets(!!c.close),

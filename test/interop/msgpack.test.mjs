@@ -1,8 +1,9 @@
 // The msgpack parser: the official socket.io-client with
 // socket.io-msgpack-parser against the test server started with
 // `-parser msgpack`, in the three transport modes: connect with auth, events
-// with nested values and binaries, acks both ways, rooms, broadcasts, and a
-// client with the default (JSON) parser refused with a parse error.
+// with nested values and binaries, acks both ways, rooms, broadcasts,
+// namespaces (static, dynamic, refused), connection state recovery (the fixture's /recovery/ server), and a client
+// with the default (JSON) parser refused with a parse error.
 
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
@@ -70,6 +71,69 @@ forEachMode((mode) => {
     assert.deepEqual(await c.events.broadcast.next(), [nested]);
     await barrier(a.socket);
     assert.equal(a.events.broadcast.count, 0, "the sender got its broadcast");
+  });
+
+  it("serves static and dynamic namespaces and refuses others with their error", async (t) => {
+    const bin = Buffer.from([3, 4]);
+    const custom = await open(t, srv, mode, {
+      parser,
+      nsp: "/custom",
+      auth: { where: "custom" },
+      record: ["auth", "message-back"],
+    });
+    assert.deepEqual(await custom.events.auth.next(), [{ where: "custom" }]);
+    custom.socket.emit("message", "hello custom", bin);
+    assert.deepEqual(plain(await custom.events["message-back"].next()), ["hello custom", bin]);
+    const dyn = await open(t, srv, mode, { parser, nsp: "/dyn-abc", auth: { dyn: true }, record: ["dyn"] });
+    assert.deepEqual(await dyn.events.dyn.next(), ["/dyn-abc"]);
+    const nope = client(t, srv, mode, { parser, nsp: "/nope" });
+    assert.equal((await once(nope, "connect_error"))[0].message, "Invalid namespace");
+    const restricted = client(t, srv, mode, { parser, nsp: "/restricted", auth: { token: "wrong" } });
+    const [err] = await once(restricted, "connect_error");
+    assert.equal(err.message, "not authorized");
+    assert.deepEqual(err.data, { code: 42 });
+  });
+
+  it("recovers the session and replays missed broadcasts with binaries", async (t) => {
+    const path = "/recovery/";
+    const { socket: a, events } = await open(t, srv, mode, {
+      parser,
+      path,
+      reconnection: true,
+      reconnectionDelay: 300,
+      reconnectionDelayMax: 300,
+      randomizationFactor: 0,
+      record: ["room-message"],
+    });
+    const { socket: b } = await open(t, srv, mode, { parser, path });
+    const room = uniq("room");
+    await emitAck(a, "join", room);
+    await emitAck(a, "set-data", nested);
+    b.emit("to-room", room, "before");
+    const [first, offset] = await events["room-message"].next();
+    assert.equal(first, "before");
+    assert.equal(typeof offset, "string", "broadcasts carry an offset");
+
+    const id = a.id;
+    a.emit("drop-transport");
+    await once(a, "disconnect");
+    const bin = Buffer.from([0, 1, 255]);
+    b.emit("to-room", room, "missed", nested, bin, { inner: [bin] });
+    b.emit("to-room", uniq("other"), "not for a");
+    await emitAck(b, "message-with-ack", "barrier");
+    await once(a, "connect");
+
+    assert.equal(a.recovered, true);
+    assert.equal(a.id, id);
+    const missed = plain(await events["room-message"].next());
+    assert.deepEqual(missed.slice(0, 4), ["missed", nested, bin, { inner: [bin] }]);
+    assert.equal(typeof missed[4], "string", "a replayed broadcast ends with its offset");
+    const [state] = await emitAck(a, "state");
+    assert.deepEqual(state, { recovered: true, rooms: [id, room].sort(), data: nested });
+
+    b.emit("to-room", room, "after");
+    assert.equal((await events["room-message"].next())[0], "after");
+    assert.equal(events["room-message"].count, 0, "a broadcast came twice or out of place");
   });
 
   it("refuses a client speaking the JSON parser", async (t) => {
