@@ -153,7 +153,53 @@ async function kill() {
   return { ok: true, victims: victims.length, reconnected, othersDropped, after };
 }
 
-const scenarios = { features, load, kill };
+// recover: the kill scenario with recovery (streams mode). Every client
+// joins room "r" and prints its node and session; the test kills a node,
+// broadcasts "m" 1..cfg.missed (to every client and to "r") from a live
+// node, then names the killed node on stdin. Every client must get each
+// "m" once and in order, and every client that lost its connection
+// (the killed node's, and those whose requests went through it) must
+// come back recovered, with its id, on a live node.
+async function recover() {
+  const socks = await Promise.all(Array.from({ length: cfg.clients }, (_, i) => connect(`r${i}`, modeNames[i % 3])));
+  const got = socks.map(() => []);
+  const bad = [];
+  socks.forEach((s, i) => s.on('m', (...args) => (hasOffset(args) ? got[i].push(args[0]) : bad.push(args))));
+  for (const s of socks) await s.timeout(10000).emitWithAck('join', 'r');
+  const nodeOf = await Promise.all(socks.map(async (s) => (await s.timeout(10000).emitWithAck('whoami')).node));
+  const ids = socks.map((s) => s.id);
+  out({ ready: true, nodes: nodeOf, pids: socks.map((s) => s._pid) });
+  const rl = createInterface({ input: process.stdin });
+  const killed = await new Promise((res) => rl.once('line', res));
+  rl.close();
+  const after = await withTimeout(Promise.all(socks.map(async (s, i) => {
+    for (;;) {
+      try {
+        if (s.connected && got[i].length >= cfg.missed) {
+          const who = await s.timeout(2000).emitWithAck('whoami');
+          if (who.node !== killed) return who.node;
+        }
+      } catch { /* reconnecting */ }
+      await sleep(200);
+    }
+  })), 30000, 'every client back with every broadcast');
+  const want = JSON.stringify(Array.from({ length: cfg.missed }, (_, k) => k + 1));
+  const dropped = socks.map((s, i) => i).filter((i) => socks[i].stats.disconnects > 0);
+  const res = {
+    victims: nodeOf.filter((n) => n === killed).length,
+    dropped: dropped.length,
+    recovered: dropped.filter((i) => socks[i].recovered && socks[i].id === ids[i]).length,
+    victimsDropped: dropped.filter((i) => nodeOf[i] === killed).length,
+    wrongEvents: got.map((g, i) => ({ i, g })).filter(({ g }) => JSON.stringify(g) !== want),
+    badArgs: bad,
+    after,
+  };
+  for (const s of socks) s.close();
+  const ok = res.victims > 0 && res.victimsDropped === res.victims && res.recovered === res.dropped && res.wrongEvents.length === 0 && bad.length === 0;
+  return { ok, ...res };
+}
+
+const scenarios = { features, load, kill, recover };
 try {
   out(await scenarios[cfg.scenario]());
 } catch (e) {
