@@ -175,7 +175,7 @@ async function recover() {
   const after = await withTimeout(Promise.all(socks.map(async (s, i) => {
     for (;;) {
       try {
-        if (s.connected && got[i].length >= cfg.missed) {
+        if (s.connected && got[i].includes(cfg.missed)) {
           const who = await s.timeout(2000).emitWithAck('whoami');
           if (who.node !== killed) return who.node;
         }
