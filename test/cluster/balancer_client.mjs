@@ -155,8 +155,9 @@ async function kill() {
 
 // recover: the kill scenario with recovery (streams mode). Every client
 // joins room "r" and prints its node and session; the test kills a node,
-// broadcasts "m" 1..cfg.missed (to every client and to "r") from a live
-// node, then names the killed node on stdin. Every client must get each
+// names it on stdin, and broadcasts "m" 1..cfg.missed (to every client and
+// to "r") from a live node meanwhile, while the clients come back: some
+// from the stream at recovery, the rest live. Every client must get each
 // "m" once and in order, and every client that lost its connection
 // (the killed node's, and those whose requests went through it) must
 // come back recovered, with its id, on a live node.
