@@ -64,3 +64,15 @@ func ExampleWithOffset() {
 	// ["news",1,"1700000000000-0"]
 	// true false
 }
+
+// The offset a recovering store gave an event, as its last argument.
+func ExampleOffset() {
+	p := adapter.WithOffset(&parser.Packet{Type: parser.Event, Data: []byte(`["m",1]`)}, "1700000000000-3")
+	off, ok := adapter.Offset(p)
+	fmt.Println(string(p.Data), off, ok)
+	_, ok = adapter.Offset(&parser.Packet{Type: parser.Event, Data: []byte(`["m",1]`)})
+	fmt.Println(ok)
+	// Output:
+	// ["m",1,"1700000000000-3"] 1700000000000-3 true
+	// false
+}

@@ -51,6 +51,7 @@ type sessionRef struct {
 var (
 	_ Adapter      = (*SessionMemory)(nil)
 	_ SessionStore = (*SessionMemory)(nil)
+	_ CatchUp      = (*SessionMemory)(nil)
 )
 
 // DefaultMaxDisconnectionDuration is Node's
@@ -139,13 +140,39 @@ func (m *SessionMemory) RestoreSession(_ context.Context, pid, offset string) (*
 		return nil, nil, nil // the offset is unknown or too old: start afresh
 	}
 	delete(m.sessions, pid)
-	var missed []*parser.Packet
+	return st.s, m.afterLocked(st.s, seq), nil
+}
+
+// afterLocked returns the kept packets after offset seq that reach s; the
+// caller holds m.smu and checked that seq is kept.
+func (m *SessionMemory) afterLocked(s *Session, seq uint64) []*parser.Packet {
+	var out []*parser.Packet
 	for _, sp := range m.packets[seq-m.packets[0].seq+1:] {
-		if Reaches(st.s.Rooms, sp.rooms, sp.except) {
-			missed = append(missed, sp.packet)
+		if Reaches(s.Rooms, sp.rooms, sp.except) {
+			out = append(out, sp.packet)
 		}
 	}
-	return st.s, missed, nil
+	return out
+}
+
+// Missed implements CatchUp: a packet is numbered before it is delivered,
+// so one broadcast while a restored socket joins its rooms may be neither
+// in its restore nor delivered to it.
+func (m *SessionMemory) Missed(_ context.Context, s *Session, offset string) ([]*parser.Packet, error) {
+	m.smu.Lock()
+	defer m.smu.Unlock()
+	seq, err := strconv.ParseUint(offset, 36, 64)
+	if err != nil || len(m.packets) == 0 || seq < m.packets[0].seq || seq > m.seq {
+		return nil, nil
+	}
+	return m.afterLocked(s, seq), nil
+}
+
+// OffsetAfter implements CatchUp: offsets are base-36 sequence numbers.
+func (m *SessionMemory) OffsetAfter(a, b string) bool {
+	x, errA := strconv.ParseUint(a, 36, 64)
+	y, errB := strconv.ParseUint(b, 36, 64)
+	return errA == nil && errB == nil && x > y
 }
 
 // Reaches reports whether a broadcast to rooms except except reached a

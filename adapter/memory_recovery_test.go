@@ -64,3 +64,30 @@ func TestSessionMemoryStore(t *testing.T) {
 		t.Errorf("kept %d packets, %d sessions, %d refs after expiry", len(m.packets), len(m.sessions), len(m.order))
 	}
 }
+
+// TestSessionMemoryCatchUp: after a restore, Missed gives what was kept
+// since an offset for the session's rooms, and offsets compare as numbers
+// (base 36: "a" after "9").
+func TestSessionMemoryCatchUp(t *testing.T) {
+	t.Parallel()
+	m := NewSessionMemory(time.Minute)(nopNamespace{}).(*SessionMemory)
+	ev := &parser.Packet{Type: parser.Event, Namespace: "/", Data: []byte(`["m"]`)}
+	for i := 0; i < 11; i++ {
+		rooms := []Room{"r"}
+		if i == 10 {
+			rooms = []Room{"x"}
+		}
+		m.Broadcast(ev, &BroadcastOptions{Rooms: rooms}) // offsets 1..9, a, b
+	}
+	s := &Session{SID: "s", PID: "p", Rooms: []Room{"s", "r"}}
+	got, err := m.Missed(context.Background(), s, "8")
+	if err != nil || len(got) != 2 || string(got[0].Data) != `["m","9"]` || string(got[1].Data) != `["m","a"]` {
+		t.Errorf("Missed after 8 = %v, %v", got, err)
+	}
+	if got, _ := m.Missed(context.Background(), s, "z"); got != nil {
+		t.Errorf("Missed after an offset never given = %v", got)
+	}
+	if !m.OffsetAfter("a", "9") || m.OffsetAfter("9", "9") || m.OffsetAfter("x-1", "0") {
+		t.Error("OffsetAfter compares offsets as base-36 numbers")
+	}
+}

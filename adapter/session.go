@@ -1,6 +1,7 @@
 package adapter
 
 import (
+	"bytes"
 	"context"
 	"time"
 
@@ -59,6 +60,39 @@ type RecoveryAware interface {
 type SessionKeeper interface {
 	KeepSessions(list func() []*Session) bool
 	DiscardSession(pid string)
+}
+
+// CatchUp is the optional interface of SessionStores whose restore and
+// live delivery are not one step: the Redis Streams adapter restores from
+// an XRANGE while the node delivers from its XREAD loop and from its own
+// writes, so a packet may be stored after the restore read the stream but
+// delivered before the socket joined its rooms (lost), or read by the
+// restore and delivered live after the socket joined (twice). socketio
+// holds a restored socket's broadcasts while it joins its rooms, calls
+// Missed for what the store kept after the last offset the socket got,
+// and from then on drops a broadcast whose offset is not OffsetAfter that
+// last offset.
+type CatchUp interface {
+	// Missed returns the packets to s's rooms stored after offset, each
+	// with its offset as last argument, as RestoreSession does.
+	Missed(ctx context.Context, s *Session, offset string) ([]*parser.Packet, error)
+	// OffsetAfter reports whether offset a comes after b in the store.
+	OffsetAfter(a, b string) bool
+}
+
+// Offset returns the offset a stored EVENT carries as its last argument
+// (see WithOffset), without decoding the rest of its data.
+func Offset(p *parser.Packet) (string, bool) {
+	d := bytes.TrimRight(p.Data, " \t\r\n")
+	if len(d) < 3 || d[len(d)-1] != ']' || d[len(d)-2] != '"' {
+		return "", false
+	}
+	d = d[:len(d)-2]
+	i := bytes.LastIndexByte(d, '"')
+	if i < 0 || bytes.IndexByte(d[i+1:], '\\') >= 0 {
+		return "", false
+	}
+	return string(d[i+1:]), true
 }
 
 // WithOffset returns a copy of the EVENT p with offset appended as the

@@ -30,7 +30,7 @@ func (h adapterHandle) Deliver(p *parser.Packet, flags adapter.BroadcastFlags, i
 	msgs := h.ns.server.encode(p)
 	n := 0
 	h.ns.each(ids, func(s *Socket) {
-		_ = s.writeEncoded(p, msgs, flags.Volatile, false)
+		s.deliver(p, msgs, flags.Volatile)
 		n++
 	})
 	h.ns.eventsSent(p, n)

@@ -53,6 +53,7 @@ type recovery struct {
 	recovered bool             // the session was restored
 	restored  []string         // its rooms, joined on connect
 	missed    []*parser.Packet // replayed before the CONNECT answer
+	catch     *catchUp         // nil unless the store needs one; see recovery_catchup.go
 }
 
 // resume restores the session named in the CONNECT auth payload, if
@@ -63,26 +64,28 @@ func (s *Socket) resume(auth json.RawMessage) {
 	if opts == nil {
 		return
 	}
-	if session, missed := s.ns.restoreSession(auth); session != nil {
+	if session, missed, offset := s.ns.restoreSession(auth); session != nil {
 		s.id, s.pid, s.data = session.SID, session.PID, session.Data
 		s.recovered, s.restored, s.missed = true, session.Rooms, missed
+		s.catch = newCatchUp(s.ns.store, session, missed, offset)
 		return
 	}
 	s.pid = sid.New()
 }
 
 // restoreSession asks the adapter for the session whose pid and offset
-// the client sent in auth (the official client merges them into it).
-func (ns *Namespace) restoreSession(auth json.RawMessage) (*adapter.Session, []*parser.Packet) {
+// the client sent in auth (the official client merges them into it), and
+// returns it with the packets it missed and that offset.
+func (ns *Namespace) restoreSession(auth json.RawMessage) (*adapter.Session, []*parser.Packet, string) {
 	if ns.store == nil {
-		return nil, nil
+		return nil, nil, ""
 	}
 	var fields struct {
 		PID    *string `json:"pid"`
 		Offset *string `json:"offset"`
 	}
 	if json.Unmarshal(auth, &fields) != nil || fields.PID == nil || fields.Offset == nil {
-		return nil, nil
+		return nil, nil, ""
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), ns.server.opts.ConnectTimeout)
 	defer cancel()
@@ -92,9 +95,9 @@ func (ns *Namespace) restoreSession(auth json.RawMessage) (*adapter.Session, []*
 	}
 	if err != nil {
 		ns.server.opts.Logger.Debug("socketio: restoring session", "nsp", ns.name, "err", err)
-		return nil, nil
+		return nil, nil, ""
 	}
-	return session, missed
+	return session, missed, *fields.Offset
 }
 
 func (s *Socket) skipsMiddlewares() bool {

@@ -207,6 +207,7 @@ func (s *Socket) runConnect() {
 	s.mu.Unlock()
 	s.replayMissed()
 	s.ns.add(s)
+	s.finishCatchUp()
 	s.keepSession()
 	if o := s.ns.server.opts.Observer; o != nil {
 		o.Connected(s.ns.observedName())

@@ -264,3 +264,29 @@ func (a *streamsAdapter) Close() error {
 	}
 	return a.Cluster.Close()
 }
+
+var _ adapter.CatchUp = (*streamsAdapter)(nil)
+
+// Missed implements adapter.CatchUp: the stream after offset, as a
+// restore reads it.
+func (a *streamsAdapter) Missed(ctx context.Context, s *adapter.Session, offset string) ([]*parser.Packet, error) {
+	if !offsetPattern.MatchString(offset) {
+		return nil, nil
+	}
+	return a.missed(ctx, s, offset)
+}
+
+// OffsetAfter implements adapter.CatchUp: stream ids ("ms-seq") compared
+// as numbers; a malformed id comes after nothing.
+func (a *streamsAdapter) OffsetAfter(x, y string) bool {
+	xm, xs, okx := parseStreamID(x)
+	ym, ys, oky := parseStreamID(y)
+	return okx && oky && (xm > ym || xm == ym && xs > ys)
+}
+
+func parseStreamID(id string) (ms, seq uint64, ok bool) {
+	a, b, found := strings.Cut(id, "-")
+	ms, err1 := strconv.ParseUint(a, 10, 64)
+	seq, err2 := strconv.ParseUint(b, 10, 64)
+	return ms, seq, found && err1 == nil && err2 == nil
+}

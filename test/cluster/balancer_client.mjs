@@ -28,16 +28,23 @@ async function connect(name, mode, extra = {}) {
   s.stats = { disconnects: 0, connectErrors: 0 };
   s.on('disconnect', () => s.stats.disconnects++);
   s.on('connect_error', () => s.stats.connectErrors++);
-  const auth = new Promise((res) => s.once('auth', res));
+  const auth = new Promise((res) => s.once('auth', (...args) => res(args)));
   await withTimeout(new Promise((res) => s.once('connect', res)), 10000, `${name} connect`);
   const a = await withTimeout(auth, 10000, `${name} auth`);
-  if (a.name !== name) throw new Error(`auth seen by the server: ${JSON.stringify(a)}`);
+  // With recovery on (streams), an emit to one socket goes through the
+  // stream too, and carries its offset.
+  if (a[0]?.name !== name || !hasOffset(a)) throw new Error(`auth seen by the server: ${JSON.stringify(a)}`);
   if (mode === 'upgrade' && s.io.engine.transport.name !== 'websocket') {
     await withTimeout(new Promise((res) => s.io.engine.once('upgrade', res)), 10000, `${name} upgrade`);
   }
   s.on('server-request', (...args) => { const cb = args.pop(); cb('pong', ...args); });
   return s;
 }
+
+// hasOffset tells whether an event's arguments end as they must: with its
+// stream entry id when the cluster keeps a stream (cfg.offsets), with the
+// event's own argument (one, in these tests) otherwise.
+const hasOffset = (args) => (cfg.offsets ? args.length === 2 && /^\d+-\d+$/.test(args[1]) : args.length === 1);
 
 // ackAll emits and resolves with every argument of the ack (emitWithAck
 // gives the first only).
@@ -64,7 +71,11 @@ async function features() {
   // Rooms and broadcasts from every node: each node emits to room1.
   const heard = socks.map((s) => {
     const from = new Set();
-    return new Promise((res) => s.on('shouted', (node) => { from.add(node); if (from.size === cfg.nodes) res([...from]); }));
+    return new Promise((res, rej) => s.on('shouted', (...args) => {
+      if (!hasOffset(args)) rej(new Error(`shouted: ${JSON.stringify(args)}`));
+      from.add(args[0]);
+      if (from.size === cfg.nodes) res([...from]);
+    }));
   });
   const outsider = await connect('outsider', cfg.mode);
   let leaked = false;
@@ -142,7 +153,54 @@ async function kill() {
   return { ok: true, victims: victims.length, reconnected, othersDropped, after };
 }
 
-const scenarios = { features, load, kill };
+// recover: the kill scenario with recovery (streams mode). Every client
+// joins room "r" and prints its node and session; the test kills a node,
+// names it on stdin, and broadcasts "m" 1..cfg.missed (to every client and
+// to "r") from a live node meanwhile, while the clients come back: some
+// from the stream at recovery, the rest live. Every client must get each
+// "m" once and in order, and every client that lost its connection
+// (the killed node's, and those whose requests went through it) must
+// come back recovered, with its id, on a live node.
+async function recover() {
+  const socks = await Promise.all(Array.from({ length: cfg.clients }, (_, i) => connect(`r${i}`, modeNames[i % 3])));
+  const got = socks.map(() => []);
+  const bad = [];
+  socks.forEach((s, i) => s.on('m', (...args) => (hasOffset(args) ? got[i].push(args[0]) : bad.push(args))));
+  for (const s of socks) await s.timeout(10000).emitWithAck('join', 'r');
+  const nodeOf = await Promise.all(socks.map(async (s) => (await s.timeout(10000).emitWithAck('whoami')).node));
+  const ids = socks.map((s) => s.id);
+  out({ ready: true, nodes: nodeOf, pids: socks.map((s) => s._pid) });
+  const rl = createInterface({ input: process.stdin });
+  const killed = await new Promise((res) => rl.once('line', res));
+  rl.close();
+  const after = await withTimeout(Promise.all(socks.map(async (s, i) => {
+    for (;;) {
+      try {
+        if (s.connected && got[i].includes(cfg.missed)) {
+          const who = await s.timeout(2000).emitWithAck('whoami');
+          if (who.node !== killed) return who.node;
+        }
+      } catch { /* reconnecting */ }
+      await sleep(200);
+    }
+  })), 30000, 'every client back with every broadcast');
+  const want = JSON.stringify(Array.from({ length: cfg.missed }, (_, k) => k + 1));
+  const dropped = socks.map((s, i) => i).filter((i) => socks[i].stats.disconnects > 0);
+  const res = {
+    victims: nodeOf.filter((n) => n === killed).length,
+    dropped: dropped.length,
+    recovered: dropped.filter((i) => socks[i].recovered && socks[i].id === ids[i]).length,
+    victimsDropped: dropped.filter((i) => nodeOf[i] === killed).length,
+    wrongEvents: got.map((g, i) => ({ i, g })).filter(({ g }) => JSON.stringify(g) !== want),
+    badArgs: bad,
+    after,
+  };
+  for (const s of socks) s.close();
+  const ok = res.victims > 0 && res.victimsDropped === res.victims && res.recovered === res.dropped && res.wrongEvents.length === 0 && bad.length === 0;
+  return { ok, ...res };
+}
+
+const scenarios = { features, load, kill, recover };
 try {
   out(await scenarios[cfg.scenario]());
 } catch (e) {

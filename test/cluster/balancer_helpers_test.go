@@ -29,50 +29,78 @@ type relayNode struct {
 	io    *socketio.Server
 	relay *relay.Relay
 	http  *http.Server
+	key   string // the cluster's channel prefix (and stream, in streams mode)
 	// forwarded counts the requests another node forwarded here, by
 	// transport: proof that the balancer's requests crossed nodes.
 	forwarded sync.Map // transport -> *atomic.Int64
 	stop      func()   // graceful; idempotent
-	kill      func()   // closes every connection at once, no goodbye on the bus
+	kill      func()   // cuts the broker, then every connection at once
 }
 
-// startRelayNode starts a node on broker ("redis", "redis-sharded" or
-// "nats") at url,
-// under channel or subject prefix key.
-func startRelayNode(t testing.TB, name, broker, url, key string) *relayNode {
+// relayKeepSessions is how often a streams-mode relay node saves the
+// sessions of its connected sockets (duplex saves every 15 s): short, so
+// that a test sees the rooms its clients joined saved soon.
+const relayKeepSessions = 300 * time.Millisecond
+
+// nodeBroker is a node's connection to its cluster's broker.
+type nodeBroker struct {
+	factory adapter.Factory
+	bus     relay.Bus
+	// recovery is the node's connection state recovery (streams mode).
+	recovery *socketio.RecoveryOptions
+	// cut drops the connection to the broker at once, as the death of
+	// the process would: nothing more reaches the broker from this node.
+	cut   func()
+	close func()
+}
+
+// dialBroker connects a node to broker ("redis", "redis-sharded",
+// "redis-streams" or "nats") at url, under channel or subject prefix key
+// (and stream key, in streams mode, where recovery is on as duplex has it
+// in that mode).
+func dialBroker(t testing.TB, broker, url, key string) nodeBroker {
 	t.Helper()
-	var factory adapter.Factory
-	var bus relay.Bus
-	var closeBroker func()
-	switch broker {
-	case "redis", "redis-sharded":
-		client, err := redisadapter.Dial(url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		mode := redisadapter.ModeClassic
-		if broker == "redis-sharded" {
-			mode = redisadapter.ModeSharded
-		}
-		b := redisadapter.New(client, &redisadapter.Options{Key: key, Mode: mode, RequestTimeout: 3 * time.Second})
-		factory, bus = b.Adapter, relay.RedisBus(client, "duplex-relay#"+key)
-		closeBroker = func() { _ = b.Close(); _ = client.Close() }
-	default:
+	if broker == "nats" {
 		nc, err := natsadapter.Dial(url)
 		if err != nil {
 			t.Fatal(err)
 		}
 		b := natsadapter.New(nc, &natsadapter.Options{Prefix: key, RequestTimeout: 3 * time.Second})
-		factory, bus = b.Adapter, relay.NATSBus(nc, key+".relay")
-		closeBroker = func() { _ = b.Close(); nc.Close() }
+		return nodeBroker{factory: b.Adapter, bus: relay.NATSBus(nc, key+".relay"),
+			cut: nc.Close, close: func() { _ = b.Close(); nc.Close() }}
 	}
+	client, err := redisadapter.Dial(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &redisadapter.Options{Key: key, Mode: redisadapter.ModeClassic, RequestTimeout: 3 * time.Second}
+	var recovery *socketio.RecoveryOptions
+	switch broker {
+	case "redis-sharded":
+		o.Mode = redisadapter.ModeSharded
+	case "redis-streams":
+		o = streamsOptions(key)
+		o.KeepSessions = relayKeepSessions
+		o.Logger = testLogger(t)
+		recovery = &socketio.RecoveryOptions{MaxDisconnectionDuration: recoveryWindow}
+	}
+	b := redisadapter.New(client, o)
+	return nodeBroker{factory: b.Adapter, bus: relay.RedisBus(client, "duplex-relay#"+key), recovery: recovery,
+		cut: func() { _ = client.Close() }, close: func() { _ = b.Close(); _ = client.Close() }}
+}
+
+// startRelayNode starts a node on broker at url under key (dialBroker).
+func startRelayNode(t testing.TB, name, broker, url, key string) *relayNode {
+	t.Helper()
+	br := dialBroker(t, broker, url, key)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := relay.New(bus, &relay.Options{Logger: testLogger(t)})
-	n := &relayNode{name: name, addr: ln.Addr().String(), relay: r}
-	n.io = socketio.NewServer(&socketio.Options{Adapter: factory, Engine: socketioEngine(r)})
+	r := relay.New(br.bus, &relay.Options{Logger: testLogger(t)})
+	n := &relayNode{name: name, addr: ln.Addr().String(), relay: r, key: key}
+	n.io = socketio.NewServer(&socketio.Options{Adapter: br.factory, Engine: socketioEngine(r),
+		ConnectionStateRecovery: br.recovery})
 	setupRelayHandlers(n)
 	n.http = &http.Server{Handler: n.countForwarded(n.io)}
 	go func() { _ = n.http.Serve(ln) }()
@@ -88,11 +116,14 @@ func startRelayNode(t testing.TB, name, broker, url, key string) *relayNode {
 				_ = n.http.Shutdown(ctx)
 				_ = n.io.Shutdown(ctx)
 			} else {
+				// The broker first: a killed process says no goodbye
+				// and saves no session on its way out.
+				br.cut()
 				_ = n.http.Close()
 				n.io.Close()
 			}
 			_ = r.Close()
-			closeBroker()
+			br.close()
 		})
 	}
 	n.stop = func() { finish(true) }

@@ -62,20 +62,23 @@ func balanced(t *testing.T, broker string, url string) ([]*relayNode, string) {
 }
 
 // TestBalancerModes runs each transport mode of socket.io-client through
-// the round-robin balancer (Redis classic and sharded, NATS): connect with auth, acks both ways, binary,
-// rooms, broadcasts from every node.
+// the round-robin balancer (Redis classic, sharded and streams, NATS):
+// connect with auth, acks both ways, binary, rooms, broadcasts from every
+// node. In streams mode recovery is on, so broadcasts and emits to a
+// socket carry their stream offset as their last argument.
 func TestBalancerModes(t *testing.T) {
 	t.Parallel()
-	sharded := struct {
+	more := []struct {
 		name string
 		url  func(testing.TB) string
-	}{"redis-sharded", redisURL}
-	for _, b := range append(brokers, sharded) {
+	}{{"redis-sharded", redisURL}, {"redis-streams", redisURL}}
+	for _, b := range append(brokers, more...) {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
 			nodes, lb := balanced(t, b.name, b.url(t))
 			for _, mode := range []string{"polling", "websocket", "upgrade"} {
-				res := runClient(t, map[string]any{"scenario": "features", "url": lb, "mode": mode, "nodes": len(nodes)})
+				res := runClient(t, map[string]any{"scenario": "features", "url": lb, "mode": mode, "nodes": len(nodes),
+					"offsets": b.name == "redis-streams"})
 				if res["ok"] != true {
 					t.Fatalf("%s: %v", mode, res)
 				}
