@@ -8,27 +8,15 @@
 // is refreshed too.
 
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { chromium } from "playwright-core";
 import { io } from "socket.io-client";
 
+import { launchChromium } from "./browser.mjs";
 import { repoRoot, startDuplex } from "./server.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const RESULTS = path.join(repoRoot, "test-results");
 const TEST_TIMEOUT = 30_000;
 
@@ -37,25 +25,16 @@ const HASH = "$2a$04$dAldqIDMREn9Ia5p6r740.xFQKlUH52JR1jnG21eYkcsNsK..UM6G";
 
 let server;
 let context;
-let profile;
+let browser;
 let page;
 let client;
 const pageErrors = [];
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`);
-  }
   await mkdir(RESULTS, { recursive: true });
   server = await startDuplex({ args: ["--admin", "--admin-user", "ops", "--admin-password-hash", HASH] });
-  profile = await mkdtemp(path.join(os.tmpdir(), "duplex-chromium-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1400, height: 900 },
-  });
-  context.setDefaultTimeout(10_000);
+  browser = await launchChromium({ timeout: 10_000, viewport: { width: 1400, height: 900 } });
+  context = browser.context;
   // The chat's own client: a socket on "/" for the UI to show.
   client = io(server.url, { auth: { name: "alice" }, transports: ["websocket"], reconnection: false });
   await new Promise((resolve, reject) => {
@@ -68,9 +47,8 @@ before(async () => {
 
 after(async () => {
   client?.close();
-  await context?.close();
+  await browser?.close();
   await server?.stop();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 /** login fills the UI's connection form and submits it. */

@@ -15,28 +15,13 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { chromium } from "playwright-core";
 import { io } from "socket.io-client";
 
+import { launchChromium } from "./browser.mjs";
 import { duplexBinary, startDuplex } from "./server.mjs";
 import { startCutter, startNginx, startRedis } from "./services.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const TEST_TIMEOUT = 60_000;
 
 /** STREAMS: whether bin/duplex has the Redis streams mode (another branch brings it). */
@@ -50,28 +35,18 @@ const STREAMS = (() => {
 })();
 
 let context;
-let profile;
+let browser;
 const pageErrors = [];
 const cleanups = [];
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`);
-  }
-  profile = await mkdtemp(path.join(os.tmpdir(), "duplex-chromium-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1100, height: 680 },
-  });
-  context.setDefaultTimeout(15_000);
+  browser = await launchChromium({ timeout: 15_000, viewport: { width: 1100, height: 680 } });
+  context = browser.context;
 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   for (const f of cleanups.reverse()) await f();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 /** started registers stop to run at the end, and returns what it was given. */
@@ -235,7 +210,7 @@ describe("chat with Redis", () => {
     const args = ["--redis", redis.url, ...(STREAMS ? ["--redis-mode", "streams"] : [])];
     const nodes = [];
     for (let i = 0; i < 2; i++) nodes.push(started(await startDuplex({ args }), () => nodes[i].stop()));
-    const lb = started(await startNginx(nodes.map((n) => n.port)));
+    const lb = started(await startNginx(nodes.map((n) => n.port), { sticky: true }));
     const dee = await openChat(lb.url, "dee");
     const eve = await openChat(lb.url, "eve");
     await joinRoom(dee, "war-room");

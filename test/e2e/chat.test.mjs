@@ -6,27 +6,14 @@
 // refreshed too.
 
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
+import { copyFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { chromium } from "playwright-core";
 import { io } from "socket.io-client";
 
+import { launchChromium } from "./browser.mjs";
 import { repoRoot, startDuplex } from "./server.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const RESULTS = path.join(repoRoot, "test-results");
 const TEST_TIMEOUT = 30_000;
 /** How long a check that something does NOT show up waits. */
@@ -34,33 +21,20 @@ const QUIET = 400;
 
 let server;
 let context;
-let profile;
+let browser;
 const pages = {};
 const pageErrors = [];
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`);
-  }
   await mkdir(RESULTS, { recursive: true });
   server = await startDuplex();
-  profile = await mkdtemp(path.join(os.tmpdir(), "duplex-chromium-"));
-  // A persistent context on a fresh profile: --user-data-dir is ours, and
-  // the pages are tabs of one browser, as for a person trying the chat.
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1100, height: 680 },
-    colorScheme: "light",
-  });
-  context.setDefaultTimeout(10_000);
+  browser = await launchChromium({ timeout: 10_000, viewport: { width: 1100, height: 680 }, colorScheme: "light" });
+  context = browser.context;
 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.stop();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 // ---- helpers -----------------------------------------------------------------

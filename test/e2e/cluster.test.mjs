@@ -7,50 +7,26 @@
 // on a live node and get a public message sent while they moved.
 
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { chromium } from "playwright-core";
 import { io } from "socket.io-client";
 
-import { startNginx, startRedis } from "./balancer.mjs";
+import { launchChromium } from "./browser.mjs";
 import { startDuplex } from "./server.mjs";
+import { startNginx, startRedis } from "./services.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const TEST_TIMEOUT = 60_000;
 
 let context;
-let profile;
+let browser;
 const pageErrors = [];
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`);
-  }
-  profile = await mkdtemp(path.join(os.tmpdir(), "duplex-chromium-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
-  context.setDefaultTimeout(20_000);
+  browser = await launchChromium({ timeout: 20_000 });
+  context = browser.context;
 });
 
 after(async () => {
-  await context?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
+  await browser?.close();
 });
 
 async function openChat(url, name) {
@@ -97,7 +73,7 @@ for (const mode of ["classic", "streams"]) {
       redis = await startRedis();
       const args = ["--redis", redis.url, "--redis-mode", mode];
       for (let i = 0; i < 3; i++) nodes.push(await startDuplex({ args }));
-      lb = await startNginx(nodes.map((n) => `127.0.0.1:${n.port}`));
+      lb = await startNginx(nodes.map((n) => n.port));
     });
 
     after(async () => {

@@ -87,15 +87,19 @@ export async function startRedis() {
 }
 
 /**
- * startNginx starts nginx on a free port as the load balancer of the
- * given backend ports: ip_hash (sticky: long-polling needs it), WebSocket
- * upgrades passed through, and a backend that refuses connections skipped
- * at once for the next one. Resolves with {url, port, stop()}.
+ * startNginx starts nginx on a free port as the load balancer of the given
+ * backends (ports of 127.0.0.1, or host:port strings): round robin with no
+ * affinity, as the README's cluster section shows (any node serves any
+ * session), or ip_hash with sticky. WebSocket upgrades are passed through,
+ * and a backend that refuses connections is skipped for the next one.
+ * Resolves with {url, port, stop()}.
  */
-export async function startNginx(backends) {
+export async function startNginx(backends, { sticky = false } = {}) {
   const port = await freePort();
   const dir = await mkdtemp(path.join(os.tmpdir(), "duplex-e2e-nginx-"));
-  const servers = backends.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=60s;`).join("\n");
+  const servers = backends
+    .map((b) => `    server ${typeof b === "number" ? `127.0.0.1:${b}` : b} max_fails=1 fail_timeout=60s;`)
+    .join("\n");
   // As root, the workers run as root too: the temporary directories are ours.
   const user = process.getuid?.() === 0 ? "user root;" : "";
   const conf = `
@@ -112,10 +116,11 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+  map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
   upstream duplex {
-    ip_hash;
+    ${sticky ? "ip_hash;" : "# round robin"}
 ${servers}
+    keepalive 16;
   }
   server {
     listen 127.0.0.1:${port};
@@ -125,6 +130,8 @@ ${servers}
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $connection_upgrade;
       proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_buffering off;
       proxy_connect_timeout 1s;
       proxy_read_timeout 1h;
       proxy_next_upstream error timeout;
