@@ -88,3 +88,59 @@ func TestRecoveryCatchUp(t *testing.T) {
 		t.Errorf("after the restore: %s, want entry 5 only", wire(p))
 	}
 }
+
+// floodStore is a gapStore whose restored socket is sent, while it joins
+// its rooms, more broadcasts than the catch-up holds (1 MiB).
+type floodStore struct{ gapStore }
+
+// bigEvent is event n with a payload of 400 KB.
+func bigEvent(n int) *parser.Packet {
+	return &parser.Packet{Type: parser.Event, Namespace: "/", Data: fmt.Appendf(nil, `["m",%d,%q,"1-%d"]`, n, strings.Repeat("x", 400_000), n)}
+}
+
+func (f *floodStore) Missed(context.Context, *adapter.Session, string) ([]*parser.Packet, error) {
+	for n := 2; n <= 4; n++ {
+		f.ns.Deliver(bigEvent(n), adapter.BroadcastFlags{}, []string{"s1"})
+	}
+	return nil, nil
+}
+
+// TestRecoveryCatchUpOverflow: broadcasts held past the catch-up's bound
+// are dropped and the connection is closed once the rest is sent, so
+// that the client recovers again from its last offset (the store still
+// has what was dropped), instead of a gap or an unbounded buffer.
+func TestRecoveryCatchUpOverflow(t *testing.T) {
+	t.Parallel()
+	store := &floodStore{}
+	factory := func(ns adapter.Namespace) adapter.Adapter {
+		m := adapter.NewSessionMemory(0)(ns).(*adapter.SessionMemory)
+		if ns.Name() == "/" {
+			store.SessionMemory, store.ns = m, ns
+			return store
+		}
+		return m
+	}
+	_, url := newServer(t, &socketio.Options{Adapter: factory, ConnectionStateRecovery: &socketio.RecoveryOptions{}})
+	c := dial(t, url, "websocket")
+	if err := c.SendPacket(&parser.Packet{Type: parser.Connect, Namespace: "/", Data: []byte(`{"pid":"p","offset":"1-0"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for {
+		p, err := c.Next(wait)
+		if err != nil {
+			break // closed: the client recovers again
+		}
+		s := wire(p)
+		if len(s) > 40 {
+			s = s[:9] + "..." + s[len(s)-8:]
+		}
+		got = append(got, s)
+	}
+	// 1 from the restore; 2 and 3 held (800 KB) and sent; 4 past the bound,
+	// dropped; then the connection closed.
+	want := `2["m",1,"1-1"] 2["m",2,"...","1-2"] 2["m",3,"...","1-3"]`
+	if !strings.HasPrefix(strings.Join(got, " "), want) || strings.Contains(strings.Join(got, " "), `"1-4"`) {
+		t.Fatalf("restored then closed:\n got %s\nwant %s, never 1-4", strings.Join(got, " "), want)
+	}
+}
