@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duplexio/duplex/adapter"
+	"github.com/duplexio/duplex/adapter/natsadapter"
 	"github.com/duplexio/duplex/adapter/redisadapter"
 	"github.com/duplexio/duplex/admin"
 	goclient "github.com/duplexio/duplex/client"
@@ -19,7 +21,7 @@ import (
 // transport and client id, and its operations reach the other node.
 func TestMixedAdmin(t *testing.T) {
 	url, key := redisURL(t), uniqueKey(t)
-	g := startGoAdminNode(t, url, key, "go-node")
+	g := startGoAdminNode(t, redisAdmin(t, key), "go-node")
 	n := startNodeNode(t, url, key, redisadapter.ModeClassic, "ADMIN=node-node")
 	waitServers(t, g, 2)
 	goC := connectClient(t, g.url, "gopher")
@@ -68,13 +70,27 @@ func TestMixedAdmin(t *testing.T) {
 	})
 }
 
-// TestGoAdminCluster: two Go nodes with package admin on one Redis; a UI on
+// TestGoAdminCluster: two Go nodes with package admin on one Redis, and
+// again on NATS; a UI on
 // the first gets both nodes' stats, and the second node's socket with the
 // transport and client id that node exported.
 func TestGoAdminCluster(t *testing.T) {
-	url, key := redisURL(t), uniqueKey(t)
-	a := startGoAdminNode(t, url, key, "go-a")
-	b := startGoAdminNode(t, url, key, "go-b")
+	for _, broker := range []string{"redis", "nats"} {
+		t.Run(broker, func(t *testing.T) {
+			key := uniqueKey(t)
+			start := func(id string) *goNode { return startGoAdminNode(t, redisAdmin(t, key), id) }
+			if broker == "nats" {
+				prefix := "duplex-test." + adapter.RandomID(6)
+				start = func(id string) *goNode { return startGoAdminNode(t, natsAdmin(t, prefix), id) }
+			}
+			testGoAdminCluster(t, start)
+		})
+	}
+}
+
+func testGoAdminCluster(t *testing.T, start func(id string) *goNode) {
+	a := start("go-a")
+	b := start("go-b")
 	waitServers(t, a, 2)
 	onB := connectClient(t, b.url, "remote")
 	ui := dialAdminUI(t, a.url)
@@ -101,21 +117,46 @@ func TestGoAdminCluster(t *testing.T) {
 	})
 }
 
-// startGoAdminNode is startGoNode with package admin, no auth, as id.
-func startGoAdminNode(t testing.TB, url, key, id string) *goNode {
+// clusterAdapter is the adapter of a Go node and what closes it.
+type clusterAdapter struct {
+	factory adapter.Factory
+	closers []func() error
+}
+
+// redisAdmin returns a classic Redis adapter on the shared test Redis
+// under key.
+func redisAdmin(t testing.TB, key string) clusterAdapter {
 	t.Helper()
-	rc, err := redisadapter.Dial(url)
+	rc, err := redisadapter.Dial(redisURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := redisadapter.New(rc, &redisadapter.Options{Key: key, RequestTimeout: 3 * time.Second, Logger: testLogger(t)})
+	return clusterAdapter{b.Adapter, []func() error{b.Close, rc.Close}}
+}
+
+// natsAdmin returns a NATS adapter on the shared test NATS under prefix.
+func natsAdmin(t testing.TB, prefix string) clusterAdapter {
+	t.Helper()
+	nc, err := natsadapter.Dial(natsURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := natsadapter.New(nc, &natsadapter.Options{Prefix: prefix, RequestTimeout: 3 * time.Second,
+		HeartbeatInterval: time.Second, Logger: testLogger(t)})
+	return clusterAdapter{b.Adapter, []func() error{b.Close, func() error { nc.Close(); return nil }}}
+}
+
+// startGoAdminNode starts a Go node on ca with package admin, no auth, as id.
+func startGoAdminNode(t testing.TB, ca clusterAdapter, id string) *goNode {
+	t.Helper()
 	a, err := admin.New(&admin.Options{NoAuth: true, ServerID: id})
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := &socketio.Options{Adapter: b.Adapter}
+	opts := &socketio.Options{Adapter: ca.factory}
 	a.Instrument(opts)
-	g := serveGoNodeWith(t, opts, a.Close, b.Close, rc.Close)
+	g := serveGoNodeWith(t, opts, append([]func() error{a.Close}, ca.closers...)...)
 	a.Start(g.io)
 	return g
 }
