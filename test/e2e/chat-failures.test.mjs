@@ -19,6 +19,7 @@ import { after, before, describe, test } from "node:test";
 import { io } from "socket.io-client";
 
 import { launchChromium } from "./browser.mjs";
+import { exactly, message, open, openChat, say, waitStatus } from "./chatpage.mjs";
 import { duplexBinary, startDuplex } from "./server.mjs";
 import { startCutter, startNginx, startRedis } from "./services.mjs";
 
@@ -57,33 +58,11 @@ function started(svc, stop = svc.stop) {
 
 // ---- helpers -----------------------------------------------------------------
 
-async function openChat(url, name) {
-  const page = await context.newPage();
-  page.on("pageerror", (err) => pageErrors.push(err));
-  await page.goto(url);
-  await page.fill("#name", name);
-  await page.click("#join");
-  await page.locator("#app").waitFor({ state: "visible" });
-  await waitStatus(page, "connected");
-  return page;
-}
 
-const waitStatus = (page, state) => page.locator(`#status[data-state="${state}"]`).waitFor();
-const message = (page, text) => page.locator("#messages li", { hasText: text });
-const exactly = (text) => new RegExp("^" + text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "$");
 /** me returns the page's user, {id, name}, as its sessionStorage keeps it. */
 const me = (page) => page.evaluate(() => JSON.parse(sessionStorage.getItem("duplex-state")).me);
 
-async function say(page, text) {
-  await page.fill("#text", text);
-  await page.press("#text", "Enter");
-  await page.locator('#messages .msg.mine[data-status="delivered"]', { hasText: text }).waitFor();
-}
 
-async function open(page, title) {
-  await page.locator("#conversations button", { has: page.locator(".label", { hasText: exactly(title) }) }).click();
-  await page.locator("#title", { hasText: exactly(title) }).waitFor();
-}
 
 async function joinRoom(page, room) {
   await page.fill("#room-name", room);
@@ -124,7 +103,7 @@ describe("chat through a network cut", () => {
   test("a page whose network is cut comes back in its rooms and gets the messages it missed, public and room", { timeout: TEST_TIMEOUT }, async () => {
     const node = started(await startDuplex());
     const cutter = started(await startCutter(node.port));
-    const gus = await openChat(cutter.url, "gus");
+    const gus = await openChat(context, pageErrors, cutter.url, "gus");
     await joinRoom(gus, "den");
     const hal = await bot(node.url, "hal");
     await hal.socket.timeout(5_000).emitWithAck("join-room", "den");
@@ -158,8 +137,8 @@ describe("chat with Redis", () => {
     const args = ["--redis", redis.url];
     let node = await startDuplex({ args });
     cleanups.push(() => node.stop());
-    const ann = await openChat(node.url, "ann");
-    const ben = await openChat(node.url, "ben");
+    const ann = await openChat(context, pageErrors, node.url, "ann");
+    const ben = await openChat(context, pageErrors, node.url, "ben");
     await joinRoom(ann, "ops");
     await joinRoom(ben, "ops");
     await say(ann, "before the restart, one");
@@ -195,7 +174,7 @@ describe("chat with Redis", () => {
     await ben.reload();
     await waitStatus(ben, "connected");
     await open(ben, "# ops");
-    const cal = await openChat(node.url, "cal");
+    const cal = await openChat(context, pageErrors, node.url, "cal");
     await joinRoom(cal, "ops");
     for (const page of [ben, cal]) {
       for (const text of ["before the restart, one", "before the restart, two", "typed during the restart"]) {
@@ -211,8 +190,8 @@ describe("chat with Redis", () => {
     const nodes = [];
     for (let i = 0; i < 2; i++) nodes.push(started(await startDuplex({ args }), () => nodes[i].stop()));
     const lb = started(await startNginx(nodes.map((n) => n.port), { sticky: true }));
-    const dee = await openChat(lb.url, "dee");
-    const eve = await openChat(lb.url, "eve");
+    const dee = await openChat(context, pageErrors, lb.url, "dee");
+    const eve = await openChat(context, pageErrors, lb.url, "eve");
     await joinRoom(dee, "war-room");
     await joinRoom(eve, "war-room");
 

@@ -12,6 +12,7 @@ import { after, before, describe, test } from "node:test";
 import { io } from "socket.io-client";
 
 import { launchChromium } from "./browser.mjs";
+import { exactly, message, open, say, signIn, waitStatus, waitUsers } from "./chatpage.mjs";
 import { repoRoot, startDuplex } from "./server.mjs";
 
 const RESULTS = path.join(repoRoot, "test-results");
@@ -49,48 +50,19 @@ async function newPage() {
 /** openChat opens a tab and logs in as name. */
 async function openChat(name) {
   const page = await newPage();
-  await page.fill("#name", name);
-  await page.click("#join");
-  await page.locator("#app").waitFor({ state: "visible" });
-  await waitStatus(page, "connected");
+  await signIn(page, name);
   pages[name] = page;
   return page;
 }
 
-const waitStatus = (page, state) => page.locator(`#status[data-state="${state}"]`).waitFor();
 
-/** message locates a message or notice of the open conversation by its text. */
-const message = (page, text) => page.locator("#messages li", { hasText: text });
 
-/** say sends text in the open conversation and waits for its delivery ack. */
-async function say(page, text) {
-  await page.fill("#text", text);
-  await page.press("#text", "Enter");
-  await page.locator('#messages .msg.mine[data-status="delivered"]', { hasText: text }).waitFor();
-}
 
-const exactly = (text) => new RegExp("^" + text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "$");
 
-/** open switches to the conversation whose title is exactly title. */
-async function open(page, title) {
-  await page.locator("#conversations button", { has: page.locator(".label", { hasText: exactly(title) }) }).click();
-  await page.locator("#title", { hasText: exactly(title) }).waitFor();
-}
 
 const conversations = (page) => page.locator("#conversations .label").allTextContents();
 const users = async (page) => (await page.locator("#users .label").allTextContents()).sort();
 
-/** waitUsers waits until the online list is exactly names. */
-async function waitUsers(page, names) {
-  const want = [...names].sort();
-  await page.waitForFunction(
-    (want) => {
-      const got = [...document.querySelectorAll("#users .label")].map((n) => n.textContent).sort();
-      return JSON.stringify(got) === JSON.stringify(want);
-    },
-    want,
-  );
-}
 
 /** absent checks, after a while, that text shows nowhere in the page. */
 async function absent(page, text) {

@@ -11,6 +11,7 @@ import { after, before, describe, test } from "node:test";
 import { io } from "socket.io-client";
 
 import { launchChromium } from "./browser.mjs";
+import { message, openChat, say, waitStatus, waitUsers } from "./chatpage.mjs";
 import { startDuplex } from "./server.mjs";
 import { startNginx, startRedis } from "./services.mjs";
 
@@ -29,33 +30,9 @@ after(async () => {
   await browser?.close();
 });
 
-async function openChat(url, name) {
-  const page = await context.newPage();
-  page.on("pageerror", (err) => pageErrors.push(err));
-  await page.goto(url);
-  await page.fill("#name", name);
-  await page.click("#join");
-  await page.locator("#app").waitFor({ state: "visible" });
-  await waitStatus(page, "connected");
-  return page;
-}
 
-const waitStatus = (page, state) => page.locator(`#status[data-state="${state}"]`).waitFor();
-const message = (page, text) => page.locator("#messages li", { hasText: text });
 
-async function say(page, text) {
-  await page.fill("#text", text);
-  await page.press("#text", "Enter");
-  await page.locator('#messages .msg.mine[data-status="delivered"]', { hasText: text }).waitFor();
-}
 
-async function waitUsers(page, names) {
-  const want = [...names].sort();
-  await page.waitForFunction(
-    (want) => JSON.stringify([...document.querySelectorAll("#users .label")].map((n) => n.textContent).sort()) === JSON.stringify(want),
-    want,
-  );
-}
 
 /** connections returns the sessions each node holds (GET /healthz). */
 async function connections(nodes) {
@@ -84,7 +61,7 @@ for (const mode of ["classic", "streams"]) {
     });
 
     test("pages chat through the balancer", { timeout: TEST_TIMEOUT }, async () => {
-      for (const name of ["alice", "bob", "carol"]) pages[name] = await openChat(lb.url, name);
+      for (const name of ["alice", "bob", "carol"]) pages[name] = await openChat(context, pageErrors, lb.url, name);
       const { alice, bob, carol } = pages;
       await waitUsers(alice, ["alice", "bob", "carol"]);
       await say(alice, "Hello from behind nginx");
