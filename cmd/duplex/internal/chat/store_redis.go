@@ -117,7 +117,9 @@ func (b *breaker) do(f func() error) error {
 	}
 	err := f()
 	var reply redis.Error // Redis answered: it is up
-	if err != nil && !errors.Is(err, redis.Nil) && !errors.As(err, &reply) {
+	// A caller that gave up (context.Canceled) says nothing of Redis: a
+	// client that left mid-operation must not close Redis to the others.
+	if err != nil && !errors.Is(err, redis.Nil) && !errors.As(err, &reply) && !errors.Is(err, context.Canceled) {
 		b.downUntil.Store(time.Now().Add(breakerPause).UnixNano())
 	}
 	return err

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -85,4 +86,22 @@ func TestRedisStores(t *testing.T) {
 			t.Errorf("%d bytes of history, want within (0, 2000]", n)
 		}
 	})
+}
+
+// TestBreakerCallerGaveUp: an operation whose caller gave up (a client
+// that left mid-save) says nothing of Redis and leaves the breaker closed;
+// one that could not reach Redis opens it. TestRedisDown failed about one
+// run in two when a canceled save opened the breaker for every user.
+func TestBreakerCallerGaveUp(t *testing.T) {
+	var b breaker
+	ran := 0
+	op := func() error { ran++; return nil }
+	_ = b.do(func() error { return fmt.Errorf("save: %w", context.Canceled) })
+	if err := b.do(op); err != nil || ran != 1 {
+		t.Fatalf("after a canceled operation: %v, ran %d", err, ran)
+	}
+	_ = b.do(func() error { return context.DeadlineExceeded })
+	if err := b.do(op); !errors.Is(err, errRedisDown) || ran != 1 {
+		t.Fatalf("after a timeout: %v, ran %d; want errRedisDown without running", err, ran)
+	}
 }

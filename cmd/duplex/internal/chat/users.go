@@ -139,10 +139,12 @@ func (c *Chat) restoreRooms(m *member, rooms []string) {
 }
 
 // saveSession stores m's session, renewing its time to live: at
-// connection, and when its rooms change.
+// connection, and when its rooms change. The save outlives the socket (the
+// store bounds its time): a page reloaded right after joining a room
+// disconnects at once, and its next connection must find that room.
 func (c *Chat) saveSession(m *member) {
 	sess := &session{ID: m.ID, Name: m.Name, Rooms: m.roomList()}
-	if err := c.sessions.save(m.s.Context(), m.hash, sess); err != nil && m.s.Context().Err() == nil {
+	if err := c.sessions.save(context.WithoutCancel(m.s.Context()), m.hash, sess); err != nil {
 		c.opts.Logger.Warn("chat: saving a session", "err", err)
 	}
 }
