@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/duplexio/duplex/adapter"
+	"github.com/duplexio/duplex/internal/eiotest"
 	"github.com/duplexio/duplex/parser"
 	"github.com/duplexio/duplex/socketio"
 )
@@ -56,19 +57,7 @@ func (g *gapStore) OffsetAfter(a, b string) bool {
 func TestRecoveryCatchUp(t *testing.T) {
 	t.Parallel()
 	store := &gapStore{}
-	factory := func(ns adapter.Namespace) adapter.Adapter {
-		m := adapter.NewSessionMemory(0)(ns).(*adapter.SessionMemory)
-		if ns.Name() == "/" {
-			store.SessionMemory, store.ns = m, ns
-			return store
-		}
-		return m
-	}
-	_, url := newServer(t, &socketio.Options{Adapter: factory, ConnectionStateRecovery: &socketio.RecoveryOptions{}})
-	c := dial(t, url, "websocket")
-	if err := c.SendPacket(&parser.Packet{Type: parser.Connect, Namespace: "/", Data: []byte(`{"pid":"p","offset":"1-0"}`)}); err != nil {
-		t.Fatal(err)
-	}
+	c := restoreFrom(t, store)
 	var got []string
 	for {
 		p := next(t, c)
@@ -111,20 +100,7 @@ func (f *floodStore) Missed(context.Context, *adapter.Session, string) ([]*parse
 // has what was dropped), instead of a gap or an unbounded buffer.
 func TestRecoveryCatchUpOverflow(t *testing.T) {
 	t.Parallel()
-	store := &floodStore{}
-	factory := func(ns adapter.Namespace) adapter.Adapter {
-		m := adapter.NewSessionMemory(0)(ns).(*adapter.SessionMemory)
-		if ns.Name() == "/" {
-			store.SessionMemory, store.ns = m, ns
-			return store
-		}
-		return m
-	}
-	_, url := newServer(t, &socketio.Options{Adapter: factory, ConnectionStateRecovery: &socketio.RecoveryOptions{}})
-	c := dial(t, url, "websocket")
-	if err := c.SendPacket(&parser.Packet{Type: parser.Connect, Namespace: "/", Data: []byte(`{"pid":"p","offset":"1-0"}`)}); err != nil {
-		t.Fatal(err)
-	}
+	c := restoreFrom(t, &floodStore{})
 	var got []string
 	for {
 		p, err := c.Next(wait)
@@ -143,4 +119,35 @@ func TestRecoveryCatchUpOverflow(t *testing.T) {
 	if !strings.HasPrefix(strings.Join(got, " "), want) || strings.Contains(strings.Join(got, " "), `"1-4"`) {
 		t.Fatalf("restored then closed:\n got %s\nwant %s, never 1-4", strings.Join(got, " "), want)
 	}
+}
+
+// gapped is a store of these tests: a SessionMemory for "/" whose restore
+// and live delivery are two steps.
+type gapped interface {
+	adapter.Adapter
+	install(m *adapter.SessionMemory, ns adapter.Namespace)
+}
+
+func (g *gapStore) install(m *adapter.SessionMemory, ns adapter.Namespace) {
+	g.SessionMemory, g.ns = m, ns
+}
+
+// restoreFrom starts a server whose "/" adapter is store and sends the
+// CONNECT of a client recovering session "p" after offset 1-0.
+func restoreFrom(t *testing.T, store gapped) *eiotest.SIO {
+	t.Helper()
+	factory := func(ns adapter.Namespace) adapter.Adapter {
+		m := adapter.NewSessionMemory(0)(ns).(*adapter.SessionMemory)
+		if ns.Name() != "/" {
+			return m
+		}
+		store.install(m, ns)
+		return store
+	}
+	_, url := newServer(t, &socketio.Options{Adapter: factory, ConnectionStateRecovery: &socketio.RecoveryOptions{}})
+	c := dial(t, url, "websocket")
+	if err := c.SendPacket(&parser.Packet{Type: parser.Connect, Namespace: "/", Data: []byte(`{"pid":"p","offset":"1-0"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
